@@ -31,10 +31,10 @@ class IdleTimeoutMiddleware:
             session = request.session
             now = int(time.time())
             last_seen = session.get(_LAST_SEEN)
-            if session.get_expire_at_browser_close():
-                if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
-                    logout(request)
-                    return redirect_to_login(request.get_full_path())
+            idle = last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT
+            if idle and session.get_expire_at_browser_close():
+                logout(request)
+                return redirect_to_login(request.get_full_path())
             if last_seen is None or now - last_seen >= _TOUCH_EVERY:
                 session[_LAST_SEEN] = now
         return self.get_response(request)

@@ -220,7 +220,9 @@ MFA_TOTP_ISSUER = "Infusion diary"
 
 # Idle timeout: a session that is not "kept signed in" ends after 30 quiet minutes.
 SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
-SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", int(timedelta(days=30).total_seconds()), minimum=60)
+SESSION_COOKIE_AGE = envint(
+    "SESSION_COOKIE_AGE", int(timedelta(days=30).total_seconds()), minimum=60
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

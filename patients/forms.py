@@ -41,14 +41,14 @@ class PatientForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["name"].error_messages["required"] = _("Please enter a name.")
+        self.fields["time_zone"].error_messages["invalid_choice"] = _(
+            "Pick a time zone from the list."
+        )
         self.helper = FormHelper()
+        # Server-side messages, next to the field and in plain words, for every browser.
+        self.helper.attrs = {"novalidate": ""}
         self.helper.add_input(Submit("submit", self.submit_label, css_class="btn-lg"))
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError(_("Please enter a name."))
-        return name
 
 
 class StartDiaryForm(PatientForm):

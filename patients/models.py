@@ -98,7 +98,10 @@ class Patient(models.Model):
         _("weight unit"), max_length=2, choices=WeightUnit, default=WeightUnit.KG
     )
     temperature_unit = models.CharField(
-        _("temperature unit"), max_length=1, choices=TemperatureUnit, default=TemperatureUnit.CELSIUS
+        _("temperature unit"),
+        max_length=1,
+        choices=TemperatureUnit,
+        default=TemperatureUnit.CELSIUS,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -143,9 +146,13 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "patient"], name="membership_unique_user_patient"),
             models.UniqueConstraint(
-                fields=["user"], condition=models.Q(is_self=True), name="membership_one_self_per_user"
+                fields=["user", "patient"], name="membership_unique_user_patient"
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_self=True),
+                name="membership_one_self_per_user",
             ),
             models.CheckConstraint(
                 condition=models.Q(role__in=["owner", "caregiver_editor", "caregiver_viewer"]),

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from .access import LAST_PATIENT_SESSION_KEY, PatientRequest, patient_view
 from .forms import PatientForm, StartDiaryForm
@@ -57,6 +57,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @patient_view
+@require_GET
 def home(request: PatientRequest) -> HttpResponse:
     """The "today" page. Later features add their panels here."""
     return render(request, "patients/home.html", {"patient": request.patient})

@@ -2,74 +2,246 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import patients.models
 from django.conf import settings
 from django.db import migrations, models
 
+import patients.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=patients.models._new_public_id, editable=False, max_length=16, unique=True)),
-                ('name', models.CharField(help_text='A first name or nickname is enough.', max_length=80, verbose_name='name shown in the app')),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[patients.models.validate_time_zone], verbose_name='time zone')),
-                ('conditions', models.JSONField(blank=True, default=list, help_text='What the immunoglobulin treats. Pick all that apply.', verbose_name='conditions')),
-                ('weight_unit', models.CharField(choices=[('kg', 'kilograms (kg)'), ('lb', 'pounds (lb)')], default='kg', max_length=2, verbose_name='weight unit')),
-                ('temperature_unit', models.CharField(choices=[('C', 'Celsius (°C)'), ('F', 'Fahrenheit (°F)')], default='C', max_length=1, verbose_name='temperature unit')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_id",
+                    models.CharField(
+                        default=patients.models._new_public_id,
+                        editable=False,
+                        max_length=16,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="A first name or nickname is enough.",
+                        max_length=80,
+                        verbose_name="name shown in the app",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="UTC",
+                        max_length=64,
+                        validators=[patients.models.validate_time_zone],
+                        verbose_name="time zone",
+                    ),
+                ),
+                (
+                    "conditions",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="What the immunoglobulin treats. Pick all that apply.",
+                        verbose_name="conditions",
+                    ),
+                ),
+                (
+                    "weight_unit",
+                    models.CharField(
+                        choices=[("kg", "kilograms (kg)"), ("lb", "pounds (lb)")],
+                        default="kg",
+                        max_length=2,
+                        verbose_name="weight unit",
+                    ),
+                ),
+                (
+                    "temperature_unit",
+                    models.CharField(
+                        choices=[("C", "Celsius (°C)"), ("F", "Fahrenheit (°F)")],
+                        default="C",
+                        max_length=1,
+                        verbose_name="temperature unit",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name', 'pk'],
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
-                ('display_name', models.CharField(blank=True, help_text='Shown next to what you log, e.g. “logged by Sam”.', max_length=80, verbose_name='your name')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(max_length=254, unique=True, verbose_name="email address"),
+                ),
+                (
+                    "display_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="Shown next to what you log, e.g. “logged by Sam”.",
+                        max_length=80,
+                        verbose_name="your name",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
             },
             managers=[
-                ('objects', patients.models.EmailUserManager()),
+                ("objects", patients.models.EmailUserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('caregiver_editor', 'Caregiver who may log'), ('caregiver_viewer', 'Caregiver who may only view')], max_length=20)),
-                ('is_self', models.BooleanField(default=False, help_text='The user keeps this diary about themselves.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Owner"),
+                            ("caregiver_editor", "Caregiver who may log"),
+                            ("caregiver_viewer", "Caregiver who may only view"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "is_self",
+                    models.BooleanField(
+                        default=False, help_text="The user keeps this diary about themselves."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'patient'), name='membership_unique_user_patient'), models.UniqueConstraint(condition=models.Q(('is_self', True)), fields=('user',), name='membership_one_self_per_user'), models.CheckConstraint(condition=models.Q(('role__in', ['owner', 'caregiver_editor', 'caregiver_viewer'])), name='membership_role_valid')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "patient"), name="membership_unique_user_patient"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_self", True)),
+                        fields=("user",),
+                        name="membership_one_self_per_user",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("role__in", ["owner", "caregiver_editor", "caregiver_viewer"])
+                        ),
+                        name="membership_role_valid",
+                    ),
+                ],
             },
         ),
     ]

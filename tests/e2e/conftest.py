@@ -1,0 +1,74 @@
+"""Browser tests: Playwright drives Debian's Chromium against pytest-django's live server.
+
+Locally without Chromium they skip and say so; with CI=true a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# WCAG 2.x A and AA rules (axe tags); best-practice rules are reported by ../shared/tools/shoot.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(
+                f"CI=true but Chromium is missing at {CHROMIUM}: browser tests must run in CI"
+            )
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM} (apt-get install chromium); browser tests skipped"
+        )
+    # Playwright's sync API runs an event loop in this thread; the live server and the ORM calls
+    # made between browser steps are synchronous and safe here.
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    checker = Axe()
+
+    def check(page) -> None:
+        result = checker.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+        violations = result.response["violations"]
+        assert not violations, f"axe on {page.url}:\n" + result.generate_report()
+
+    return check
