@@ -59,12 +59,14 @@ def patient_view(
     view: Callable[..., HttpResponse] | None = None,
     *,
     owner_only: bool = False,
+    for_editors: bool = False,
     post_is_read: bool = False,
 ):
     """Decorate a view whose URL starts with ``p/<str:public_id>/``.
 
     ``owner_only``: only the patient's owner may use the view at all (others with a membership
-    get 403). ``post_is_read``: the view's POST changes nothing (a search form), so viewers may
+    get 403). ``for_editors``: the whole view is for writing (a form page), so viewers get 403
+    on GET too. ``post_is_read``: the view's POST changes nothing (a search form), so viewers may
     use it.
     """
 
@@ -75,7 +77,7 @@ def patient_view(
             membership = get_membership(request.user, public_id)
             if owner_only and not membership.is_owner:
                 raise PermissionDenied
-            is_write = request.method in WRITE_METHODS and not post_is_read
+            is_write = for_editors or (request.method in WRITE_METHODS and not post_is_read)
             if is_write and not membership.can_write:
                 raise PermissionDenied
             request.membership = membership

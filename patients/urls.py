@@ -8,6 +8,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("diaries/", views.patient_list, name="list"),
     path("start/", views.start, name="start"),
-    path("p/<str:public_id>/", views.home, name="home"),
     path("p/<str:public_id>/settings/", views.settings_view, name="settings"),
 ]

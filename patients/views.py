@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from .access import LAST_PATIENT_SESSION_KEY, PatientRequest, patient_view
 from .forms import PatientForm, StartDiaryForm
@@ -25,9 +25,9 @@ def index(request: HttpRequest) -> HttpResponse:
         return redirect("patients:start")
     last = request.session.get(LAST_PATIENT_SESSION_KEY)
     if last in memberships:
-        return redirect("patients:home", public_id=last)
+        return redirect("today", public_id=last)
     if len(memberships) == 1:
-        return redirect("patients:home", public_id=memberships[0])
+        return redirect("today", public_id=memberships[0])
     return redirect("patients:list")
 
 
@@ -52,15 +52,8 @@ def start(request: HttpRequest) -> HttpResponse:
                 role=Membership.Role.OWNER,
                 is_self=form.cleaned_data["for_whom"] == StartDiaryForm.FOR_ME,
             )
-        return redirect("patients:home", public_id=patient.public_id)
+        return redirect("today", public_id=patient.public_id)
     return render(request, "patients/start.html", {"form": form})
-
-
-@patient_view
-@require_GET
-def home(request: PatientRequest) -> HttpResponse:
-    """The "today" page. Later features add their panels here."""
-    return render(request, "patients/home.html", {"patient": request.patient})
 
 
 @patient_view(owner_only=True)

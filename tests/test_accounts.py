@@ -166,7 +166,7 @@ def test_two_factor_can_be_set_up(client):
 
 @pytest.mark.django_db
 def test_pages_send_a_strict_content_security_policy(owner_client, patient):
-    response = owner_client.get(reverse("patients:home", args=[patient.public_id]))
+    response = owner_client.get(reverse("today", args=[patient.public_id]))
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp
     assert "object-src 'none'" in csp

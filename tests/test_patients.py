@@ -36,7 +36,7 @@ def test_it_starts_a_diary_for_myself(newcomer_client):
     response = newcomer_client.post(START, start_data())
     patient = Patient.objects.get(name="Ana")
     assert response.status_code == 302
-    assert response["Location"] == reverse("patients:home", args=[patient.public_id])
+    assert response["Location"] == reverse("today", args=[patient.public_id])
     membership = patient.memberships.get()
     assert membership.role == Membership.Role.OWNER
     assert membership.is_self
@@ -97,11 +97,11 @@ def test_with_several_diaries_it_lists_them_to_switch(db, client):
     listing = client.get(reverse("patients:list")).content.decode()
     assert "Ana" in listing and "Leo" in listing
     # Once a diary is opened, the next visit to / goes back to it.
-    client.get(reverse("patients:home", args=[second.public_id]))
+    client.get(reverse("today", args=[second.public_id]))
     assert client.get(reverse("patients:index"))["Location"] == reverse(
-        "patients:home", args=[second.public_id]
+        "today", args=[second.public_id]
     )
-    home = client.get(reverse("patients:home", args=[first.public_id])).content.decode()
+    home = client.get(reverse("today", args=[first.public_id])).content.decode()
     assert "(switch)" in home
 
 
@@ -146,7 +146,7 @@ def test_settings_keep_typed_values_on_error(patient, owner_client):
 
 
 def test_home_is_read_only(patient, owner_client):
-    response = owner_client.post(reverse("patients:home", args=[patient.public_id]))
+    response = owner_client.post(reverse("today", args=[patient.public_id]))
     assert response.status_code == 405
 
 
@@ -157,7 +157,7 @@ def test_landing_page_for_visitors(client, db):
 
 
 def test_the_footer_says_no_medical_advice(patient, owner_client):
-    body = owner_client.get(reverse("patients:home", args=[patient.public_id])).content.decode()
+    body = owner_client.get(reverse("today", args=[patient.public_id])).content.decode()
     assert "does not give medical advice" in body
 
 

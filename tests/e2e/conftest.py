@@ -72,3 +72,33 @@ def axe():
         assert not violations, f"axe on {page.url}:\n" + result.generate_report()
 
     return check
+
+
+@pytest.fixture
+def sign_in(page):
+    """Sign a user in through the real login form."""
+    from tests.factories import PASSWORD
+
+    def do(user) -> None:
+        page.goto("/accounts/login/")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_load_state()
+
+    return do
+
+
+@pytest.fixture
+def nav():
+    """Follow a main-menu link, opening the collapsed menu first on a phone."""
+
+    def do(page, name: str) -> None:
+        toggler = page.get_by_role("button", name="Menu")
+        if toggler.is_visible():
+            toggler.click()
+        page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name=name, exact=True
+        ).click()
+
+    return do

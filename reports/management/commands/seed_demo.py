@@ -7,6 +7,7 @@ keeps its own ``demo.py`` so the layers still import downward only.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from infusions import demo as infusions_demo
 from patients import demo as patients_demo
 
 
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 patient = patients_demo.seed_patient()
+                owner = patient.memberships.get(is_self=True).user
+                infusions_demo.seed(patient, logged_by=owner)
             self.stdout.write(self.style.SUCCESS(f"Demo diary ready for {patient.name}."))
         if not User.objects.filter(email=patients_demo.DEMO_EMAIL).exists():
             return

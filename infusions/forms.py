@@ -1,0 +1,398 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from patients.models import Patient
+
+from . import symptoms
+from .models import (
+    Infusion,
+    InfusionLot,
+    InfusionReaction,
+    Premedication,
+    Product,
+    RateStep,
+    Regimen,
+)
+from .units import (
+    RATE_IMPOSSIBLE_ML_PER_KG_H,
+    RATE_UNUSUAL_ML_PER_KG_H,
+    RateUnit,
+    to_ml_per_kg_h,
+)
+
+# Plausibility bounds for one infusion day (clinical.md: maintenance 0.4-1 g/kg per course,
+# induction 2 g/kg over 2-5 days). Above "unusual" we ask for confirmation, since it can be
+# right; above "impossible" we refuse.
+DOSE_UNUSUAL_G_PER_KG_DAY = Decimal("2")
+DOSE_IMPOSSIBLE_G_PER_KG_DAY = Decimal("4")
+DOSE_UNUSUAL_G_WITHOUT_WEIGHT = Decimal("160")
+VOLUME_TOLERANCE = Decimal("0.2")
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+DECIMAL_INPUT = {"inputmode": "decimal"}
+
+
+def _no_form_tag() -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    return helper
+
+
+class PatientScopedForm(forms.ModelForm):
+    """A form whose product choices are the catalog plus this patient's own products."""
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+        if "product" in self.fields:
+            self.fields["product"].queryset = Product.objects.available_to(patient)
+            self.fields["product"].empty_label = _("Choose the product")
+        self.helper = _no_form_tag()
+
+
+class RegimenForm(PatientScopedForm):
+    class Meta:
+        model = Regimen
+        fields = [
+            "product",
+            "indication",
+            "dose_g_per_kg",
+            "course_days",
+            "interval_value",
+            "interval_unit",
+            "usual_site",
+            "dosing_weight_kg",
+            "usual_premedication",
+            "start_date",
+            "notes",
+        ]
+        widgets = {
+            "start_date": DATE_INPUT,
+            "usual_premedication": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "dose_g_per_kg": forms.NumberInput(attrs={"step": "0.05", **DECIMAL_INPUT}),
+            "dosing_weight_kg": forms.NumberInput(attrs={"step": "0.1", **DECIMAL_INPUT}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indication"].choices = [("", _("Not specified"))] + [
+            (code, label)
+            for code, label in self.fields["indication"].choices
+            if code and (code in self.patient.conditions or not self.patient.conditions)
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start = cleaned.get("start_date")
+        if self.instance.pk and self.instance.end_date and start and start > self.instance.end_date:
+            self.add_error("start_date", _("The start date is after the date this plan ended."))
+        return cleaned
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["name", "route", "concentration_percent", "with_hyaluronidase"]
+        widgets = {
+            "concentration_percent": forms.NumberInput(attrs={"step": "0.5", **DECIMAL_INPUT})
+        }
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+        self.helper = _no_form_tag()
+
+    def clean(self):
+        cleaned = super().clean()
+        key = {k: cleaned.get(k) for k in ("name", "route", "concentration_percent")}
+        if (
+            all(key.values())
+            and Product.objects.available_to(self.patient)
+            .filter(
+                name__iexact=key["name"],
+                route=key["route"],
+                concentration_percent=key["concentration_percent"],
+            )
+            .exists()
+        ):
+            raise forms.ValidationError(_("This product is already in the list."))
+        return cleaned
+
+
+class InfusionForm(PatientScopedForm):
+    """One infusion day. Unusual but possible numbers need a tick to confirm, not a refusal."""
+
+    dose_g_per_kg = forms.DecimalField(
+        label=_lazy("or dose (g/kg)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", **DECIMAL_INPUT}),
+        help_text=_lazy("Leave grams empty to work them out from g/kg and the weight."),
+    )
+    confirm_unusual = forms.BooleanField(
+        label=_lazy("Yes, these numbers are right"), required=False
+    )
+
+    class Meta:
+        model = Infusion
+        fields = [
+            "date",
+            "start_time",
+            "end_time",
+            "product",
+            "dose_g",
+            "weight_kg",
+            "volume_ml",
+            "site",
+            "nurse",
+            "hydration",
+            "notes",
+        ]
+        widgets = {
+            "date": DATE_INPUT,
+            "start_time": TIME_INPUT,
+            "end_time": TIME_INPUT,
+            "dose_g": forms.NumberInput(attrs={"step": "0.5", **DECIMAL_INPUT}),
+            "weight_kg": forms.NumberInput(attrs={"step": "0.1", **DECIMAL_INPUT}),
+            "volume_ml": forms.NumberInput(attrs={"step": "1", **DECIMAL_INPUT}),
+            "site": forms.RadioSelect,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {
+            "date": {"invalid": _lazy("Enter a real date, for example 2026-03-14.")},
+            "start_time": {"invalid": _lazy("Enter a time like 09:30.")},
+            "end_time": {"invalid": _lazy("Enter a time like 13:45.")},
+            "product": {"required": _lazy("Choose the product that was given.")},
+        }
+
+    def __init__(self, *args, today: dt.date, now: dt.time, **kwargs):
+        self.today, self.now = today, now
+        super().__init__(*args, **kwargs)
+        self.fields["dose_g"].required = False
+        self.warnings: list[str] = []
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.warnings) or bool(self.data.get(self.add_prefix("confirm_unusual")))
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > self.today:
+            raise forms.ValidationError(
+                _(
+                    "An infusion logged as given can’t be in the future. "
+                    "Planned ones are in the schedule."
+                )
+            )
+        if date < dt.date(1990, 1, 1):
+            raise forms.ValidationError(_("That date is too long ago. Check the year."))
+        return date
+
+    def clean(self):
+        cleaned = super().clean()
+        date, start, end = cleaned.get("date"), cleaned.get("start_time"), cleaned.get("end_time")
+        if start and end and end < start:
+            self.add_error("end_time", _("The end time is before the start time."))
+        if date == self.today and start and start > self.now:
+            self.add_error("start_time", _("This start time is later than now."))
+
+        weight = cleaned.get("weight_kg")
+        dose_g, per_kg = cleaned.get("dose_g"), cleaned.get("dose_g_per_kg")
+        if dose_g is None and per_kg is not None:
+            if weight is None:
+                self.add_error(
+                    "weight_kg", _("Enter the weight used, so the dose in grams can be worked out.")
+                )
+            else:
+                dose_g = (per_kg * weight).quantize(Decimal("0.1"), ROUND_HALF_UP)
+                cleaned["dose_g"] = dose_g
+        if dose_g is None and "dose_g" not in self.errors and "weight_kg" not in self.errors:
+            self.add_error("dose_g", _("Enter the dose in grams (or in g/kg with the weight)."))
+        if dose_g is not None:
+            self._check_dose(dose_g, weight)
+        self._check_volume(cleaned.get("volume_ml"), dose_g, cleaned.get("product"))
+        return cleaned
+
+    def _check_dose(self, dose_g: Decimal, weight: Decimal | None) -> None:
+        if weight:
+            per_kg = dose_g / weight
+            if per_kg > DOSE_IMPOSSIBLE_G_PER_KG_DAY:
+                self.add_error(
+                    "dose_g",
+                    _(
+                        "%(dose)s g for %(weight)s kg is %(per_kg)s g/kg in one day, "
+                        "which can’t be right."
+                    )
+                    % {
+                        "dose": dose_g,
+                        "weight": weight,
+                        "per_kg": per_kg.quantize(Decimal("0.01")),
+                    },
+                )
+            elif per_kg > DOSE_UNUSUAL_G_PER_KG_DAY:
+                self.warn(
+                    "dose_g",
+                    _("%(per_kg)s g/kg in one day is more than usual.")
+                    % {"per_kg": per_kg.quantize(Decimal("0.01"))},
+                )
+        elif dose_g > DOSE_UNUSUAL_G_WITHOUT_WEIGHT:
+            self.warn("dose_g", _("%(dose)s g in one day is more than usual.") % {"dose": dose_g})
+
+    def _check_volume(self, volume: Decimal | None, dose_g: Decimal | None, product) -> None:
+        if not (volume and dose_g and product):
+            return
+        expected = dose_g * 1000 / product.mg_per_ml
+        if abs(volume - expected) > expected * VOLUME_TOLERANCE:
+            self.warn(
+                "volume_ml",
+                _("%(dose)s g of a %(pct)s %% product is about %(expected)s mL.")
+                % {
+                    "dose": dose_g,
+                    "pct": f"{product.concentration_percent.normalize():f}",
+                    "expected": expected.quantize(Decimal("1")),
+                },
+            )
+
+    def warn(self, field: str, message: str) -> None:
+        """Record an unusual value; it blocks saving only until the user confirms it."""
+        self.warnings.append(message)
+        if not self.cleaned_data.get("confirm_unusual"):
+            self.add_error(
+                field, message + " " + _("If it is right, tick “Yes, these numbers are right”.")
+            )
+
+
+class LotForm(forms.ModelForm):
+    class Meta:
+        model = InfusionLot
+        fields = ["lot_number", "expiry", "vial_size_g", "vial_count"]
+        widgets = {
+            "expiry": DATE_INPUT,
+            "vial_size_g": forms.NumberInput(attrs={"step": "0.5", **DECIMAL_INPUT}),
+            "lot_number": forms.TextInput(
+                attrs={"autocapitalize": "characters", "autocomplete": "off"}
+            ),
+        }
+
+    def clean_lot_number(self):
+        return self.cleaned_data["lot_number"].strip().upper()
+
+
+class RateStepForm(forms.ModelForm):
+    class Meta:
+        model = RateStep
+        fields = ["minutes_from_start", "rate", "unit"]
+        widgets = {"rate": forms.NumberInput(attrs={"step": "0.01", **DECIMAL_INPUT})}
+
+
+class PremedicationForm(forms.ModelForm):
+    class Meta:
+        model = Premedication
+        fields = ["name", "dose", "taken_at"]
+        widgets = {"taken_at": TIME_INPUT}
+
+
+class ReactionForm(forms.ModelForm):
+    symptom = forms.ChoiceField(label=_lazy("Symptom"), choices=())
+    severity = forms.TypedChoiceField(
+        label=_lazy("How bad (0-10)"),
+        coerce=int,
+        # An empty first choice, so an untouched extra row stays empty and is ignored.
+        choices=[("", _lazy("Choose"))] + list(symptoms.SEVERITY_CHOICES),
+    )
+
+    class Meta:
+        model = InfusionReaction
+        fields = ["symptom", "severity", "action", "medication", "minutes_from_start"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["symptom"].choices = [("", _("Choose"))] + list(symptoms.choices())
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "medication" and not cleaned.get("medication"):
+            self.add_error("medication", _("Which medication was given?"))
+        return cleaned
+
+
+def _formset(model, form, extra):
+    return inlineformset_factory(
+        Infusion, model, form=form, extra=extra, can_delete=True, max_num=20, validate_max=True
+    )
+
+
+FORMSETS = {
+    "lots": (InfusionLot, LotForm),
+    "rates": (RateStep, RateStepForm),
+    "premeds": (Premedication, PremedicationForm),
+    "reactions": (InfusionReaction, ReactionForm),
+}
+
+
+def build_formsets(data, instance: Infusion, initial: dict[str, list[dict]], extra: dict[str, int]):
+    """The four child formsets of an infusion, keyed by prefix."""
+    formsets = {}
+    for prefix, (model, form) in FORMSETS.items():
+        rows = initial.get(prefix, [])
+        cls = _formset(model, form, extra=len(rows) + extra.get(prefix, 1))
+        formsets[prefix] = cls(data, instance=instance, prefix=prefix, initial=rows or None)
+    return formsets
+
+
+PREMED_DOSE = re.compile(r"^(?P<name>.*?)\s+(?P<dose>\d+(?:[.,]\d+)?\s*(?:mg|g|mcg|µg|ml|mL|IU))$")
+
+
+def split_premedication(line: str) -> dict[str, str]:
+    """“Paracetamol 1 g” -> name “Paracetamol”, dose “1 g” (whole line as name otherwise)."""
+    match = PREMED_DOSE.match(line.strip())
+    if match:
+        return {"name": match["name"], "dose": match["dose"]}
+    return {"name": line.strip(), "dose": ""}
+
+
+def check_rates(form: InfusionForm, rates_formset) -> None:
+    """Rates above what labels allow need confirming; impossible ones are refused."""
+    product, weight = form.cleaned_data.get("product"), form.cleaned_data.get("weight_kg")
+    if product is None:
+        return
+    for row in rates_formset.forms:
+        data = getattr(row, "cleaned_data", None) or {}
+        if data.get("DELETE") or data.get("rate") is None or not data.get("unit"):
+            continue
+        if data["unit"] == RateUnit.ML_PER_H and not weight:
+            continue  # cannot tell per kg without a weight; mL/h is what the pump showed
+        per_kg = to_ml_per_kg_h(
+            data["rate"],
+            data["unit"],
+            concentration_percent=product.concentration_percent,
+            weight_kg=weight,
+        )
+        shown = per_kg.quantize(Decimal("0.1"))
+        if per_kg > RATE_IMPOSSIBLE_ML_PER_KG_H:
+            row.add_error(
+                "rate",
+                _("%(rate)s mL/kg/h can’t be right. Check the number and unit.") % {"rate": shown},
+            )
+        elif per_kg > RATE_UNUSUAL_ML_PER_KG_H and not form.cleaned_data.get("confirm_unusual"):
+            form.warnings.append(str(shown))
+            row.add_error(
+                "rate",
+                _("%(rate)s mL/kg/h is faster than labels usually allow.") % {"rate": shown}
+                + " "
+                + _("If it is right, tick “Yes, these numbers are right”."),
+            )

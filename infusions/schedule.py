@@ -1,0 +1,67 @@
+"""When the next course is due, from the active plan and the last course.
+
+The app reports the plan; it does not suggest changing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from .models import Course, Regimen
+
+
+@dataclass(frozen=True)
+class DueCourse:
+    start: dt.date
+    days: int
+
+    @property
+    def end(self) -> dt.date:
+        return self.start + dt.timedelta(days=self.days - 1)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    regimen: Regimen | None
+    last_course: Course | None
+    today: dt.date
+
+    @property
+    def next_due(self) -> dt.date | None:
+        if self.regimen is None:
+            return None
+        if self.last_course is None or self.last_course.start_date < self.regimen.start_date:
+            return self.regimen.start_date
+        return self.last_course.start_date + self.regimen.interval
+
+    @property
+    def days_until_due(self) -> int | None:
+        due = self.next_due
+        return None if due is None else (due - self.today).days
+
+    @property
+    def is_overdue(self) -> bool:
+        days = self.days_until_due
+        return days is not None and days < 0
+
+    @property
+    def days_overdue(self) -> int:
+        days = self.days_until_due
+        return -days if days is not None and days < 0 else 0
+
+    def upcoming(self, count: int = 6) -> list[DueCourse]:
+        """The next `count` courses as the plan has them, starting with the one due next."""
+        due = self.next_due
+        if due is None or self.regimen is None:
+            return []
+        return [
+            DueCourse(start=due + self.regimen.interval * n, days=self.regimen.course_days)
+            for n in range(count)
+        ]
+
+
+def schedule_for(patient, today: dt.date) -> Schedule:
+    regimen = Regimen.objects.filter(patient=patient).active().select_related("product").first()
+    last_course = Course.objects.filter(patient=patient, start_date__lte=today).first()
+    return Schedule(regimen=regimen, last_course=last_course, today=today)

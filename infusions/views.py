@@ -1,0 +1,397 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from patients.access import PatientRequest, patient_view
+
+from . import calendar, courses
+from .forms import (
+    InfusionForm,
+    ProductForm,
+    RegimenForm,
+    build_formsets,
+    check_rates,
+    split_premedication,
+)
+from .models import CalendarFeed, Course, Infusion, InfusionLot, Regimen
+from .schedule import schedule_for
+
+COURSES_PER_PAGE = 10
+
+
+def local_now(request: PatientRequest) -> dt.datetime:
+    return timezone.localtime(timezone.now(), request.patient.tz)
+
+
+def _redirect(request: PatientRequest, url: str) -> HttpResponse:
+    """After a write: htmx navigates the whole page; plain forms get a 302."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _template(request: PatientRequest, name: str, fragment: str) -> str:
+    return f"{name}#{fragment}" if request.htmx and not request.htmx.boosted else name
+
+
+@patient_view
+@require_GET
+def today(request: PatientRequest) -> HttpResponse:
+    """The patient's home: time since the last infusion and the next one due."""
+    patient = request.patient
+    now = local_now(request)
+    last = (
+        Infusion.objects.filter(patient=patient, date__lte=now.date())
+        .select_related("product", "course")
+        .first()
+    )
+    context = {
+        "patient": patient,
+        "last_infusion": last,
+        "days_since_last": (now.date() - last.date).days if last else None,
+        "schedule": schedule_for(patient, now.date()),
+    }
+    return render(request, "infusions/today.html", context)
+
+
+@patient_view
+@require_GET
+def infusion_list(request: PatientRequest) -> HttpResponse:
+    infusions = Infusion.objects.select_related("product").prefetch_related("lots")
+    course_qs = Course.objects.filter(patient=request.patient).prefetch_related(
+        Prefetch("infusions", queryset=infusions.order_by("date", "pk"))
+    )
+    page = Paginator(course_qs, COURSES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"patient": request.patient, "page": page}
+    return render(request, _template(request, "infusions/list.html", "infusion-list"), context)
+
+
+def _initial_from_plan(request: PatientRequest) -> tuple[dict, dict[str, list[dict]]]:
+    """Pre-fill a new infusion from the active plan and the last infusion (a few taps)."""
+    patient = request.patient
+    now = local_now(request)
+    plan = Regimen.objects.filter(patient=patient).active().select_related("product").first()
+    last = Infusion.objects.filter(patient=patient).with_details().first()
+    initial: dict = {"date": now.date()}
+    children: dict[str, list[dict]] = {}
+    weight = (last.weight_kg if last else None) or (plan.dosing_weight_kg if plan else None)
+    product = plan.product if plan else (last.product if last else None)
+    if weight:
+        initial["weight_kg"] = weight
+    if product:
+        initial["product"] = product.pk
+    if plan:
+        initial["site"] = plan.usual_site
+        if last and last.regimen_id == plan.pk and last.product_id == plan.product_id:
+            # What was actually given under this plan (doses are rounded to whole vials).
+            initial.update(dose_g=last.dose_g, volume_ml=last.volume_ml)
+        elif dose := plan.daily_dose_g(weight):
+            initial["dose_g"] = dose
+            initial["volume_ml"] = (dose * 1000 / product.mg_per_ml).quantize(1)
+        children["premeds"] = [split_premedication(line) for line in plan.premedication_lines()]
+    elif last:
+        initial.update(site=last.site, dose_g=last.dose_g, volume_ml=last.volume_ml)
+    if last:
+        initial["nurse"] = last.nurse
+        initial["hydration"] = last.hydration
+        if last.product_id == (product.pk if product else None):
+            children["rates"] = [
+                {"minutes_from_start": s.minutes_from_start, "rate": s.rate, "unit": s.unit}
+                for s in last.rate_steps.all()
+            ]
+        if "premeds" not in children:
+            children["premeds"] = [
+                {"name": p.name, "dose": p.dose} for p in last.premedications.all()
+            ]
+    return initial, children
+
+
+def _infusion_form_page(
+    request: PatientRequest,
+    infusion: Infusion,
+    initial: dict | None = None,
+    children: dict[str, list[dict]] | None = None,
+) -> HttpResponse:
+    now = local_now(request)
+    data = request.POST if request.method == "POST" else None
+    form = InfusionForm(
+        data,
+        instance=infusion,
+        initial=initial,
+        patient=request.patient,
+        today=now.date(),
+        now=now.time(),
+    )
+    extra = {"lots": 1, "rates": 2, "premeds": 1, "reactions": 1}
+    formsets = build_formsets(data, infusion, children or {}, extra)
+    if data is not None:
+        form_ok = form.is_valid()
+        sets_ok = all(fs.is_valid() for fs in formsets.values())
+        if form_ok and sets_ok:
+            check_rates(form, formsets["rates"])
+            sets_ok = formsets["rates"].is_valid() and not any(
+                row.errors for row in formsets["rates"].forms
+            )
+        if form_ok and sets_ok:
+            with transaction.atomic():
+                infusion = form.save(commit=False)
+                infusion.patient = request.patient
+                if infusion.pk is None:
+                    infusion.logged_by = request.user
+                    infusion.regimen = (
+                        Regimen.objects.filter(patient=request.patient).active().first()
+                    )
+                infusion.save()
+                for formset in formsets.values():
+                    formset.instance = infusion
+                    formset.save()
+                courses.regroup(request.patient)
+            messages.success(
+                request,
+                _("Infusion of %(date)s saved.") % {"date": infusion.date.strftime("%d %b %Y")},
+            )
+            return _redirect(
+                request, reverse("infusions:detail", args=[request.patient.public_id, infusion.pk])
+            )
+    context = {
+        "patient": request.patient,
+        "form": form,
+        "formsets": formsets,
+        "infusion": infusion,
+        "plan": Regimen.objects.filter(patient=request.patient)
+        .active()
+        .select_related("product")
+        .first(),
+    }
+    return render(request, _template(request, "infusions/form.html", "infusion-form"), context)
+
+
+@patient_view(for_editors=True)
+@require_http_methods(["GET", "POST"])
+def log_infusion(request: PatientRequest) -> HttpResponse:
+    initial, children = _initial_from_plan(request) if request.method == "GET" else ({}, {})
+    return _infusion_form_page(request, Infusion(patient=request.patient), initial, children)
+
+
+def _get_infusion(request: PatientRequest, pk: int) -> Infusion:
+    return get_object_or_404(Infusion.objects.with_details(), pk=pk, patient=request.patient)
+
+
+@patient_view
+@require_GET
+def infusion_detail(request: PatientRequest, pk: int) -> HttpResponse:
+    infusion = _get_infusion(request, pk)
+    return render(
+        request, "infusions/detail.html", {"patient": request.patient, "infusion": infusion}
+    )
+
+
+@patient_view(for_editors=True)
+@require_http_methods(["GET", "POST"])
+def infusion_edit(request: PatientRequest, pk: int) -> HttpResponse:
+    return _infusion_form_page(request, _get_infusion(request, pk))
+
+
+@patient_view(for_editors=True)
+@require_http_methods(["GET", "POST"])
+def infusion_delete(request: PatientRequest, pk: int) -> HttpResponse:
+    infusion = _get_infusion(request, pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            infusion.delete()
+            courses.regroup(request.patient)
+        messages.success(request, _("Infusion deleted."))
+        return _redirect(request, reverse("infusions:list", args=[request.patient.public_id]))
+    return render(
+        request, "infusions/delete.html", {"patient": request.patient, "infusion": infusion}
+    )
+
+
+@patient_view
+@require_GET
+def lot_search(request: PatientRequest) -> HttpResponse:
+    """“Was I given lot X?” — for recalls."""
+    query = request.GET.get("q", "").strip()[:40]
+    lots = []
+    if query:
+        lots = (
+            InfusionLot.objects.filter(
+                infusion__patient=request.patient, lot_number__icontains=query
+            )
+            .select_related("infusion__product")
+            .order_by("-infusion__date", "lot_number")[:200]
+        )
+    context = {"patient": request.patient, "query": query, "lots": lots}
+    return render(request, _template(request, "infusions/lots.html", "lot-results"), context)
+
+
+@patient_view
+@require_GET
+def plan(request: PatientRequest) -> HttpResponse:
+    patient = request.patient
+    plans = list(Regimen.objects.filter(patient=patient).select_related("product"))
+    now = local_now(request)
+    context = {
+        "patient": patient,
+        "active": next((p for p in plans if p.is_active), None),
+        "past": [p for p in plans if not p.is_active],
+        "schedule": schedule_for(patient, now.date()),
+        "feed": CalendarFeed.objects.filter(patient=patient, revoked_at__isnull=True).first(),
+    }
+    return render(request, "infusions/plan.html", context)
+
+
+@patient_view(for_editors=True)
+@require_http_methods(["GET", "POST"])
+def plan_new(request: PatientRequest) -> HttpResponse:
+    """A new plan (product switch, dose change) ends the active one the day before it starts."""
+    patient = request.patient
+    current = Regimen.objects.filter(patient=patient).active().first()
+    initial = {"start_date": local_now(request).date()}
+    if current:
+        initial |= {
+            f: getattr(current, f)
+            for f in RegimenForm.Meta.fields
+            if f not in {"start_date", "notes", "product"}
+        } | {"product": current.product_id}
+    elif len(patient.conditions) == 1:
+        initial["indication"] = patient.conditions[0]
+    form = RegimenForm(request.POST or None, initial=initial, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        start = form.cleaned_data["start_date"]
+        if current and start <= current.start_date:
+            form.add_error(
+                "start_date",
+                _("A new plan must start after the current one started (%(date)s).")
+                % {"date": current.start_date},
+            )
+        else:
+            with transaction.atomic():
+                if current:
+                    current.end_date = start - dt.timedelta(days=1)
+                    current.save(update_fields=["end_date"])
+                new = form.save(commit=False)
+                new.patient = patient
+                new.save()
+            messages.success(request, _("Treatment plan saved."))
+            return _redirect(request, reverse("infusions:plan", args=[patient.public_id]))
+    context = {"patient": patient, "form": form, "current": current}
+    return render(request, _template(request, "infusions/plan_form.html", "plan-form"), context)
+
+
+@patient_view(for_editors=True)
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: PatientRequest, pk: int) -> HttpResponse:
+    regimen = get_object_or_404(Regimen, pk=pk, patient=request.patient)
+    form = RegimenForm(request.POST or None, instance=regimen, patient=request.patient)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Treatment plan saved."))
+        return _redirect(request, reverse("infusions:plan", args=[request.patient.public_id]))
+    context = {"patient": request.patient, "form": form, "regimen": regimen}
+    return render(request, _template(request, "infusions/plan_form.html", "plan-form"), context)
+
+
+@patient_view
+@require_POST
+def plan_end(request: PatientRequest, pk: int) -> HttpResponse:
+    regimen = get_object_or_404(Regimen, pk=pk, patient=request.patient, end_date__isnull=True)
+    today = local_now(request).date()
+    regimen.end_date = max(today, regimen.start_date)
+    regimen.save(update_fields=["end_date"])
+    messages.success(request, _("The plan is marked as ended."))
+    return _redirect(request, reverse("infusions:plan", args=[request.patient.public_id]))
+
+
+@patient_view(for_editors=True)
+@require_http_methods(["GET", "POST"])
+def product_new(request: PatientRequest) -> HttpResponse:
+    form = ProductForm(request.POST or None, patient=request.patient)
+    if request.method == "POST" and form.is_valid():
+        product = form.save(commit=False)
+        product.patient = request.patient
+        product.save()
+        messages.success(request, _("%(product)s added to your products.") % {"product": product})
+        next_url = request.POST.get("next", "")
+        allowed = reverse("infusions:log", args=[request.patient.public_id])
+        return _redirect(
+            request,
+            allowed
+            if next_url == allowed
+            else reverse("infusions:plan", args=[request.patient.public_id]),
+        )
+    next_url = request.GET.get("next") or request.POST.get("next", "")
+    context = {"patient": request.patient, "form": form, "next": next_url}
+    return render(request, "infusions/product_form.html", context)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@patient_view
+@require_POST
+def calendar_create(request: PatientRequest) -> HttpResponse:
+    """Make a new secret feed address (the old one stops working) and show it once."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        CalendarFeed.objects.filter(patient=request.patient, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        CalendarFeed.objects.create(
+            patient=request.patient, token_hash=_hash_token(token), created_by=request.user
+        )
+    feed_url = request.build_absolute_uri(reverse("calendar-feed", args=[token]))
+    response = render(
+        request,
+        "infusions/calendar_created.html",
+        {"patient": request.patient, "feed_url": feed_url},
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@patient_view
+@require_POST
+def calendar_revoke(request: PatientRequest) -> HttpResponse:
+    CalendarFeed.objects.filter(patient=request.patient, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    messages.success(request, _("The calendar address no longer works."))
+    return _redirect(request, reverse("infusions:plan", args=[request.patient.public_id]))
+
+
+@never_cache
+@require_GET
+def calendar_feed(request, token: str) -> HttpResponse:
+    """The iCal feed. The secret token in the URL is the only credential; never logged."""
+    feed = (
+        CalendarFeed.objects.filter(token_hash=_hash_token(token), revoked_at__isnull=True)
+        .select_related("patient")
+        .first()
+    )
+    if feed is None:
+        raise Http404
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
+    patient = feed.patient
+    today = timezone.localtime(timezone.now(), patient.tz).date()
+    body = calendar.build(patient, schedule_for(patient, today), request.build_absolute_uri("/"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="infusions.ics"'
+    response["Referrer-Policy"] = "no-referrer"
+    return response
