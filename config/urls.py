@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from diary import views as diary_views
 from infusions import views as infusion_views
 
 from .views import healthz
@@ -8,7 +9,8 @@ from .views import healthz
 # Everything about one patient lives under p/<public_id>/ and goes through patients.access.
 patient_patterns = [
     # The "today" page is built by the highest layer that contributes to it.
-    path("", infusion_views.today, name="today"),
+    path("", diary_views.today, name="today"),
+    path("diary/", include("diary.urls")),
     path("infusions/", include("infusions.urls")),
 ]
 

@@ -65,3 +65,25 @@ def schedule_for(patient, today: dt.date) -> Schedule:
     regimen = Regimen.objects.filter(patient=patient).active().select_related("product").first()
     last_course = Course.objects.filter(patient=patient, start_date__lte=today).first()
     return Schedule(regimen=regimen, last_course=last_course, today=today)
+
+
+@dataclass(frozen=True)
+class InfusionStatus:
+    """What the home page says about infusions: the last one, and the next one due."""
+
+    last_infusion: object | None  # Infusion
+    days_since_last: int | None
+    schedule: Schedule
+
+
+def infusion_status(patient, today: dt.date) -> InfusionStatus:
+    from .models import Infusion
+
+    last = (
+        Infusion.objects.filter(patient=patient, date__lte=today).select_related("product").first()
+    )
+    return InfusionStatus(
+        last_infusion=last,
+        days_since_last=(today - last.date).days if last else None,
+        schedule=schedule_for(patient, today),
+    )

@@ -51,26 +51,6 @@ def _template(request: PatientRequest, name: str, fragment: str) -> str:
 
 @patient_view
 @require_GET
-def today(request: PatientRequest) -> HttpResponse:
-    """The patient's home: time since the last infusion and the next one due."""
-    patient = request.patient
-    now = local_now(request)
-    last = (
-        Infusion.objects.filter(patient=patient, date__lte=now.date())
-        .select_related("product", "course")
-        .first()
-    )
-    context = {
-        "patient": patient,
-        "last_infusion": last,
-        "days_since_last": (now.date() - last.date).days if last else None,
-        "schedule": schedule_for(patient, now.date()),
-    }
-    return render(request, "infusions/today.html", context)
-
-
-@patient_view
-@require_GET
 def infusion_list(request: PatientRequest) -> HttpResponse:
     infusions = Infusion.objects.select_related("product").prefetch_related("lots")
     course_qs = Course.objects.filter(patient=request.patient).prefetch_related(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
 from .models import Membership, Patient
 
@@ -84,7 +85,9 @@ def patient_view(
             request.patient = membership.patient
             if request.session.get(LAST_PATIENT_SESSION_KEY) != public_id:
                 request.session[LAST_PATIENT_SESSION_KEY] = public_id
-            return func(request, *args, **kwargs)
+            # Forms read and pages show times in the patient's own time zone.
+            with timezone.override(membership.patient.tz):
+                return func(request, *args, **kwargs)
 
         # The URL-walking test uses this mark to prove every patient route is gated.
         wrapper.patient_scoped = True

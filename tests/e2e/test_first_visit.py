@@ -32,7 +32,7 @@ def test_sign_up_start_a_diary_and_reach_home(page, axe, live_server):
     page.get_by_label("CIDP (chronic inflammatory demyelinating polyneuropathy)").check()
     page.get_by_role("button", name="Start the diary").click()
 
-    page.get_by_role("heading", name="Today").wait_for()
+    page.get_by_role("heading", name="Today", exact=True).wait_for()
     assert re.search(r"/p/[\w-]+/$", page.url)
     assert page.get_by_text("Chronic inflammatory", exact=False).first.is_visible()
     axe(page)

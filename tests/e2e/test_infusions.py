@@ -16,7 +16,7 @@ def test_log_a_routine_infusion_from_the_plan(page, axe, nav, sign_in, transacti
     InfusionFactory(patient=patient, regimen=plan, date=today - dt.timedelta(days=28))
     sign_in(membership.user)
 
-    page.get_by_role("heading", name="Today").wait_for()
+    page.get_by_role("heading", name="Today", exact=True).wait_for()
     axe(page)
     page.get_by_role("link", name="Log an infusion").click()
     page.get_by_role("heading", name="Log an infusion").wait_for()

@@ -6,7 +6,9 @@ keeps its own ``demo.py`` so the layers still import downward only.
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from diary import demo as diary_demo
 from infusions import demo as infusions_demo
 from patients import demo as patients_demo
 
@@ -31,6 +33,13 @@ class Command(BaseCommand):
                 patient = patients_demo.seed_patient()
                 owner = patient.memberships.get(is_self=True).user
                 infusions_demo.seed(patient, logged_by=owner)
+                caregiver = patient.memberships.filter(role="caregiver_editor").first()
+                diary_demo.seed(
+                    patient,
+                    owner=owner,
+                    caregiver=caregiver.user if caregiver else None,
+                    now=timezone.now(),
+                )
             self.stdout.write(self.style.SUCCESS(f"Demo diary ready for {patient.name}."))
         if not User.objects.filter(email=patients_demo.DEMO_EMAIL).exists():
             return

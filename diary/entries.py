@@ -1,0 +1,161 @@
+"""Writing diary entries, with their side effects in one place.
+
+Linking an entry to the infusion it follows, evaluating red flags for its day, and keeping the
+change history all happen here, so every view (quick log, full form, edit, delete, undo) gets
+the same behaviour.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from infusions.models import Infusion
+from patients.models import Patient
+
+from . import history, red_flags
+from .models import ChangeRecord, Measure, Note, SymptomEntry
+
+DIARY_MODELS = (SymptomEntry, Note, Measure)
+# When an infusion's end (or start) time is unknown, count from midday of its date.
+_UNKNOWN_INFUSION_TIME = dt.time(12, 0)
+
+
+def local_date(patient: Patient, moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment, patient.tz).date()
+
+
+def day_bounds(patient: Patient, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of a local calendar day as aware datetimes (23 or 25 hours around DST)."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=patient.tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=patient.tz)
+    return start, end
+
+
+class InfusionIndex:
+    """The patient's infusions by date, to find "the infusion this follows" without a query each."""
+
+    def __init__(self, patient: Patient):
+        self.infusions = list(
+            Infusion.objects.filter(patient=patient)
+            .order_by("date", "pk")
+            .only("pk", "date", "start_time", "end_time", "patient_id")
+        )
+        self.dates = [i.date for i in self.infusions]
+
+    def latest_on_or_before(self, day: dt.date) -> Infusion | None:
+        position = bisect.bisect_right(self.dates, day)
+        return self.infusions[position - 1] if position else None
+
+
+def link(record, patient: Patient, index: InfusionIndex | None = None) -> None:
+    """Set ``infusion`` and ``days_after_infusion`` from the local date of the entry.
+
+    Counting in local calendar dates keeps "day 2 after the infusion" right across DST changes:
+    a 23- or 25-hour day is still one day.
+    """
+    index = index or InfusionIndex(patient)
+    day = local_date(patient, record.when)
+    infusion = index.latest_on_or_before(day)
+    record.infusion = infusion
+    record.days_after_infusion = (day - infusion.date).days if infusion else None
+
+
+def relink(patient: Patient) -> int:
+    """Re-link every entry of the patient after an infusion was added, moved or deleted."""
+    index = InfusionIndex(patient)
+    changed = 0
+    for model in DIARY_MODELS:
+        stale = []
+        for record in model.all_objects.filter(patient=patient).select_related("patient"):
+            old = (record.infusion_id, record.days_after_infusion)
+            link(record, patient, index)
+            if (record.infusion_id, record.days_after_infusion) != old:
+                stale.append(record)
+        model.all_objects.bulk_update(stale, ["infusion", "days_after_infusion"])
+        changed += len(stale)
+    return changed
+
+
+def hours_since_infusion(
+    patient: Patient, moment: dt.datetime, infusion: Infusion | None
+) -> float | None:
+    if infusion is None:
+        return None
+    end_time = infusion.end_time or infusion.start_time or _UNKNOWN_INFUSION_TIME
+    ended = dt.datetime.combine(infusion.date, end_time, tzinfo=patient.tz)
+    return max((moment - ended).total_seconds() / 3600, 0.0)
+
+
+def refresh_red_flags(patient: Patient, day: dt.date) -> list[red_flags.RedFlagMatch]:
+    """Evaluate the rules on everything felt that day and mark the entries that set them off.
+
+    "That day" includes symptoms that started earlier and were still going.
+    """
+    start, end = day_bounds(patient, day)
+    entries = list(
+        SymptomEntry.objects.filter(patient=patient, onset__lt=end)
+        .exclude(ended_at__lt=start)
+        .select_related("infusion")
+    )
+    severities: dict[str, int] = {}
+    for entry in entries:
+        severities[entry.symptom] = max(severities.get(entry.symptom, 0), entry.severity)
+    started_today = [e for e in entries if e.onset >= start] or entries
+    hours = [hours_since_infusion(patient, e.onset, e.infusion) for e in started_today]
+    known = [h for h in hours if h is not None]
+    matches = red_flags.evaluate(severities, min(known) if known else None)
+    for entry in entries:
+        flags = [m.rule.code for m in matches if entry.symptom in m.symptoms]
+        if entry.onset >= start and flags != entry.red_flags:
+            entry.red_flags = flags
+            SymptomEntry.objects.filter(pk=entry.pk).update(red_flags=flags)
+    return matches
+
+
+@transaction.atomic
+def save(record, user) -> list[red_flags.RedFlagMatch]:
+    """Create or update a diary entry: link it, record the change, re-check red flags."""
+    patient = record.patient
+    created = record.pk is None
+    before = None
+    old_day = None
+    if not created:
+        old = type(record).all_objects.get(pk=record.pk)
+        before = history.snapshot(old)
+        old_day = local_date(patient, old.when)
+    link(record, patient)
+    if created and record.logged_by_id is None:
+        record.logged_by = user
+    record.save()
+    history.record(
+        record,
+        ChangeRecord.Action.CREATED if created else ChangeRecord.Action.UPDATED,
+        user,
+        before=before,
+    )
+    if not isinstance(record, SymptomEntry):
+        return []
+    day = local_date(patient, record.onset)
+    if old_day and old_day != day:
+        refresh_red_flags(patient, old_day)
+    matches = refresh_red_flags(patient, day)
+    record.refresh_from_db(fields=["red_flags"])
+    return [m for m in matches if record.symptom in m.symptoms]
+
+
+@transaction.atomic
+def delete(record, user) -> None:
+    history.soft_delete(record, user)
+    if isinstance(record, SymptomEntry):
+        refresh_red_flags(record.patient, local_date(record.patient, record.onset))
+
+
+@transaction.atomic
+def restore(record, user) -> None:
+    history.restore(record, user)
+    if isinstance(record, SymptomEntry):
+        refresh_red_flags(record.patient, local_date(record.patient, record.onset))

@@ -1,0 +1,483 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from infusions import symptoms
+from patients.models import Patient
+
+from . import scales
+from .models import Measure, Note, SymptomEntry
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+# A little slack for clocks that disagree by a few minutes.
+FUTURE_GRACE = dt.timedelta(minutes=5)
+LB_IN_KG = Decimal("0.45359237")
+
+SEVERITY_RADIO_CHOICES = [
+    (n, str(n)) for n in range(symptoms.SEVERITY_MIN, symptoms.SEVERITY_MAX + 1)
+]
+
+
+def severity_field(**kwargs) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=_lazy("How bad is it?"),
+        coerce=int,
+        choices=SEVERITY_RADIO_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _lazy("Choose how bad it is, from 0 (none) to 10 (worst)."),
+            "invalid_choice": _lazy("Choose a number from 0 to 10."),
+        },
+        **kwargs,
+    )
+
+
+def _no_form_tag() -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    return helper
+
+
+def _not_in_future(moment: dt.datetime | None, message: str) -> None:
+    if moment and moment > timezone.now() + FUTURE_GRACE:
+        raise forms.ValidationError(message)
+
+
+class QuickLogForm(forms.Form):
+    """Symptom, severity, save: three taps from the home page."""
+
+    NOW, THIS_MORNING, LAST_NIGHT = "now", "morning", "night"
+
+    symptom = forms.ChoiceField(
+        label=_lazy("What do you feel?"),
+        choices=symptoms.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _lazy("Choose what you feel.")},
+    )
+    severity = severity_field()
+    when = forms.ChoiceField(
+        label=_lazy("Since when?"),
+        choices=[
+            (NOW, _lazy("Now")),
+            (THIS_MORNING, _lazy("This morning")),
+            (LAST_NIGHT, _lazy("Last night")),
+        ],
+        initial=NOW,
+        required=False,
+    )
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+
+    def onset(self) -> dt.datetime:
+        now = timezone.localtime(timezone.now(), self.patient.tz)
+        when = self.cleaned_data.get("when") or self.NOW
+        if when == self.THIS_MORNING:
+            return min(now, now.replace(hour=8, minute=0, second=0, microsecond=0))
+        if when == self.LAST_NIGHT:
+            yesterday = now.date() - dt.timedelta(days=1)
+            return dt.datetime.combine(yesterday, dt.time(22, 0), tzinfo=self.patient.tz)
+        return now
+
+
+class FollowUpForm(forms.Form):
+    """The warning signs to ask about after a symptom that could be a red flag."""
+
+    BANDS = [(3, _lazy("Mild")), (5, _lazy("Moderate")), (8, _lazy("Severe"))]
+
+    signs = forms.MultipleChoiceField(
+        label=_lazy("Do you also have any of these?"),
+        choices=symptoms.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _lazy("Tick the signs you have, or close this question.")},
+    )
+    severity = forms.TypedChoiceField(
+        label=_lazy("How bad are they?"),
+        coerce=int,
+        choices=BANDS,
+        initial=5,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, codes: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if codes:
+            labels = dict(symptoms.choices())
+            self.fields["signs"].choices = [(code, labels[code]) for code in codes]
+
+
+class SymptomEntryForm(forms.ModelForm):
+    symptom = forms.ChoiceField(
+        label=_lazy("Symptom"),
+        choices=lambda: (
+            [("", _("Choose"))]
+            + list(symptoms.choices())
+            + [(SymptomEntry.OTHER, _("Something else (type it below)"))]
+        ),
+        error_messages={"required": _lazy("Choose the symptom.")},
+    )
+    severity = severity_field()
+    still_going = forms.BooleanField(label=_lazy("Still going"), required=False, initial=True)
+
+    class Meta:
+        model = SymptomEntry
+        fields = [
+            "symptom",
+            "custom_symptom",
+            "severity",
+            "onset",
+            "still_going",
+            "ended_at",
+            "helped",
+            "notes",
+        ]
+        widgets = {
+            "onset": DATETIME_INPUT,
+            "ended_at": DATETIME_INPUT,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {
+            "onset": {
+                "required": _lazy("When did it start?"),
+                "invalid": _lazy("Enter a real date and time."),
+            },
+            "ended_at": {"invalid": _lazy("Enter a real date and time.")},
+        }
+        help_texts = {"ended_at": _lazy("Leave empty if it is still going.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["still_going"].initial = self.instance.ended_at is None
+        elif "onset" not in self.initial:
+            self.initial["onset"] = timezone.localtime().replace(second=0, microsecond=0)
+        self.helper = _no_form_tag()
+
+    def clean_onset(self):
+        onset = self.cleaned_data["onset"]
+        _not_in_future(onset, _("The start can’t be in the future."))
+        return onset
+
+    def clean_ended_at(self):
+        ended = self.cleaned_data["ended_at"]
+        _not_in_future(ended, _("The end can’t be in the future. Tick “Still going” instead."))
+        return ended
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("symptom") == SymptomEntry.OTHER
+            and not cleaned.get("custom_symptom", "").strip()
+        ):
+            self.add_error("custom_symptom", _("Type the name of the symptom."))
+        if cleaned.get("symptom") != SymptomEntry.OTHER:
+            cleaned["custom_symptom"] = ""
+        onset, ended = cleaned.get("onset"), cleaned.get("ended_at")
+        if cleaned.get("still_going"):
+            cleaned["ended_at"] = None
+        elif onset and ended and ended < onset:
+            self.add_error("ended_at", _("The end is before the start."))
+        return cleaned
+
+
+class NoteForm(forms.ModelForm):
+    rating = forms.TypedChoiceField(
+        label=scales.GLOBAL_CHANGE_QUESTION,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", _lazy("Skip"))] + list(scales.GLOBAL_CHANGE_CHOICES),
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Note
+        fields = ["text", "rating", "written_at"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 4}), "written_at": DATETIME_INPUT}
+        labels = {"text": _lazy("How are you doing?")}
+        error_messages = {"text": {"required": _lazy("Write a few words.")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _no_form_tag()
+
+    def clean_written_at(self):
+        written = self.cleaned_data["written_at"]
+        _not_in_future(written, _("The date can’t be in the future."))
+        return written
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Note
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        labels = {"text": _lazy("Your question")}
+        error_messages = {"text": {"required": _lazy("Write your question.")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _no_form_tag()
+
+
+class AnswerForm(forms.ModelForm):
+    class Meta:
+        model = Note
+        fields = ["answer"]
+        widgets = {"answer": forms.Textarea(attrs={"rows": 3})}
+        labels = {"answer": _lazy("The doctor’s answer")}
+        error_messages = {"answer": {"required": _lazy("Write the answer, in a few words.")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].required = True
+        self.helper = _no_form_tag()
+
+
+# --- measures -----------------------------------------------------------------------------------
+
+
+class MeasureForm(forms.ModelForm):
+    """Base for the measure forms: a date, plus the value fields of each kind."""
+
+    kind: str = ""
+
+    class Meta:
+        model = Measure
+        fields = ["measured_at", "notes"]
+        widgets = {"measured_at": DATETIME_INPUT}
+        error_messages = {"measured_at": {"invalid": _lazy("Enter a real date and time.")}}
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+        self.helper = _no_form_tag()
+        self.order_fields(
+            [f for f in self.fields if f not in {"measured_at", "notes"}] + ["measured_at", "notes"]
+        )
+
+    def clean_measured_at(self):
+        measured = self.cleaned_data["measured_at"]
+        _not_in_future(measured, _("The date can’t be in the future."))
+        return measured
+
+    def fill(self, measure: Measure) -> None:
+        """Copy the kind-specific fields onto the measure."""
+        raise NotImplementedError
+
+    def save(self, commit=True):
+        measure = super().save(commit=False)
+        measure.kind = self.kind
+        self.fill(measure)
+        if commit:
+            measure.save()
+        return measure
+
+
+def _bounded_decimal(label, bounds: scales.Bounds, **kwargs) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        min_value=Decimal(str(bounds.low)),
+        max_value=Decimal(str(bounds.high)),
+        max_digits=7,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+        **kwargs,
+    )
+
+
+class MgAdlForm(MeasureForm):
+    kind = Measure.Kind.MGADL
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        answers = self.instance.answers if self.instance.pk else {}
+        for item in scales.MGADL_ITEMS:
+            self.fields[item.code] = forms.TypedChoiceField(
+                label=item.question,
+                coerce=int,
+                choices=item.options,
+                widget=forms.RadioSelect,
+                initial=answers.get(item.code),
+                error_messages={"required": _lazy("Answer this question (0 if normal).")},
+            )
+        self.order_fields([*scales.MGADL_ITEM_CODES, "measured_at", "notes"])
+
+    def fill(self, measure):
+        answers = {code: self.cleaned_data[code] for code in scales.MGADL_ITEM_CODES}
+        measure.answers = answers
+        measure.value = scales.mgadl_total(answers)
+
+
+class GripForm(MeasureForm):
+    kind = Measure.Kind.GRIP
+    unit = forms.ChoiceField(
+        label=_lazy("Measured in"),
+        choices=[
+            ("kg", _lazy("kg (hand dynamometer)")),
+            ("kPa", _lazy("kPa (Martin vigorimeter)")),
+        ],
+        widget=forms.RadioSelect,
+        initial="kg",
+    )
+    # Both hands: CIDP home monitoring compares them over time.
+    left = forms.DecimalField(
+        label=_lazy("Left hand"),
+        min_value=0,
+        max_digits=6,
+        decimal_places=1,
+        error_messages={"required": _lazy("Enter the left hand’s grip.")},
+    )
+    right = forms.DecimalField(
+        label=_lazy("Right hand"),
+        min_value=0,
+        max_digits=6,
+        decimal_places=1,
+        error_messages={"required": _lazy("Enter the right hand’s grip.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial |= {
+                "unit": self.instance.unit,
+                "left": self.instance.value,
+                "right": self.instance.value_right,
+            }
+
+    def clean(self):
+        cleaned = super().clean()
+        bounds = scales.GRIP_KPA_BOUNDS if cleaned.get("unit") == "kPa" else scales.GRIP_KG_BOUNDS
+        for hand in ("left", "right"):
+            value = cleaned.get(hand)
+            if value is not None and not bounds.contains(float(value)):
+                self.add_error(
+                    hand,
+                    _("%(value)s %(unit)s is outside what a grip measure shows (up to %(high)s).")
+                    % {"value": value, "unit": bounds.unit, "high": bounds.high},
+                )
+        return cleaned
+
+    def fill(self, measure):
+        measure.unit = self.cleaned_data["unit"]
+        measure.value = self.cleaned_data["left"]
+        measure.value_right = self.cleaned_data["right"]
+
+
+class PlateletsForm(MeasureForm):
+    kind = Measure.Kind.PLATELETS
+    count = _bounded_decimal(
+        _lazy("Platelet count (× 10⁹/L)"),
+        scales.PLATELETS_BOUNDS,
+        help_text=_lazy("From your blood test result, e.g. 45 or 150."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["count"] = self.instance.value
+
+    def fill(self, measure):
+        measure.value = self.cleaned_data["count"]
+        measure.unit = "10^9/L"
+
+
+class WeightForm(MeasureForm):
+    kind = Measure.Kind.WEIGHT
+    weight = forms.DecimalField(
+        label=_lazy("Weight"),
+        max_digits=6,
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.in_pounds = self.patient.weight_unit == Patient.WeightUnit.LB
+        self.fields["weight"].label = _("Weight (lb)") if self.in_pounds else _("Weight (kg)")
+        if self.instance.pk:
+            kg = self.instance.value
+            self.initial["weight"] = (
+                (kg / LB_IN_KG).quantize(Decimal("0.1")) if self.in_pounds else kg
+            )
+
+    def clean_weight(self):
+        weight = self.cleaned_data["weight"]
+        kg = weight * LB_IN_KG if self.in_pounds else weight
+        bounds = scales.WEIGHT_KG_BOUNDS
+        if not bounds.contains(float(kg)):
+            raise forms.ValidationError(
+                _("That weight can’t be right. Check the number and the unit.")
+            )
+        return kg.quantize(Decimal("0.01"))
+
+    def fill(self, measure):
+        measure.value = self.cleaned_data["weight"]
+        measure.unit = "kg"
+
+
+class GbsDisabilityForm(MeasureForm):
+    kind = Measure.Kind.GBS_DISABILITY
+    level = forms.TypedChoiceField(
+        label=_lazy("Which describes today best?"),
+        coerce=int,
+        choices=scales.GBS_DISABILITY_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _lazy("Choose the level that fits best.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["level"] = int(self.instance.value)
+
+    def fill(self, measure):
+        measure.value = self.cleaned_data["level"]
+
+
+class CustomMeasureForm(MeasureForm):
+    kind = Measure.Kind.CUSTOM
+    measure_name = forms.CharField(label=_lazy("What you measured"), max_length=60)
+    measure_unit = forms.CharField(label=_lazy("Unit"), max_length=20, required=False)
+    number = forms.DecimalField(
+        label=_lazy("Value"),
+        max_digits=8,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial |= {
+                "measure_name": self.instance.name,
+                "measure_unit": self.instance.unit,
+                "number": self.instance.value,
+            }
+
+    def fill(self, measure):
+        measure.name = self.cleaned_data["measure_name"].strip()
+        measure.unit = self.cleaned_data["measure_unit"].strip()
+        measure.value = self.cleaned_data["number"]
+
+
+MEASURE_FORMS: dict[str, type[MeasureForm]] = {
+    form.kind: form
+    for form in (
+        MgAdlForm,
+        GripForm,
+        PlateletsForm,
+        WeightForm,
+        GbsDisabilityForm,
+        CustomMeasureForm,
+    )
+}

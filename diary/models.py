@@ -1,0 +1,283 @@
+"""The diary: side effects, improvement notes, questions for the doctor, and measures.
+
+Every entry belongs to a patient, remembers who logged it, links itself to the infusion it
+follows, and is never lost: edits and deletes leave a :class:`ChangeRecord`, and deletes are
+soft (``deleted_at``) so they can be undone.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from infusions import symptoms
+from infusions.models import Infusion
+from patients.models import Patient
+
+from . import scales
+
+
+class LiveQuerySet(models.QuerySet):
+    def delete(self):
+        """Bulk deletes are soft too, so nothing is lost through a queryset path."""
+        from .history import soft_delete_queryset
+
+        return soft_delete_queryset(self)
+
+
+class LiveManager(models.Manager.from_queryset(LiveQuerySet)):
+    """Hides soft-deleted rows; ``all_objects`` sees everything."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class DiaryRecord(models.Model):
+    """What every diary entry has: owner, author, link to the infusion it follows, soft delete."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    infusion = models.ForeignKey(
+        Infusion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The latest infusion on or before this entry's day."),
+    )
+    days_after_infusion = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = LiveManager()
+    all_objects = LiveQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+    def local_date(self):
+        return timezone.localtime(self.when, self.patient.tz).date()
+
+    @property
+    def when(self):
+        raise NotImplementedError
+
+
+class SymptomEntry(DiaryRecord):
+    """A side effect: what, how bad (0-10), since when, until when."""
+
+    OTHER = "other"
+
+    symptom = models.CharField(_("symptom"), max_length=40)
+    custom_symptom = models.CharField(_("your own symptom"), max_length=60, blank=True)
+    severity = models.PositiveSmallIntegerField(
+        _("how bad (0-10)"), validators=[MaxValueValidator(10)]
+    )
+    onset = models.DateTimeField(_("started"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    still_going_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When it was last confirmed as still going.")
+    )
+    helped = models.CharField(_("what helped"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), max_length=1000, blank=True)
+    red_flags = models.JSONField(default=list, blank=True, editable=False)
+
+    class Meta(DiaryRecord.Meta):
+        ordering = ["-onset", "-pk"]
+        verbose_name_plural = "symptom entries"
+        indexes = [models.Index(fields=["patient", "-onset"], name="symptom_patient_onset")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__gte=0, severity__lte=10), name="symptom_severity_0_10"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("onset")),
+                name="symptom_ends_after_onset",
+            ),
+            models.CheckConstraint(
+                condition=~Q(symptom="other") | ~Q(custom_symptom=""),
+                name="symptom_other_has_a_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.severity}/10"
+
+    @property
+    def when(self):
+        return self.onset
+
+    @property
+    def label(self):
+        return self.custom_symptom if self.symptom == self.OTHER else symptoms.label(self.symptom)
+
+    @property
+    def severity_word(self):
+        return symptoms.severity_word(self.severity)
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def red_flag_rules(self):
+        from . import red_flags
+
+        return [red_flags.get_rule(code) for code in self.red_flags]
+
+
+class Note(DiaryRecord):
+    """An improvement note, or a question for the doctor."""
+
+    class Kind(models.TextChoices):
+        IMPROVEMENT = "improvement", _("How I'm doing")
+        QUESTION = "question", _("Question for my doctor")
+
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.IMPROVEMENT)
+    text = models.TextField(_("note"), max_length=2000)
+    rating = models.SmallIntegerField(
+        _("compared with before this infusion"),
+        null=True,
+        blank=True,
+        choices=scales.GLOBAL_CHANGE_CHOICES,
+        validators=[MinValueValidator(-3), MaxValueValidator(3)],
+    )
+    written_at = models.DateTimeField(_("date"), default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(_("answer"), max_length=2000, blank=True)
+
+    class Meta(DiaryRecord.Meta):
+        ordering = ["-written_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-written_at"], name="note_patient_written")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=-3, rating__lte=3),
+                name="note_rating_7_point",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+    @property
+    def when(self):
+        return self.written_at
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+
+class Measure(DiaryRecord):
+    """A number over time: MG-ADL, grip strength, platelets, weight, GBS level, or custom."""
+
+    class Kind(models.TextChoices):
+        MGADL = scales.MGADL, _("MG-ADL score")
+        GRIP = scales.GRIP, _("Grip strength")
+        PLATELETS = scales.PLATELETS, _("Platelet count")
+        WEIGHT = scales.WEIGHT, _("Weight")
+        GBS_DISABILITY = scales.GBS_DISABILITY, _("GBS disability level")
+        CUSTOM = "custom", _("Other measure")
+
+    kind = models.CharField(max_length=16, choices=Kind)
+    measured_at = models.DateTimeField(_("date"), default=timezone.now)
+    # The value in SI units (kg, 10^9/L), the MG-ADL total, the GBS level, or grip left hand.
+    value = models.DecimalField(_("value"), max_digits=8, decimal_places=2)
+    # Grip strength, right hand.
+    value_right = models.DecimalField(
+        _("right hand"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+
+    class Meta(DiaryRecord.Meta):
+        ordering = ["-measured_at", "-pk"]
+        indexes = [
+            models.Index(fields=["patient", "kind", "-measured_at"], name="measure_patient_kind")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="custom") | ~Q(name=""), name="measure_custom_has_a_name"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="mgadl") | Q(value__gte=0, value__lte=24),
+                name="measure_mgadl_0_24",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.value}"
+
+    @property
+    def when(self):
+        return self.measured_at
+
+    @property
+    def title(self) -> str:
+        return self.name if self.kind == self.Kind.CUSTOM else str(self.get_kind_display())
+
+    @property
+    def total(self) -> int:
+        return int(self.value)
+
+    def display_value(self, weight_unit: str = "kg") -> str:
+        if self.kind == self.Kind.WEIGHT and weight_unit == "lb":
+            return f"{(self.value / Decimal('0.45359237')).quantize(Decimal('0.1'))} lb"
+        number = f"{self.value.normalize():f}"
+        if self.kind == self.Kind.GRIP:
+            right = f"{self.value_right.normalize():f}" if self.value_right is not None else "—"
+            return _("left %(left)s, right %(right)s %(unit)s") % {
+                "left": number,
+                "right": right,
+                "unit": self.unit,
+            }
+        if self.kind == self.Kind.MGADL:
+            return f"{self.total} / 24"
+        if self.kind == self.Kind.PLATELETS:
+            return f"{number} × 10⁹/L"
+        if self.kind == self.Kind.WEIGHT:
+            return f"{number} kg"
+        if self.kind == self.Kind.GBS_DISABILITY:
+            return str(dict(scales.GBS_DISABILITY_CHOICES).get(int(self.value), number))
+        return f"{number} {self.unit}".strip()
+
+
+class ChangeRecord(models.Model):
+    """Who changed what in the diary, when, with the values before and after. Never edited."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Added")
+        UPDATED = "updated", _("Changed")
+        DELETED = "deleted", _("Deleted")
+        RESTORED = "restored", _("Restored")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    model = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField()
+    action = models.CharField(max_length=10, choices=Action)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["model", "object_id"], name="change_object")]
+
+    def __str__(self) -> str:
+        return f"{self.model}#{self.object_id} {self.action}"
