@@ -68,12 +68,28 @@ TARGETS: list[Target] = [
     {"name": "bare view", "path": "/healthz", "baseline": True},
     {"name": "today page", "path": "/p/{patient}/", "logged_in": True, "min_ratio": 0.15},
     {"name": "landing page", "path": "/"},
-    # Later, for example:
-    # {"name": "infusion list", "path": "/p/{patient}/infusions/", "logged_in": True,
-    #  "min_ratio": 0.12},
-    # {"name": "quick log", "method": "POST", "path": "/p/{patient}/diary/quick/",
-    #  "logged_in": True, "data": {"kind": "headache", "severity": "2"}, "status": 302,
-    #  "min_ratio": 0.10},
+    {"name": "diary list", "path": "/p/{patient}/diary/", "logged_in": True, "min_ratio": 0.12},
+    {
+        "name": "infusion list",
+        "path": "/p/{patient}/infusions/",
+        "logged_in": True,
+        "min_ratio": 0.12,
+    },
+    {
+        "name": "measures",
+        "path": "/p/{patient}/diary/measures/",
+        "logged_in": True,
+        "min_ratio": 0.12,
+    },
+    {
+        "name": "quick log",
+        "method": "POST",
+        "path": "/p/{patient}/diary/quick/",
+        "logged_in": True,
+        "data": {"symptom": "headache", "severity": "2"},
+        "status": 302,
+        "min_ratio": 0.10,
+    },
 ]
 
 # Settings variables that would change what is measured (production mode, TLS redirects, another

@@ -11,6 +11,7 @@ import bisect
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from infusions.models import Infusion
@@ -57,9 +58,16 @@ def link(record, patient: Patient, index: InfusionIndex | None = None) -> None:
     Counting in local calendar dates keeps "day 2 after the infusion" right across DST changes:
     a 23- or 25-hour day is still one day.
     """
-    index = index or InfusionIndex(patient)
     day = local_date(patient, record.when)
-    infusion = index.latest_on_or_before(day)
+    if index is not None:
+        infusion = index.latest_on_or_before(day)
+    else:
+        infusion = (
+            Infusion.objects.filter(patient=patient, date__lte=day)
+            .order_by("-date", "-pk")
+            .only("pk", "date", "start_time", "end_time", "patient_id")
+            .first()
+        )
     record.infusion = infusion
     record.days_after_infusion = (day - infusion.date).days if infusion else None
 
@@ -93,27 +101,44 @@ def hours_since_infusion(
 def refresh_red_flags(patient: Patient, day: dt.date) -> list[red_flags.RedFlagMatch]:
     """Evaluate the rules on everything felt that day and mark the entries that set them off.
 
-    "That day" includes symptoms that started earlier and were still going.
+    "That day" includes symptoms that started earlier and were still going. The day is read as
+    one aggregate (worst severity per symptom), so the cost does not grow with the entries.
     """
     start, end = day_bounds(patient, day)
-    entries = list(
-        SymptomEntry.objects.filter(patient=patient, onset__lt=end)
-        .exclude(ended_at__lt=start)
-        .select_related("infusion")
+    felt = SymptomEntry.objects.filter(patient=patient, onset__lt=end).exclude(ended_at__lt=start)
+    severities = dict(
+        felt.order_by()
+        .values("symptom")
+        .annotate(worst=Max("severity"))
+        .values_list("symptom", "worst")
     )
-    severities: dict[str, int] = {}
-    for entry in entries:
-        severities[entry.symptom] = max(severities.get(entry.symptom, 0), entry.severity)
-    started_today = [e for e in entries if e.onset >= start] or entries
-    hours = [hours_since_infusion(patient, e.onset, e.infusion) for e in started_today]
-    known = [h for h in hours if h is not None]
-    matches = red_flags.evaluate(severities, min(known) if known else None)
-    for entry in entries:
-        flags = [m.rule.code for m in matches if entry.symptom in m.symptoms]
-        if entry.onset >= start and flags != entry.red_flags:
-            entry.red_flags = flags
-            SymptomEntry.objects.filter(pk=entry.pk).update(red_flags=flags)
+    # Unknown timing counts as inside every window, so this is the widest possible match; only
+    # when something could match is the time since the infusion worth a query.
+    matches = red_flags.evaluate(severities, None)
+    if matches:
+        # The earliest warning sign that day, against the infusion it follows, so that no
+        # window closes early (entries that cannot count for any rule do not move it).
+        signs = Q()
+        for code, lowest in red_flags.lowest_severities().items():
+            signs |= Q(symptom=code, severity__gte=lowest)
+        first = (
+            felt.filter(signs, onset__gte=start)
+            .order_by("onset")
+            .select_related("infusion")
+            .first()
+        )
+        hours = hours_since_infusion(patient, first.onset, first.infusion) if first else None
+        matches = red_flags.evaluate(severities, hours)
+    flagged = {symptom for match in matches for symptom in match.symptoms}
+    todays = SymptomEntry.objects.filter(patient=patient, onset__gte=start, onset__lt=end)
+    todays.exclude(red_flags=[]).exclude(symptom__in=flagged).update(red_flags=[])
+    for code in flagged:
+        todays.filter(symptom=code).update(red_flags=flags_for(code, matches))
     return matches
+
+
+def flags_for(symptom: str, matches: list[red_flags.RedFlagMatch]) -> list[str]:
+    return [match.rule.code for match in matches if symptom in match.symptoms]
 
 
 @transaction.atomic
@@ -139,11 +164,13 @@ def save(record, user) -> list[red_flags.RedFlagMatch]:
     )
     if not isinstance(record, SymptomEntry):
         return []
+    if created and not red_flags.can_matter(record.symptom, record.severity):
+        return []  # a new mild or unrelated symptom cannot set off or clear any rule
     day = local_date(patient, record.onset)
     if old_day and old_day != day:
         refresh_red_flags(patient, old_day)
     matches = refresh_red_flags(patient, day)
-    record.refresh_from_db(fields=["red_flags"])
+    record.red_flags = flags_for(record.symptom, matches)
     return [m for m in matches if record.symptom in m.symptoms]
 
 

@@ -258,6 +258,9 @@ class Measure(DiaryRecord):
 class ChangeRecord(models.Model):
     """Who changed what in the diary, when, with the values before and after. Never edited."""
 
+    # Written alongside every diary write, which already bumps the patient's data version.
+    bumps_patient_data_version = False
+
     class Action(models.TextChoices):
         CREATED = "created", _("Added")
         UPDATED = "updated", _("Changed")

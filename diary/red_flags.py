@@ -252,6 +252,31 @@ _RULES_BY_CODE = {rule.code: rule for rule in RULES}
 RED_FLAG_SIGN_CODES: frozenset[str] = frozenset().union(*(rule.codes() for rule in RULES))
 
 
+# The lowest severity at which each sign counts for any rule.
+_LOWEST_SEVERITY: dict[str, int] = {}
+for _rule in RULES:
+    for _trigger in _rule.triggers:
+        for _sign in (*_trigger.all_of, *_trigger.any_of):
+            _LOWEST_SEVERITY[_sign.code] = min(
+                _LOWEST_SEVERITY.get(_sign.code, _sign.min_severity), _sign.min_severity
+            )
+
+
+def can_matter(code: str, severity: int) -> bool:
+    """Whether a new entry of this symptom and severity could change any rule's outcome.
+
+    Rules only look at the worst severity of each sign on a day, so an entry below every
+    threshold for its symptom (or of a symptom no rule uses) cannot set anything off.
+    """
+    lowest = _LOWEST_SEVERITY.get(code)
+    return lowest is not None and severity >= lowest
+
+
+def lowest_severities() -> dict[str, int]:
+    """{sign code: the lowest severity at which it counts for some rule}."""
+    return dict(_LOWEST_SEVERITY)
+
+
 def get_rule(code: str) -> RedFlagRule:
     return _RULES_BY_CODE[code]
 

@@ -7,9 +7,11 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -17,6 +19,7 @@ from infusions import symptoms
 from infusions.models import Infusion
 from infusions.schedule import infusion_status
 from patients.access import PatientRequest, patient_view
+from patients.caching import cached_fragment
 from patients.models import Membership
 
 from . import entries, red_flags, scales
@@ -34,6 +37,13 @@ from .models import Measure, Note, SymptomEntry
 
 MODELS_BY_KIND = {"symptoms": SymptomEntry, "notes": Note, "measures": Measure}
 TIMELINE_DAYS = 14
+TIMELINE_KINDS = [
+    ("", _lazy("Everything")),
+    ("symptoms", _lazy("Side effects")),
+    ("notes", _lazy("Notes")),
+    ("measures", _lazy("Measures")),
+    ("infusions", _lazy("Infusions")),
+]
 RED_FLAG_DAYS = 7
 
 
@@ -152,7 +162,8 @@ def _today_context(request: PatientRequest, quick_form: QuickLogForm | None = No
         key=lambda item: item.when,
         reverse=True,
     )
-    authors = _authors(patient)
+    red_flag_entries = [e for e in recent_symptoms if e.red_flags and e.onset >= week_ago]
+    authors = _authors(patient) if todays or red_flag_entries else {}
     mgadl_relevant = scales.MGADL in scales.default_measures(patient.conditions)
     return {
         "patient": patient,
@@ -165,9 +176,7 @@ def _today_context(request: PatientRequest, quick_form: QuickLogForm | None = No
         )[:10],
         "todays": _with_authors(todays, authors, patient.weight_unit),
         "has_yesterday": any(yesterday_start <= e.onset < start for e in recent_symptoms),
-        "red_flag_entries": _with_authors(
-            [e for e in recent_symptoms if e.red_flags and e.onset >= week_ago], authors
-        ),
+        "red_flag_entries": _with_authors(red_flag_entries, authors),
         "mgadl_due": mgadl_relevant
         and not any(m.kind == Measure.Kind.MGADL for m in recent_measures),
         "open_questions": sum(
@@ -180,12 +189,19 @@ def _today_context(request: PatientRequest, quick_form: QuickLogForm | None = No
 @require_GET
 def today(request: PatientRequest) -> HttpResponse:
     """The home page: infusion status, the quick log, what is still going, today's entries."""
-    context = _today_context(request)
     saved_ids = [int(pk) for pk in request.GET.get("saved", "").split(",") if pk.isdigit()][:10]
     if saved_ids:
         saved = list(SymptomEntry.objects.filter(patient=request.patient, pk__in=saved_ids))
-        context |= _result_context(request, saved)
-    return render(request, "diary/today.html", context)
+        context = _today_context(request) | _result_context(request, saved)
+        return render(request, "diary/today.html", context)
+    main = cached_fragment(
+        request,
+        "today",
+        lambda: render_to_string(
+            "diary/today.html#today-main", _today_context(request), request=request
+        ),
+    )
+    return render(request, "diary/today.html", {"patient": request.patient, "today_main": main})
 
 
 def _render_after_log(request: PatientRequest, saved: list[SymptomEntry]) -> HttpResponse:
@@ -482,6 +498,18 @@ def _mgadl_change_text(change: scales.MgAdlChange) -> str:
 @require_GET
 def measures(request: PatientRequest) -> HttpResponse:
     """Each measure over time; MG-ADL with the change from one score to the next."""
+    html = cached_fragment(
+        request,
+        "measures",
+        lambda: render_to_string(
+            "diary/measures.html#measure-sections", _measures_context(request), request=request
+        ),
+    )
+    context = {"patient": request.patient, "sections_html": html}
+    return render(request, "diary/measures.html", context)
+
+
+def _measures_context(request: PatientRequest) -> dict:
     patient = request.patient
     shown = scales.default_measures(patient.conditions)
     rows = list(Measure.objects.filter(patient=patient).order_by("kind", "measured_at", "pk"))
@@ -503,19 +531,33 @@ def measures(request: PatientRequest) -> HttpResponse:
         for kind in dict.fromkeys([*shown, *kinds_with_data])
     ]
     others = [k for k in MEASURE_FORMS if k not in shown]
-    context = {
+    return {
         "patient": patient,
         "sections": sections,
         "other_kinds": [(k, Measure.Kind(k).label) for k in others],
         "citation": scales.MGADL_CITATION,
     }
-    return render(request, "diary/measures.html", context)
 
 
 @patient_view
 @require_GET
 def timeline(request: PatientRequest) -> HttpResponse:
     """The diary, one block per day, newest first, two weeks a page."""
+    html = cached_fragment(
+        request,
+        "timeline",
+        lambda: render_to_string(
+            "diary/timeline.html#timeline", _timeline_context(request), request=request
+        ),
+    )
+    if request.htmx and not request.htmx.boosted:
+        return HttpResponse(html)
+    kind = request.GET.get("kind", "")
+    context = {"patient": request.patient, "timeline": html, "kind": kind, "kinds": TIMELINE_KINDS}
+    return render(request, "diary/timeline.html", context)
+
+
+def _timeline_context(request: PatientRequest) -> dict:
     patient = request.patient
     kinds = {"symptoms", "notes", "measures", "infusions"}
     kind = request.GET.get("kind", "")
@@ -568,19 +610,12 @@ def timeline(request: PatientRequest) -> HttpResponse:
         "patient": patient,
         "days": [days[d] for d in sorted(days, reverse=True)],
         "kind": kind,
-        "kinds": [
-            ("", _("Everything")),
-            ("symptoms", _("Side effects")),
-            ("notes", _("Notes")),
-            ("measures", _("Measures")),
-            ("infusions", _("Infusions")),
-        ],
         "since": since,
         "until": until,
         "older_until": older,
         "newer_until": until + dt.timedelta(days=TIMELINE_DAYS) if until < today else None,
     }
-    return render(request, _template(request, "diary/timeline.html", "timeline"), context)
+    return context
 
 
 def _older_than(patient, since: dt.date, selected: list[str]) -> dt.date | None:

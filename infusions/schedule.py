@@ -61,9 +61,11 @@ class Schedule:
         ]
 
 
-def schedule_for(patient, today: dt.date) -> Schedule:
+def schedule_for(patient, today: dt.date, last_course: Course | None | bool = False) -> Schedule:
+    """The schedule; pass ``last_course`` when the caller already has it (saves a query)."""
     regimen = Regimen.objects.filter(patient=patient).active().select_related("product").first()
-    last_course = Course.objects.filter(patient=patient, start_date__lte=today).first()
+    if last_course is False:
+        last_course = Course.objects.filter(patient=patient, start_date__lte=today).first()
     return Schedule(regimen=regimen, last_course=last_course, today=today)
 
 
@@ -80,10 +82,13 @@ def infusion_status(patient, today: dt.date) -> InfusionStatus:
     from .models import Infusion
 
     last = (
-        Infusion.objects.filter(patient=patient, date__lte=today).select_related("product").first()
+        Infusion.objects.filter(patient=patient, date__lte=today)
+        .select_related("product", "course")
+        .first()
     )
+    # The last infusion's course is the last course that has started.
     return InfusionStatus(
         last_infusion=last,
         days_since_last=(today - last.date).days if last else None,
-        schedule=schedule_for(patient, today),
+        schedule=schedule_for(patient, today, last_course=last.course if last else None),
     )

@@ -104,6 +104,9 @@ class Patient(models.Model):
         default=TemperatureUnit.CELSIUS,
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by every write to the patient's data (patients.signals); page fragments are cached
+    # under it, so a cached page can never outlive a change.
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name", "pk"]

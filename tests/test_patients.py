@@ -102,7 +102,7 @@ def test_with_several_diaries_it_lists_them_to_switch(db, client):
         "today", args=[second.public_id]
     )
     home = client.get(reverse("today", args=[first.public_id])).content.decode()
-    assert "(switch)" in home
+    assert "(switch)" in home  # the switcher links to the list of diaries
 
 
 def test_the_list_shows_only_my_diaries(patient, owner, stranger_client):

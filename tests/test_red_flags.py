@@ -299,3 +299,11 @@ def test_it_asks_about_the_other_half_of_every_combination():
     assert "faintness" in follow_ups_for("rash", 1)
     assert "fatigue" in follow_ups_for("fast_heartbeat", 1)
     assert "fast_heartbeat" in follow_ups_for("fatigue", 4)
+
+
+def test_it_knows_which_new_entries_cannot_matter():
+    assert red_flags.can_matter("headache", 7)
+    assert not red_flags.can_matter("headache", 6)  # severe headache only
+    assert red_flags.can_matter("stiff_neck", 1)
+    assert not red_flags.can_matter("nausea", 10)  # no rule uses nausea
+    assert red_flags.can_matter("fatigue", 4) and not red_flags.can_matter("fatigue", 3)

@@ -1,0 +1,45 @@
+"""Cache the expensive part of a patient's page until anything in the diary changes.
+
+A fragment is stored under the patient's ``data_version`` (bumped by every write), the user's
+session (so the CSRF tokens inside stay theirs), their role, the language, the exact URL and the
+hour in the patient's time zone (pages say "today" and "in 3 days"). A write, a new login or the
+next hour each give a new key; stale entries simply age out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from .access import PatientRequest
+
+FRAGMENT_SECONDS = 3600
+
+
+def cached_fragment(request: PatientRequest, name: str, build: Callable[[], str]) -> str:
+    patient = request.patient
+    hour = timezone.localtime(timezone.now(), patient.tz).strftime("%Y%m%d%H")
+    parts = ":".join(
+        [
+            "fragment",
+            name,
+            str(patient.pk),
+            str(patient.data_version),
+            request.session.session_key or "-",
+            request.membership.role,
+            get_language() or "-",
+            hour,
+            "htmx" if request.htmx else "page",
+            request.get_full_path(),
+        ]
+    )
+    key = f"fragment:{name}:{hashlib.sha256(parts.encode()).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        html = build()
+        cache.set(key, html, FRAGMENT_SECONDS)
+    return html
