@@ -234,11 +234,16 @@ class Measure(DiaryRecord):
         return int(self.value)
 
     def display_value(self, weight_unit: str = "kg") -> str:
+        value = Decimal(self.value)  # an int or float straight from a form, a Decimal from the DB
         if self.kind == self.Kind.WEIGHT and weight_unit == "lb":
-            return f"{(self.value / Decimal('0.45359237')).quantize(Decimal('0.1'))} lb"
-        number = f"{self.value.normalize():f}"
+            return f"{(value / Decimal('0.45359237')).quantize(Decimal('0.1'))} lb"
+        number = f"{value.normalize():f}"
         if self.kind == self.Kind.GRIP:
-            right = f"{self.value_right.normalize():f}" if self.value_right is not None else "—"
+            right = (
+                f"{Decimal(self.value_right).normalize():f}"
+                if self.value_right is not None
+                else "—"
+            )
             return _("left %(left)s, right %(right)s %(unit)s") % {
                 "left": number,
                 "right": right,
