@@ -155,3 +155,30 @@ def test_the_gate_costs_one_query(patient, owner, django_assert_num_queries):
     with django_assert_num_queries(1):
         membership = get_membership(owner, patient.public_id)
         assert membership.patient.name == "Maya"
+
+
+JUNK = {
+    "name": "x" * 5000,
+    "time_zone": "Not/AZone",
+    "date": "31/31/31",
+    "dose_g": "1e309",
+    "weight_kg": "NaN",
+    "severity": "999999999999999999999",
+    "symptom": "<script>alert(1)</script>",
+    "onset": "yesterday-ish",
+    "measured_at": "\x00",
+    "q": "%" * 100,
+    "lots-TOTAL_FORMS": "banana",
+    "rates-TOTAL_FORMS": "100000",
+    "signs": ["stiff_neck", "nope"],
+    "page": "-1",
+    "until": "9999-99-99",
+}
+
+
+@pytest.mark.parametrize(("route", "pattern"), patient_routes(), ids=lambda v: str(v))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_junk_input_never_gives_a_server_error(route, pattern, method, patient, owner_client):
+    url = url_for(route, patient.public_id).replace("/x/", "/mgadl/")
+    response = getattr(owner_client, method)(url, JUNK)
+    assert response.status_code < 500, f"{method.upper()} {url}: {response.status_code}"

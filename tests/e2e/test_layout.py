@@ -1,0 +1,35 @@
+"""Every main page fits a 320 px wide phone (no sideways scrolling) and passes axe there."""
+
+from django.core.management import call_command
+
+from infusions.models import Infusion
+from patients.demo import DEMO_EMAIL
+from patients.models import Patient, User
+
+
+def test_main_pages_fit_320_px_and_pass_axe(page, axe, sign_in, transactional_db):
+    call_command("seed_demo")
+    patient = Patient.objects.get()
+    infusion = Infusion.objects.filter(patient=patient).first()
+    sign_in(User.objects.get(email=DEMO_EMAIL))
+    page.set_viewport_size({"width": 320, "height": 800})
+    base = f"/p/{patient.public_id}"
+    paths = [
+        f"{base}/",
+        f"{base}/diary/",
+        f"{base}/diary/measures/",
+        f"{base}/diary/measures/mgadl/new/",
+        f"{base}/diary/side-effects/new/",
+        f"{base}/diary/questions/",
+        f"{base}/infusions/",
+        f"{base}/infusions/log/",
+        f"{base}/infusions/{infusion.pk}/",
+        f"{base}/infusions/plan/",
+        f"{base}/settings/",
+        "/diaries/",
+    ]
+    for path in paths:
+        page.goto(path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320 px"
+        axe(page)
