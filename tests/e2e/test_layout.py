@@ -33,3 +33,18 @@ def test_main_pages_fit_320_px_and_pass_axe(page, axe, sign_in, transactional_db
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320 px"
         axe(page)
+
+
+def test_dark_mode_follows_the_os_and_keeps_contrast(page, axe, sign_in, transactional_db):
+    call_command("seed_demo")
+    patient = Patient.objects.get()
+    sign_in(User.objects.get(email=DEMO_EMAIL))
+    page.emulate_media(color_scheme="dark")
+    for path in [
+        f"/p/{patient.public_id}/",
+        f"/p/{patient.public_id}/infusions/log/",
+        "/accounts/email/",
+    ]:
+        page.goto(path)
+        assert page.evaluate("document.documentElement.dataset.bsTheme") == "dark"
+        axe(page)
