@@ -84,7 +84,7 @@ TARGETS: list[Target] = [
     {
         "name": "quick log",
         "method": "POST",
-        "path": "/p/{patient}/diary/quick/",
+        "path": "/p/{write_patient}/diary/quick/",
         "logged_in": True,
         "data": {"symptom": "headache", "severity": "2"},
         "status": 302,
@@ -108,7 +108,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 
 from patients.demo import DEMO_EMAIL
-from patients.models import Membership, User
+from patients.models import Membership, Patient, User
 
 user = User.objects.get(email=DEMO_EMAIL)
 membership = Membership.objects.select_related("patient").get(user=user, is_self=True)
@@ -118,7 +118,19 @@ session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.set_expiry(timedelta(days=30))  # "keep me signed in": no idle timeout
 session.create()
-print(json.dumps({"session_key": session.session_key, "patient": membership.patient.public_id}))
+# Writes go to a second diary of the same user, so that the pages measured keep showing the demo
+# data rather than the thousands of entries the write targets add.
+scratch = Patient.objects.create(name="Bench writes", time_zone="Europe/London", conditions=["mg"])
+Membership.objects.create(user=user, patient=scratch, role=Membership.Role.OWNER)
+print(
+    json.dumps(
+        {
+            "session_key": session.session_key,
+            "patient": membership.patient.public_id,
+            "write_patient": scratch.public_id,
+        }
+    )
+)
 """
 
 
@@ -591,7 +603,11 @@ def main(argv: list[str] | None = None) -> int:
         plan = Plan(
             client=args.client,
             port=free_port(),
-            context={"patient": login["patient"], "today": date.today().isoformat()},
+            context={
+                "patient": login["patient"],
+                "write_patient": login["write_patient"],
+                "today": date.today().isoformat(),
+            },
             cookies={"sessionid": login["session_key"]},
             csrf_token=secrets.token_hex(16),  # 32 characters, the length of Django's secret
             processes=args.processes,

@@ -37,6 +37,9 @@ from .models import Measure, Note, SymptomEntry
 
 MODELS_BY_KIND = {"symptoms": SymptomEntry, "notes": Note, "measures": Measure}
 TIMELINE_DAYS = 14
+# The home page shows the last week; a diary with more than this many entries in a week (or
+# symptoms never closed) shows the newest ones, so the page stays fast whatever happens.
+TODAY_MAX_ROWS = 200
 TIMELINE_KINDS = [
     ("", _lazy("Everything")),
     ("symptoms", _lazy("Side effects")),
@@ -143,7 +146,7 @@ def _today_context(request: PatientRequest, quick_form: QuickLogForm | None = No
     recent_symptoms = list(
         SymptomEntry.objects.filter(
             Q(onset__gte=min(yesterday_start, week_ago)) | Q(ended_at__isnull=True), patient=patient
-        )
+        )[:TODAY_MAX_ROWS]
     )
     notes = list(
         Note.objects.filter(
@@ -152,7 +155,9 @@ def _today_context(request: PatientRequest, quick_form: QuickLogForm | None = No
             patient=patient,
         )
     )
-    recent_measures = list(Measure.objects.filter(patient=patient, measured_at__gte=week_ago))
+    recent_measures = list(
+        Measure.objects.filter(patient=patient, measured_at__gte=week_ago)[:TODAY_MAX_ROWS]
+    )
     todays = sorted(
         chain(
             (e for e in recent_symptoms if start <= e.onset < end),
