@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from infusions import symptoms
 from infusions.models import Infusion
 from infusions.schedule import infusion_status
 from patients.access import PatientRequest, patient_view
-from patients.caching import cached_fragment
+from patients.caching import render_cached
 from patients.models import Membership
 
 from . import entries, red_flags, scales
@@ -199,13 +198,7 @@ def today(request: PatientRequest) -> HttpResponse:
         saved = list(SymptomEntry.objects.filter(patient=request.patient, pk__in=saved_ids))
         context = _today_context(request) | _result_context(request, saved)
         return render(request, "diary/today.html", context)
-    main = cached_fragment(
-        request,
-        "today",
-        lambda: render_to_string(
-            "diary/today.html#today-main", _today_context(request), request=request
-        ),
-    )
+    main = render_cached(request, "diary/today.html#today-main", lambda: _today_context(request))
     return render(request, "diary/today.html", {"patient": request.patient, "today_main": main})
 
 
@@ -503,12 +496,8 @@ def _mgadl_change_text(change: scales.MgAdlChange) -> str:
 @require_GET
 def measures(request: PatientRequest) -> HttpResponse:
     """Each measure over time; MG-ADL with the change from one score to the next."""
-    html = cached_fragment(
-        request,
-        "measures",
-        lambda: render_to_string(
-            "diary/measures.html#measure-sections", _measures_context(request), request=request
-        ),
+    html = render_cached(
+        request, "diary/measures.html#measure-sections", lambda: _measures_context(request)
     )
     context = {"patient": request.patient, "sections_html": html}
     return render(request, "diary/measures.html", context)
@@ -548,12 +537,8 @@ def _measures_context(request: PatientRequest) -> dict:
 @require_GET
 def timeline(request: PatientRequest) -> HttpResponse:
     """The diary, one block per day, newest first, two weeks a page."""
-    html = cached_fragment(
-        request,
-        "timeline",
-        lambda: render_to_string(
-            "diary/timeline.html#timeline", _timeline_context(request), request=request
-        ),
+    html = render_cached(
+        request, "diary/timeline.html#timeline", lambda: _timeline_context(request)
     )
     if request.htmx and not request.htmx.boosted:
         return HttpResponse(html)

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from patients.access import PatientRequest, patient_view
-from patients.caching import cached_fragment
+from patients.caching import render_cached
 
 from . import calendar, courses
 from .forms import (
@@ -54,16 +53,15 @@ def _template(request: PatientRequest, name: str, fragment: str) -> str:
 @patient_view
 @require_GET
 def infusion_list(request: PatientRequest) -> HttpResponse:
-    def build() -> str:
+    def build_context() -> dict:
         infusions = Infusion.objects.select_related("product").prefetch_related("lots")
         course_qs = Course.objects.filter(patient=request.patient).prefetch_related(
             Prefetch("infusions", queryset=infusions.order_by("date", "pk"))
         )
         page = Paginator(course_qs, COURSES_PER_PAGE).get_page(request.GET.get("page"))
-        context = {"patient": request.patient, "page": page}
-        return render_to_string("infusions/list.html#infusion-list", context, request=request)
+        return {"patient": request.patient, "page": page}
 
-    html = cached_fragment(request, "infusion-list", build)
+    html = render_cached(request, "infusions/list.html#infusion-list", build_context)
     if request.htmx and not request.htmx.boosted:
         return HttpResponse(html)
     return render(request, "infusions/list.html", {"patient": request.patient, "list_html": html})

@@ -12,12 +12,27 @@ import hashlib
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from .access import PatientRequest
 
 FRAGMENT_SECONDS = 3600
+
+
+def render_cached(
+    request: PatientRequest, template_name: str, build_context: Callable[[], dict]
+) -> str:
+    """Render a template (usually a ``page.html#fragment`` partial), or reuse the cached HTML.
+
+    ``build_context`` runs only on a miss, so the page's queries are skipped on a hit.
+    """
+    return cached_fragment(
+        request,
+        template_name,
+        lambda: render_to_string(template_name, build_context(), request=request),
+    )
 
 
 def cached_fragment(request: PatientRequest, name: str, build: Callable[[], str]) -> str:
