@@ -158,7 +158,7 @@ class SymptomEntryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["still_going"].initial = self.instance.ended_at is None
-        elif "onset" not in self.initial:
+        elif self.initial.get("onset") is None:  # the model form puts onset=None there
             self.initial["onset"] = timezone.localtime().replace(second=0, microsecond=0)
         self.helper = _no_form_tag()
 

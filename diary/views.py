@@ -308,16 +308,12 @@ def symptom_still_going(request: PatientRequest, pk: int) -> HttpResponse:
     return _after_write(request, _today_url(request))
 
 
-def _form_page(
-    request, form, template: str, fragment: str, context: dict, on_valid
-) -> HttpResponse:
+def _form_page(request, form, template: str, context: dict, on_valid) -> HttpResponse:
+    """The diary's form pages, always rendered whole: the form carries ``hx-select``, because
+    these pages extend one base and a partial cannot be picked out through ``extends``."""
     if request.method == "POST" and form.is_valid():
         return on_valid(form)
-    return render(
-        request,
-        _template(request, template, fragment),
-        {"patient": request.patient, "form": form} | context,
-    )
+    return render(request, template, {"patient": request.patient, "form": form} | context)
 
 
 @patient_view(for_editors=True)
@@ -339,11 +335,10 @@ def symptom_form(request: PatientRequest, pk: int | None = None) -> HttpResponse
             return _after_write(
                 request, reverse("diary:timeline", args=[request.patient.public_id])
             )
-        return _render_after_log(request, [entry])
+        # Back to the home page, which confirms it and shows any warning or follow-up question.
+        return _after_write(request, f"{_today_url(request)}?saved={entry.pk}")
 
-    return _form_page(
-        request, form, "diary/symptom_form.html", "entry-form", {"entry": entry}, save
-    )
+    return _form_page(request, form, "diary/symptom_form.html", {"entry": entry}, save)
 
 
 @patient_view(for_editors=True)
@@ -365,7 +360,7 @@ def note_form(request: PatientRequest, pk: int | None = None) -> HttpResponse:
         messages.success(request, _("Note saved."))
         return _after_write(request, reverse("diary:timeline", args=[request.patient.public_id]))
 
-    return _form_page(request, form, "diary/note_form.html", "entry-form", {"note": note}, save)
+    return _form_page(request, form, "diary/note_form.html", {"note": note}, save)
 
 
 @patient_view
@@ -403,9 +398,7 @@ def question_form(request: PatientRequest, pk: int | None = None) -> HttpRespons
         messages.success(request, _("Question saved. It will be on the report for your doctor."))
         return _after_write(request, reverse("diary:questions", args=[request.patient.public_id]))
 
-    return _form_page(
-        request, form, "diary/question_form.html", "entry-form", {"question": question}, save
-    )
+    return _form_page(request, form, "diary/question_form.html", {"question": question}, save)
 
 
 @patient_view(for_editors=True)
@@ -421,9 +414,7 @@ def question_answer(request: PatientRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Marked as answered."))
         return _after_write(request, reverse("diary:questions", args=[request.patient.public_id]))
 
-    return _form_page(
-        request, form, "diary/answer_form.html", "entry-form", {"question": question}, save
-    )
+    return _form_page(request, form, "diary/answer_form.html", {"question": question}, save)
 
 
 def _measure_form_class(kind: str):
@@ -476,7 +467,7 @@ def measure_form(
         "citation": scales.MGADL_CITATION if form_class.kind == Measure.Kind.MGADL else "",
         "recall": scales.MGADL_RECALL,
     }
-    return _form_page(request, form, "diary/measure_form.html", "entry-form", context, save)
+    return _form_page(request, form, "diary/measure_form.html", context, save)
 
 
 def _mgadl_change_text(change: scales.MgAdlChange) -> str:

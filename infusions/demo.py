@@ -11,6 +11,7 @@ from django.utils import timezone
 from patients.models import Patient, User
 
 from . import courses
+from .catalog import load_catalog
 from .models import (
     Infusion,
     InfusionLot,
@@ -39,6 +40,7 @@ def seed(patient: Patient, logged_by: User) -> None:
     first_start = today - dt.timedelta(
         days=LAST_COURSE_DAYS_AGO + INTERVAL_DAYS * (COURSE_COUNT - 1)
     )
+    load_catalog(Product)  # normally there from the migration; not after a test database flush
     privigen = Product.objects.get(patient=None, name="Privigen")
     plan = Regimen.objects.create(
         patient=patient,

@@ -641,3 +641,32 @@ def test_seed_demo_builds_a_living_diary(db):
     assert Note.objects.filter(kind="question", answered_at__isnull=True).count() == 2
     call_command("seed_demo")
     assert Measure.objects.filter(kind="mgadl").count() == mgadl.count()
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "data"),
+    [
+        ("side-effect-add", [], {"symptom": "other"}),
+        ("note-add", [], {"text": ""}),
+        ("question-add", [], {"text": ""}),
+        ("measure-add", ["weight"], {"weight": "x"}),
+    ],
+)
+def test_diary_forms_with_errors_answer_htmx_with_the_form(patient, owner_client, name, args, data):
+    response = owner_client.post(url(name, patient, *args), data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert b'id="entry-form"' in response.content
+    assert b'hx-select="#entry-form"' in response.content
+
+
+def test_the_side_effect_form_starts_now(patient, owner_client):
+    form = owner_client.get(url("side-effect-add", patient)).context["form"]
+    assert form.initial["onset"] == NOW.astimezone(LONDON).replace(second=0, microsecond=0)
+
+
+def test_a_saved_side_effect_goes_home_with_its_confirmation(patient, owner_client):
+    response = owner_client.post(
+        url("side-effect-add", patient), side_effect_data(), headers={"HX-Request": "true"}
+    )
+    entry = SymptomEntry.objects.get()
+    assert response["HX-Redirect"] == f"{today_url(patient)}?saved={entry.pk}"

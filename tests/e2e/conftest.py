@@ -21,6 +21,7 @@ FLAGS = [
 ]
 # WCAG 2.x A and AA rules (axe tags); best-practice rules are reported by ../shared/tools/shoot.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+TRANSITIONS_DONE = "() => document.getAnimations().every(a => a.playState !== 'running')"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -67,6 +68,9 @@ def axe():
     checker = Axe()
 
     def check(page) -> None:
+        # Bootstrap buttons fade their colours for 0.15 s after a click; axe must judge the
+        # settled page, not a blend halfway through.
+        page.wait_for_function(TRANSITIONS_DONE)
         result = checker.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
         violations = result.response["violations"]
         assert not violations, f"axe on {page.url}:\n" + result.generate_report()
