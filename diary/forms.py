@@ -305,7 +305,8 @@ class MgAdlForm(MeasureForm):
             self.fields[item.code] = forms.TypedChoiceField(
                 label=item.question,
                 coerce=int,
-                choices=item.options,
+                # The item score next to its wording, as on the published form.
+                choices=[(score, f"{score} – {text}") for score, text in item.options],
                 widget=forms.RadioSelect,
                 initial=answers.get(item.code),
                 error_messages={"required": _lazy("Answer this question (0 if normal).")},
