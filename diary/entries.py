@@ -116,17 +116,13 @@ def refresh_red_flags(patient: Patient, day: dt.date) -> list[red_flags.RedFlagM
     # when something could match is the time since the infusion worth a query.
     matches = red_flags.evaluate(severities, None)
     if matches:
-        # The earliest warning sign that day, against the infusion it follows, so that no
-        # window closes early (entries that cannot count for any rule do not move it).
+        # The earliest warning sign felt that day (still going from earlier days included),
+        # against the infusion it follows, so that no window closes early; entries that cannot
+        # count for any rule do not move it.
         signs = Q()
         for code, lowest in red_flags.lowest_severities().items():
             signs |= Q(symptom=code, severity__gte=lowest)
-        first = (
-            felt.filter(signs, onset__gte=start)
-            .order_by("onset")
-            .select_related("infusion")
-            .first()
-        )
+        first = felt.filter(signs).order_by("onset").select_related("infusion").first()
         hours = hours_since_infusion(patient, first.onset, first.infusion) if first else None
         matches = red_flags.evaluate(severities, hours)
     flagged = {symptom for match in matches for symptom in match.symptoms}
@@ -141,17 +137,54 @@ def flags_for(symptom: str, matches: list[red_flags.RedFlagMatch]) -> list[str]:
     return [match.rule.code for match in matches if symptom in match.symptoms]
 
 
+# A symptom still going counts on every day it lasts; re-checking is bounded to the last two
+# weeks of that span (the home page shows warnings of the last 7 days).
+RECHECK_MAX_DAYS = 14
+
+
+def days_felt(patient: Patient, onset: dt.datetime, ended_at: dt.datetime | None) -> list[dt.date]:
+    """The local days a symptom counts on: from its start to its end, or to today if going on."""
+    today = local_date(patient, timezone.now())
+    first = local_date(patient, onset)
+    last = min(local_date(patient, ended_at) if ended_at else today, today)
+    last = max(last, first)
+    first = max(first, last - dt.timedelta(days=RECHECK_MAX_DAYS - 1))
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def refresh_days(patient: Patient, days) -> list[red_flags.RedFlagMatch]:
+    matches: list[red_flags.RedFlagMatch] = []
+    for day in sorted(set(days)):
+        matches.extend(refresh_red_flags(patient, day))
+    return matches
+
+
+def recheck_recent(patient: Patient) -> None:
+    """Re-link entries and re-check the last two weeks' red flags, after an infusion or the
+    patient's time zone changed (both move the windows the rules use)."""
+    relink(patient)
+    today = local_date(patient, timezone.now())
+    start, _end = day_bounds(patient, today - dt.timedelta(days=RECHECK_MAX_DAYS - 1))
+    if (
+        SymptomEntry.objects.filter(patient=patient)
+        .filter(Q(onset__gte=start) | Q(ended_at__isnull=True) | Q(ended_at__gte=start))
+        .exists()
+    ):
+        refresh_days(patient, [today - dt.timedelta(days=n) for n in range(RECHECK_MAX_DAYS)])
+
+
 @transaction.atomic
 def save(record, user) -> list[red_flags.RedFlagMatch]:
     """Create or update a diary entry: link it, record the change, re-check red flags."""
     patient = record.patient
     created = record.pk is None
     before = None
-    old_day = None
+    old_days: list[dt.date] = []
     if not created:
         old = type(record).all_objects.get(pk=record.pk)
         before = history.snapshot(old)
-        old_day = local_date(patient, old.when)
+        if isinstance(old, SymptomEntry):
+            old_days = days_felt(patient, old.onset, old.ended_at)
     link(record, patient)
     if created and record.logged_by_id is None:
         record.logged_by = user
@@ -166,23 +199,22 @@ def save(record, user) -> list[red_flags.RedFlagMatch]:
         return []
     if created and not red_flags.can_matter(record.symptom, record.severity):
         return []  # a new mild or unrelated symptom cannot set off or clear any rule
-    day = local_date(patient, record.onset)
-    if old_day and old_day != day:
-        refresh_red_flags(patient, old_day)
-    matches = refresh_red_flags(patient, day)
-    record.red_flags = flags_for(record.symptom, matches)
-    return [m for m in matches if record.symptom in m.symptoms]
+    # Every day the entry counts on, before and after the change.
+    matches = refresh_days(patient, [*old_days, *days_felt(patient, record.onset, record.ended_at)])
+    record.refresh_from_db(fields=["red_flags"])
+    mine = [m for m in matches if record.symptom in m.symptoms]
+    return list({m.rule.code: m for m in mine}.values())
 
 
 @transaction.atomic
 def delete(record, user) -> None:
     history.soft_delete(record, user)
     if isinstance(record, SymptomEntry):
-        refresh_red_flags(record.patient, local_date(record.patient, record.onset))
+        refresh_days(record.patient, days_felt(record.patient, record.onset, record.ended_at))
 
 
 @transaction.atomic
 def restore(record, user) -> None:
     history.restore(record, user)
     if isinstance(record, SymptomEntry):
-        refresh_red_flags(record.patient, local_date(record.patient, record.onset))
+        refresh_days(record.patient, days_felt(record.patient, record.onset, record.ended_at))

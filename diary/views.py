@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from itertools import chain
 
 from django.contrib import messages
@@ -36,6 +37,8 @@ from .models import Measure, Note, SymptomEntry
 
 MODELS_BY_KIND = {"symptoms": SymptomEntry, "notes": Note, "measures": Measure}
 TIMELINE_DAYS = 14
+SAVED_ID = re.compile(r"[0-9]{1,12}")
+EARLIEST_DAY = dt.date(1990, 1, 1)
 # The home page shows the last week; a diary with more than this many entries in a week (or
 # symptoms never closed) shows the newest ones, so the page stays fast whatever happens.
 TODAY_MAX_ROWS = 200
@@ -87,9 +90,12 @@ def _with_authors(items, authors: dict[int, str], weight_unit: str = "kg"):
     return items
 
 
-def _day_matches(patient, day: dt.date) -> list[red_flags.RedFlagRule]:
-    """The red-flag rules set off on a day, read from the marks on its entries."""
-    start, end = entries.day_bounds(patient, day)
+def _day_matches(
+    patient, day: dt.date, until: dt.date | None = None
+) -> list[red_flags.RedFlagRule]:
+    """The red-flag rules set off from a day to another, read from the marks on the entries."""
+    start, _ignored = entries.day_bounds(patient, day)
+    _ignored, end = entries.day_bounds(patient, until or day)
     codes: dict[str, None] = {}
     for flags in (
         SymptomEntry.objects.filter(patient=patient, onset__gte=start, onset__lt=end)
@@ -106,7 +112,9 @@ def _result_context(request: PatientRequest, saved: list[SymptomEntry]) -> dict:
         return {}
     patient = request.patient
     day = entries.local_date(patient, saved[0].onset)
-    matches = _day_matches(patient, day)
+    # A symptom still going counts on every later day too: read the marks up to its last day.
+    last_day = max(entries.days_felt(patient, e.onset, e.ended_at)[-1] for e in saved)
+    matches = _day_matches(patient, day, last_day)
     logged_today = {e.symptom for e in saved}
     start, end = entries.day_bounds(patient, day)
     logged_today |= set(
@@ -193,7 +201,9 @@ def _today_context(request: PatientRequest, quick_form: QuickLogForm | None = No
 @require_GET
 def today(request: PatientRequest) -> HttpResponse:
     """The home page: infusion status, the quick log, what is still going, today's entries."""
-    saved_ids = [int(pk) for pk in request.GET.get("saved", "").split(",") if pk.isdigit()][:10]
+    saved_ids = [
+        int(pk) for pk in request.GET.get("saved", "").split(",") if SAVED_ID.fullmatch(pk)
+    ][:10]
     if saved_ids:
         saved = list(SymptomEntry.objects.filter(patient=request.patient, pk__in=saved_ids))
         context = _today_context(request) | _result_context(request, saved)
@@ -552,7 +562,7 @@ def _timeline_context(request: PatientRequest) -> dict:
         )
     except ValueError:
         until = today
-    until = min(until, today)
+    until = min(max(until, EARLIEST_DAY), today)  # a crafted date cannot overflow
     since = until - dt.timedelta(days=TIMELINE_DAYS - 1)
     start, _ignored = entries.day_bounds(patient, since)
     _ignored, end = entries.day_bounds(patient, until)

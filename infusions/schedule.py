@@ -31,9 +31,10 @@ class Schedule:
     def next_due(self) -> dt.date | None:
         if self.regimen is None:
             return None
-        if self.last_course is None or self.last_course.start_date < self.regimen.start_date:
+        if self.last_course is None:
             return self.regimen.start_date
-        return self.last_course.start_date + self.regimen.interval
+        # A plan change (a new dose, say) keeps the rhythm, unless the new plan starts later.
+        return max(self.last_course.start_date + self.regimen.interval, self.regimen.start_date)
 
     @property
     def days_until_due(self) -> int | None:

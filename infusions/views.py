@@ -330,7 +330,7 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@patient_view
+@patient_view(owner_only=True)
 @require_POST
 def calendar_create(request: PatientRequest) -> HttpResponse:
     """Make a new secret feed address (the old one stops working) and show it once."""
@@ -352,7 +352,7 @@ def calendar_create(request: PatientRequest) -> HttpResponse:
     return response
 
 
-@patient_view
+@patient_view(owner_only=True)
 @require_POST
 def calendar_revoke(request: PatientRequest) -> HttpResponse:
     CalendarFeed.objects.filter(patient=request.patient, revoked_at__isnull=True).update(
@@ -371,7 +371,8 @@ def calendar_feed(request, token: str) -> HttpResponse:
         .select_related("patient")
         .first()
     )
-    if feed is None:
+    # A feed lives only as long as its maker may still see the diary.
+    if feed is None or not feed.patient.memberships.filter(user_id=feed.created_by_id).exists():
         raise Http404
     CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
     patient = feed.patient

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import secrets
 import zoneinfo
-from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -114,9 +113,16 @@ class Patient(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @cached_property
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remembered so a save can tell whether the time zone changed (diary re-counts days).
+        instance._loaded_time_zone = instance.time_zone
+        return instance
+
+    @property
     def tz(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.time_zone)
+        return zoneinfo.ZoneInfo(self.time_zone)  # ZoneInfo caches its instances
 
     def clean(self) -> None:
         unknown = [c for c in self.conditions if c not in Condition.values]

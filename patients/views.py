@@ -62,7 +62,10 @@ def settings_view(request: PatientRequest) -> HttpResponse:
     patient: Patient = request.patient
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        # Only the edited fields: writing the whole row would put back the data_version loaded
+        # at the start of the request, undoing a concurrent write's bump.
+        patient = form.save(commit=False)
+        patient.save(update_fields=form.Meta.fields)
         messages.success(request, _("Saved."))
         return redirect(reverse("patients:settings", args=[patient.public_id]))
     return render(request, "patients/settings.html", {"form": form, "patient": patient})

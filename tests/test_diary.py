@@ -670,3 +670,91 @@ def test_a_saved_side_effect_goes_home_with_its_confirmation(patient, owner_clie
     )
     entry = SymptomEntry.objects.get()
     assert response["HX-Redirect"] == f"{today_url(patient)}?saved={entry.pk}"
+
+
+# --- red flags across days and after changes (found in review) ------------------------------------
+
+
+def flags():
+    return dict(SymptomEntry.objects.values_list("symptom", "red_flags"))
+
+
+def test_a_backdated_symptom_still_going_warns_today(patient, owner, owner_client):
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 21))
+    make_entry(patient, owner, symptom="fever", severity=5, onset=local(2026, 11, 23, 8))
+    data = side_effect_data(
+        symptom="headache",
+        custom_symptom="",
+        severity="8",
+        onset="2026-11-22T20:00",
+        still_going="on",
+        ended_at="",
+    )
+    response = owner_client.post(url("side-effect-add", patient), data, follow=True)
+    assert flags()["fever"] == ["aseptic_meningitis"]
+    assert "Get medical advice now" in response.content.decode()
+
+
+def test_raising_the_severity_of_an_ongoing_symptom_warns(patient, owner):
+    headache = make_entry(patient, owner, severity=5, onset=local(2026, 11, 22, 9))
+    make_entry(patient, owner, symptom="fever", severity=5, onset=local(2026, 11, 23, 8))
+    assert flags()["fever"] == []
+    headache.severity = 8
+    assert entries.save(headache, owner)
+    assert flags()["fever"] == ["aseptic_meningitis"]
+
+
+def test_restoring_an_ongoing_symptom_brings_the_warning_back(patient, owner):
+    headache = make_entry(patient, owner, severity=8, onset=local(2026, 11, 22, 9))
+    entries.delete(headache, owner)
+    make_entry(patient, owner, symptom="fever", severity=5, onset=local(2026, 11, 23, 8))
+    assert flags()["fever"] == []
+    entries.restore(headache, owner)
+    assert flags()["fever"] == ["aseptic_meningitis"]
+
+
+def test_an_infusion_logged_afterwards_rechecks_the_warnings(patient, owner):
+    InfusionFactory(patient=patient, date=dt.date(2026, 10, 20))
+    make_entry(patient, owner, severity=8, onset=local(2026, 11, 23, 10))
+    make_entry(patient, owner, symptom="fever", severity=5, onset=local(2026, 11, 23, 10))
+    assert flags()["headache"] == []  # 34 days after the last infusion: outside the window
+    InfusionFactory(
+        patient=patient, date=dt.date(2026, 11, 23), start_time=dt.time(8), end_time=dt.time(9)
+    )
+    assert flags()["headache"] == ["aseptic_meningitis"]
+
+
+def test_changing_the_time_zone_recounts_the_days(patient, owner, owner_client):
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 22))
+    entry = make_entry(patient, owner, onset=dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC))
+    assert entry.days_after_infusion == 1
+    owner_client.post(
+        reverse("patients:settings", args=[patient.public_id]),
+        {
+            "name": "Maya",
+            "time_zone": "America/Los_Angeles",
+            "conditions": ["mg"],
+            "weight_unit": "kg",
+            "temperature_unit": "C",
+        },
+    )
+    entry.refresh_from_db()
+    assert entry.days_after_infusion == 0  # 19:00 on 22 Nov in Los Angeles
+
+
+def test_the_window_counts_from_a_sign_still_going_from_yesterday(patient, owner):
+    InfusionFactory(
+        patient=patient, date=dt.date(2026, 11, 16), start_time=dt.time(9), end_time=dt.time(13)
+    )
+    make_entry(patient, owner, severity=8, onset=local(2026, 11, 22, 10))  # 141 h after
+    make_entry(patient, owner, symptom="fever", severity=5, onset=local(2026, 11, 23, 11))  # 166 h
+    assert flags()["fever"] == ["aseptic_meningitis"]
+
+
+@pytest.mark.parametrize("saved", ["²", "99999999999999999999999", "1,x,2"])
+def test_crafted_saved_ids_are_ignored(patient, owner_client, saved):
+    assert owner_client.get(today_url(patient), {"saved": saved}).status_code == 200
+
+
+def test_a_crafted_timeline_date_is_clamped(patient, owner_client):
+    assert owner_client.get(url("timeline", patient), {"until": "0001-01-01"}).status_code == 200

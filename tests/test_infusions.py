@@ -623,3 +623,25 @@ def test_seed_demo_adds_six_months_of_infusions(db):
     assert Infusion.objects.filter(reactions__isnull=False).distinct().count() == 3
     first = Course.objects.order_by("start_date").first().start_date
     assert dt.date(2026, 11, 23) - first > dt.timedelta(days=150)
+
+
+def test_a_dose_change_keeps_the_rhythm_of_the_schedule(patient):
+    RegimenFactory(patient=patient, start_date=dt.date(2026, 6, 1), end_date=dt.date(2026, 11, 9))
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 2))
+    RegimenFactory(patient=patient, start_date=dt.date(2026, 11, 10), dose_g_per_kg="1.2")
+    assert schedule_for(patient, dt.date(2026, 11, 10)).next_due == dt.date(2026, 11, 30)
+
+
+def test_a_calendar_feed_dies_with_its_makers_membership(patient, owner, owner_client, client):
+    from patients.models import Membership
+
+    RegimenFactory(patient=patient, start_date=dt.date(2026, 6, 1))
+    feed_url = owner_client.post(url("calendar-create", patient)).context["feed_url"]
+    assert client.get(feed_url).status_code == 200
+    Membership.objects.filter(user=owner, patient=patient).delete()
+    assert client.get(feed_url).status_code == 404
+
+
+def test_only_the_owner_makes_or_stops_calendar_addresses(patient, caregiver_client):
+    assert caregiver_client.post(url("calendar-create", patient)).status_code == 403
+    assert caregiver_client.post(url("calendar-revoke", patient)).status_code == 403
