@@ -66,9 +66,6 @@ class DiaryRecord(models.Model):
         abstract = True
         base_manager_name = "all_objects"
 
-    def local_date(self):
-        return timezone.localtime(self.when, self.patient.tz).date()
-
     @property
     def when(self):
         raise NotImplementedError

@@ -175,10 +175,6 @@ class Regimen(models.Model):
     def interval(self) -> dt.timedelta:
         return dt.timedelta(days=self.interval_days)
 
-    @property
-    def dose_g_per_kg_per_day(self) -> Decimal:
-        return (self.dose_g_per_kg / self.course_days).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
     def daily_dose_g(self, weight_kg: Decimal | None) -> Decimal | None:
         """Grams per infusion day for this weight, rounded to 0.5 g (vials are whole grams)."""
         if not weight_kg:
@@ -293,13 +289,6 @@ class Infusion(models.Model):
         if not self.weight_kg:
             return None
         return (self.dose_g / self.weight_kg).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-    @property
-    def duration(self) -> dt.timedelta | None:
-        if self.start_time is None or self.end_time is None:
-            return None
-        start = dt.datetime.combine(self.date, self.start_time)
-        return dt.datetime.combine(self.date, self.end_time) - start
 
     def max_rate_ml_per_kg_h(self) -> Decimal | None:
         """The highest rate reached, in mL/kg/h (uses prefetched rate steps)."""

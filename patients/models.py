@@ -133,9 +133,6 @@ class Patient(models.Model):
         labels = dict(Condition.choices)
         return [str(labels[c]) for c in self.conditions if c in labels]
 
-    def has_condition(self, code: str) -> bool:
-        return code in self.conditions
-
 
 class Membership(models.Model):
     """Who may see or write a patient's diary, and how."""
