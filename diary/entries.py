@@ -14,10 +14,11 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from clinical import red_flags
 from infusions.models import Infusion
 from patients.models import Patient
 
-from . import history, red_flags
+from . import history
 from .models import ChangeRecord, Measure, Note, SymptomEntry
 
 DIARY_MODELS = (SymptomEntry, Note, Measure)

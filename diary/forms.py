@@ -9,10 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from infusions import symptoms
+from clinical import scales, symptoms
 from patients.models import Patient
 
-from . import scales
 from .models import Measure, Note, SymptomEntry
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -17,11 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from infusions import symptoms
+from clinical import scales, symptoms
 from infusions.models import Infusion
 from patients.models import Patient
-
-from . import scales
 
 
 class LiveQuerySet(models.QuerySet):
@@ -129,7 +127,7 @@ class SymptomEntry(DiaryRecord):
 
     @property
     def red_flag_rules(self):
-        from . import red_flags
+        from clinical import red_flags
 
         return [red_flags.get_rule(code) for code in self.red_flags]
 

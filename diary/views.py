@@ -15,14 +15,14 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from infusions import symptoms
+from clinical import red_flags, scales, symptoms
 from infusions.models import Infusion
 from infusions.schedule import infusion_status
 from patients.access import PatientRequest, patient_view
 from patients.caching import render_cached
 from patients.models import Membership
 
-from . import entries, red_flags, scales
+from . import entries
 from .forms import (
     MEASURE_FORMS,
     AnswerForm,

@@ -10,9 +10,9 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from clinical import symptoms
 from patients.models import Patient
 
-from . import symptoms
 from .models import (
     Infusion,
     InfusionLot,

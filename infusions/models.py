@@ -11,10 +11,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from patients.conditions import Condition
+from clinical import symptoms
+from clinical.conditions import Condition
 from patients.models import Patient
 
-from . import symptoms
 from .units import RateUnit, to_ml_per_kg_h
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 
-from .conditions import Condition
+from clinical.conditions import Condition
+
 from .models import Membership, Patient, User
 
 DEMO_EMAIL = "demo@example.com"

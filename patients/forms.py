@@ -7,7 +7,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .conditions import Condition
+from clinical.conditions import Condition
+
 from .models import Patient
 
 TIME_ZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones())]

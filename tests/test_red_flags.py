@@ -1,8 +1,7 @@
 import pytest
 
-from diary import red_flags
-from diary.red_flags import RULES, Sign, Trigger, evaluate, follow_ups_for
-from infusions import symptoms
+from clinical import red_flags, symptoms
+from clinical.red_flags import RULES, Sign, Trigger, evaluate, follow_ups_for
 
 
 def _rule_codes(day_symptoms, hours_since_infusion=12):

@@ -1,10 +1,9 @@
 import pytest
 
-from diary import scales
-from diary.scales import compare_mgadl, default_measures, interpret_mgadl, mgadl_total
-from infusions import symptoms
-from infusions.symptoms import severity_word
-from patients.conditions import Condition
+from clinical import scales, symptoms
+from clinical.conditions import Condition
+from clinical.scales import compare_mgadl, default_measures, interpret_mgadl, mgadl_total
+from clinical.symptoms import severity_word
 
 ALL_ONES = dict.fromkeys(scales.MGADL_ITEM_CODES, 1)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from patients.conditions import Condition
+from clinical.conditions import Condition
 
 # --- MG-ADL ---
 
