@@ -7,6 +7,7 @@ soft (``deleted_at``) so they can be undone.
 
 from __future__ import annotations
 
+import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinical import scales, symptoms
-from infusions.models import Infusion
+from infusions.models import Course, Infusion
 from patients.models import Patient
 
 
@@ -53,6 +54,17 @@ class DiaryRecord(models.Model):
         help_text=_("The latest infusion on or before this entry's day."),
     )
     days_after_infusion = models.PositiveSmallIntegerField(null=True, blank=True)
+    # clinical.md "Time and cycles": the course this entry's cycle started with, and local
+    # calendar days since its first day (0 = first infusion day). Anything before an infusion's
+    # start on an infusion day belongs to the previous cycle.
+    course = models.ForeignKey(
+        Course, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    day_of_cycle = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The local date and zone the entry was logged in: a later change of the diary's zone does
+    # not move past entries to other days.
+    local_date = models.DateField(null=True, blank=True, editable=False)
+    time_zone = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -67,6 +79,21 @@ class DiaryRecord(models.Model):
     @property
     def when(self):
         raise NotImplementedError
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        """The zone the entry was logged in (the diary's zone at the time)."""
+        return zoneinfo.ZoneInfo(self.time_zone) if self.time_zone else self.patient.tz
+
+    def save(self, *args, **kwargs):
+        # The zone is fixed when the entry is first saved; the local date follows its time.
+        if not self.time_zone:
+            self.time_zone = self.patient.time_zone
+        self.local_date = timezone.localtime(self.when, self.tz).date()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "time_zone", "local_date"}
+        super().save(*args, **kwargs)
 
 
 class SymptomEntry(DiaryRecord):
@@ -84,6 +111,10 @@ class SymptomEntry(DiaryRecord):
     still_going_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When it was last confirmed as still going.")
     )
+    # Where, for signs that need it (swelling: face/throat, one limb, legs, all over).
+    detail = models.CharField(_("where or which"), max_length=20, blank=True)
+    # The worst severity over the episode: the first one and every later reading.
+    peak_severity = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     helped = models.CharField(_("what helped"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), max_length=1000, blank=True)
     red_flags = models.JSONField(default=list, blank=True, editable=False)
@@ -130,6 +161,94 @@ class SymptomEntry(DiaryRecord):
         from clinical import red_flags
 
         return [red_flags.get_rule(code) for code in self.red_flags]
+
+
+class SymptomReading(models.Model):
+    """A later severity of the same episode ("my headache is worse now"), with its time.
+
+    The entry's own ``severity`` is its first reading; each reading lasts until the next one
+    (or the entry's end). Every reading goes through the red-flag rules.
+    """
+
+    entry = models.ForeignKey(SymptomEntry, on_delete=models.CASCADE, related_name="readings")
+    severity = models.PositiveSmallIntegerField(
+        _("how bad (0-10)"), validators=[MaxValueValidator(10)]
+    )
+    at = models.DateTimeField(_("when"))
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(severity__gte=0, severity__lte=10), name="reading_severity_0_10"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.severity}/10 at {self.at:%Y-%m-%d %H:%M}"
+
+
+class RedFlagEvent(models.Model):
+    """A warning the rules gave: kept, shown on Today until someone marks it as dealt with.
+
+    ``signs`` is a snapshot of what set it off ([{"code", "label", "severity"}]), so the record
+    survives later edits; ``entries`` links the diary entries involved, ``infusion`` the infusion
+    whose reactions (or after which the signs) were logged.
+    """
+
+    class Source(models.TextChoices):
+        DIARY = "diary", _("Diary")
+        INFUSION = "infusion", _("Reactions during an infusion")
+
+    class Handled(models.TextChoices):
+        CONTACTED = "contacted", _("Contacted the care team")
+        CHECKED = "checked", _("It was checked")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    rule = models.CharField(max_length=40)
+    source = models.CharField(max_length=10, choices=Source, default=Source.DIARY)
+    started_at = models.DateTimeField(help_text=_("When the first sign involved started."))
+    last_at = models.DateTimeField(help_text=_("When the last sign involved started."))
+    signs = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    hours_since_infusion = models.FloatField(null=True, blank=True)
+    entries = models.ManyToManyField(SymptomEntry, blank=True, related_name="red_flag_events")
+    infusion = models.ForeignKey(
+        Infusion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    handled_how = models.CharField(max_length=10, choices=Handled, blank=True)
+    # Set when the entries behind it were corrected or deleted before anyone dealt with it: the
+    # record stays, but Today no longer shows it.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [
+            models.Index(fields=["patient", "handled_at", "withdrawn_at"], name="red_flag_open"),
+            models.Index(fields=["patient", "-started_at"], name="red_flag_patient_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def red_flag_rule(self):
+        from clinical import red_flags
+
+        return red_flags.get_rule(self.rule)
+
+    @property
+    def is_open(self) -> bool:
+        return self.handled_at is None and self.withdrawn_at is None
 
 
 class Note(DiaryRecord):

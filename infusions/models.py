@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -228,6 +229,9 @@ class Infusion(models.Model):
     date = models.DateField(_("date"))
     start_time = models.TimeField(_("start time"), null=True, blank=True)
     end_time = models.TimeField(_("end time"), null=True, blank=True)
+    # The zone the date and times were given in (the diary's zone when logged), so that a later
+    # change of the diary's zone does not move the infusion to another instant.
+    time_zone = models.CharField(max_length=64, blank=True, editable=False)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, verbose_name=_("product"))
     dose_g = models.DecimalField(
         _("dose (g)"),
@@ -283,6 +287,31 @@ class Infusion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} on {self.date}"
+
+    def save(self, *args, **kwargs):
+        if not self.time_zone:
+            self.time_zone = self.patient.time_zone
+        super().save(*args, **kwargs)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone) if self.time_zone else self.patient.tz
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        """When it started; an unknown start time counts as the start of its day."""
+        return dt.datetime.combine(self.date, self.start_time or dt.time.min, tzinfo=self.tz)
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        """When it ended; an unknown end time counts as the end of its day.
+
+        Both err towards "during or just after the infusion", which keeps every red-flag
+        window open for signs felt that day.
+        """
+        if self.end_time is not None:
+            return dt.datetime.combine(self.date, self.end_time, tzinfo=self.tz)
+        return dt.datetime.combine(self.date + dt.timedelta(days=1), dt.time.min, tzinfo=self.tz)
 
     @property
     def dose_g_per_kg(self) -> Decimal | None:

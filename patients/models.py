@@ -102,6 +102,20 @@ class Patient(models.Model):
         choices=TemperatureUnit,
         default=TemperatureUnit.CELSIUS,
     )
+    # Where the patient lives: suggests the emergency number and the report's paper size.
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    emergency_number = models.CharField(
+        _("emergency number"),
+        max_length=15,
+        blank=True,
+        help_text=_("The number for an ambulance where you live, e.g. 999, 911, 112 or 000."),
+    )
+    care_team_phone = models.CharField(
+        _("care team phone"),
+        max_length=30,
+        blank=True,
+        help_text=_("The number to call about a reaction, e.g. your infusion nurse or clinic."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped by every write to the patient's data (patients.signals); page fragments are cached
     # under it, so a cached page can never outlive a change.
