@@ -31,6 +31,7 @@ from .forms import (
 )
 from .models import CalendarFeed, Course, Infusion, InfusionLot, Regimen
 from .schedule import schedule_for
+from .signals import infusion_recorded
 
 COURSES_PER_PAGE = 10
 
@@ -147,6 +148,9 @@ def _infusion_form_page(
                     formset.instance = infusion
                     formset.save()
                 courses.regroup(request.patient)
+                infusion_recorded.send(
+                    sender=Infusion, patient=request.patient, infusion=infusion, deleted=False
+                )
             messages.success(
                 request,
                 _("Infusion of %(date)s saved.") % {"date": infusion.date.strftime("%d %b %Y")},
@@ -201,6 +205,9 @@ def infusion_delete(request: PatientRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             infusion.delete()
             courses.regroup(request.patient)
+            infusion_recorded.send(
+                sender=Infusion, patient=request.patient, infusion=infusion, deleted=True
+            )
         messages.success(request, _("Infusion deleted."))
         return _redirect(request, reverse("infusions:list", args=[request.patient.public_id]))
     return render(

@@ -1,0 +1,12 @@
+"""Signals other apps listen to (layers import downward only: infusions cannot call the diary).
+
+``infusion_recorded`` is sent once an infusion *and all its rows* (lots, rates, premedication,
+reactions) are saved and courses regrouped, or after it was deleted (``deleted=True``). Django's
+``post_save`` for ``Infusion`` fires before the reactions exist, so the red-flag check of
+reactions listens to this one instead.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: patient, infusion, deleted (bool)
+infusion_recorded = Signal()
