@@ -1,25 +1,60 @@
 from __future__ import annotations
 
-import zoneinfo
+import re
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clinical import emergency
 from clinical.conditions import Condition
 
+from . import places
+from .forms_base import PlainWordsMixin
 from .models import Patient
 
-TIME_ZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones())]
+PHONE_CHARACTERS = re.compile(r"[0-9 +\-()]*")
 
 
-class PatientForm(forms.ModelForm):
+class TelInput(forms.TextInput):
+    input_type = "tel"  # the phone keypad on a phone
+
+
+def clean_phone(value: str, *, min_digits: int, max_digits: int) -> str:
+    """A phone number in plain words: digits, spaces, +, - and brackets; so many digits."""
+    value = " ".join(value.split())
+    if not value:
+        return ""
+    if not PHONE_CHARACTERS.fullmatch(value):
+        raise forms.ValidationError(
+            gettext("Use only digits, spaces, +, - and brackets, for example +44 20 7946 0000.")
+        )
+    digits = sum(c in "0123456789" for c in value)
+    if digits < min_digits:
+        raise forms.ValidationError(
+            gettext("A phone number needs at least %(count)s digits.") % {"count": min_digits}
+        )
+    if digits > max_digits:
+        raise forms.ValidationError(
+            gettext("That is %(typed)s digits; a phone number has at most %(count)s.")
+            % {"typed": digits, "count": max_digits}
+        )
+    return value
+
+
+class PatientForm(PlainWordsMixin, forms.ModelForm):
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
-        choices=TIME_ZONE_CHOICES,
+        choices=places.time_zone_choices,
         help_text=_("Days after an infusion are counted in this time zone."),
-        widget=forms.Select(attrs={"data-detect-timezone": ""}),
+    )
+    country = forms.ChoiceField(
+        label=_("Country where you live"),
+        choices=lambda: [("", _("Not set"))] + places.country_choices(),
+        required=False,
+        help_text=_("Used to suggest the emergency number."),
     )
     conditions = forms.MultipleChoiceField(
         label=_("Condition(s) treated with immunoglobulin"),
@@ -31,12 +66,25 @@ class PatientForm(forms.ModelForm):
 
     class Meta:
         model = Patient
-        fields = ["name", "time_zone", "conditions", "weight_unit", "temperature_unit"]
+        fields = [
+            "name",
+            "time_zone",
+            "conditions",
+            "weight_unit",
+            "temperature_unit",
+            "country",
+            "emergency_number",
+            "care_team_phone",
+        ]
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "off"}),
             "weight_unit": forms.RadioSelect,
             "temperature_unit": forms.RadioSelect,
+            # Not autocomplete="tel": the browser would offer the user's own number.
+            "emergency_number": TelInput(attrs={"autocomplete": "off"}),
+            "care_team_phone": TelInput(attrs={"autocomplete": "off"}),
         }
+        labels = {"emergency_number": _("Emergency number (ambulance)")}
 
     submit_label = _("Save")
 
@@ -46,10 +94,48 @@ class PatientForm(forms.ModelForm):
         self.fields["time_zone"].error_messages["invalid_choice"] = _(
             "Pick a time zone from the list."
         )
+        zone = self.instance.time_zone
+        if self.instance.pk and zone not in places.listed_zones():
+            # An old name ("US/Pacific") chosen before the list held only real places: keep it.
+            same_as = places.canonical_zone(zone)
+            label = (
+                gettext("%(zone)s (old name for %(place)s)")
+                % {"zone": zone, "place": places.zone_label(same_as)}
+                if same_as
+                else zone
+            )
+            self.fields["time_zone"].choices = [(zone, label), *places.time_zone_choices()]
+        self.suggested_country = ""
+        if "country" in self.fields and self.instance.pk and not self.instance.country:
+            self.suggested_country = places.country_for_zone(zone)
+            if self.suggested_country:
+                self.initial["country"] = self.suggested_country
+                self.fields["country"].help_text = _(
+                    "Suggested from the time zone. Change it if it is not where you live."
+                )
         self.helper = FormHelper()
         # Server-side messages, next to the field and in plain words, for every browser.
         self.helper.attrs = {"novalidate": ""}
         self.helper.add_input(Submit("submit", self.submit_label, css_class="btn-lg"))
+
+    def clean_emergency_number(self) -> str:
+        return clean_phone(self.cleaned_data["emergency_number"], min_digits=2, max_digits=15)
+
+    def clean_care_team_phone(self) -> str:
+        return clean_phone(self.cleaned_data["care_team_phone"], min_digits=3, max_digits=20)
+
+    def emergency_suggestion(self) -> dict:
+        """The usual ambulance number for the country in the form, if it differs from the one
+        in the form: for the owner to confirm, never saved by itself."""
+        country = self["country"].value() or ""
+        number = emergency.number_for(country)
+        typed = (self["emergency_number"].value() or "").strip()
+        return {
+            "number": number or "",
+            "country": country,
+            "country_name": places.country_names().get(country, ""),
+            "show": bool(number) and typed != number,
+        }
 
 
 class StartDiaryForm(PatientForm):
@@ -65,6 +151,7 @@ class StartDiaryForm(PatientForm):
         initial=FOR_ME,
     )
     submit_label = _("Start the diary")
+    country = None  # asked later, in the settings, with the emergency numbers
 
     class Meta(PatientForm.Meta):
         fields = ["name", "time_zone", "conditions", "weight_unit", "temperature_unit"]
@@ -77,6 +164,10 @@ class StartDiaryForm(PatientForm):
         self.fields["name"].help_text = _(
             "Your first name, or the name of the person you care for. A nickname is enough."
         )
+        if not self.is_bound:
+            # app.js replaces the server's guess with this device's time zone; never a choice
+            # the user made and sent back.
+            self.fields["time_zone"].widget.attrs["data-detect-timezone"] = ""
 
     def clean_for_whom(self) -> str:
         for_whom = self.cleaned_data["for_whom"]

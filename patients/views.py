@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -9,9 +12,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from clinical import emergency
+
+from . import places
 from .access import LAST_PATIENT_SESSION_KEY, PatientRequest, patient_view
 from .forms import PatientForm, StartDiaryForm
 from .models import Membership, Patient
+
+# The name of the "Use 999" button on the settings page.
+USE_EMERGENCY_NUMBER = "use_emergency_number"
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -41,7 +50,10 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     has_self = request.user.memberships.filter(is_self=True).exists()
-    initial = {"for_whom": StartDiaryForm.FOR_OTHER if has_self else StartDiaryForm.FOR_ME}
+    initial = {
+        "for_whom": StartDiaryForm.FOR_OTHER if has_self else StartDiaryForm.FOR_ME,
+        "time_zone": _starting_time_zone(request.user),
+    }
     form = StartDiaryForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -56,16 +68,54 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/start.html", {"form": form})
 
 
+def _starting_time_zone(user) -> str:
+    """A new diary's time zone without JavaScript: that of the user's latest diary, else the
+    site's. (app.js puts the device's own zone in its place.)"""
+    latest = (
+        Membership.objects.filter(user=user)
+        .order_by("-created_at")
+        .values_list("patient__time_zone", flat=True)
+        .first()
+    )
+    for zone in (latest, settings.TIME_ZONE):
+        if zone and (listed := places.canonical_zone(zone)):
+            return listed
+    return places.UTC
+
+
 @patient_view(owner_only=True)
 @require_http_methods(["GET", "POST"])
 def settings_view(request: PatientRequest) -> HttpResponse:
     patient: Patient = request.patient
-    form = PatientForm(request.POST or None, instance=patient)
-    if request.method == "POST" and form.is_valid():
+    data = request.POST or None
+    suggestion_changed = False
+    if data is not None and (wanted := data.get(USE_EMERGENCY_NUMBER)):
+        # The one-tap "Use 999": take it only if it is still the number for the country sent
+        # (without JavaScript the button cannot follow a change of country).
+        if emergency.number_for(data.get("country")) == wanted:
+            data = data.copy()
+            data["emergency_number"] = wanted
+        else:
+            suggestion_changed = True
+    form = PatientForm(data, instance=patient)
+    if request.method == "POST" and form.is_valid() and not suggestion_changed:
         # Only the edited fields: writing the whole row would put back the data_version loaded
         # at the start of the request, undoing a concurrent write's bump.
         patient = form.save(commit=False)
         patient.save(update_fields=form.Meta.fields)
-        messages.success(request, _("Saved."))
+        if wanted := request.POST.get(USE_EMERGENCY_NUMBER):
+            messages.success(
+                request, _("Saved. The emergency number is %(number)s.") % {"number": wanted}
+            )
+        else:
+            messages.success(request, _("Saved."))
         return redirect(reverse("patients:settings", args=[patient.public_id]))
-    return render(request, "patients/settings.html", {"form": form, "patient": patient})
+    context = {
+        "form": form,
+        "patient": patient,
+        "suggestion": form.emergency_suggestion(),
+        "suggestion_changed": suggestion_changed,
+        "use_emergency_number": USE_EMERGENCY_NUMBER,
+        "emergency_numbers_json": json.dumps(emergency.NUMBERS, separators=(",", ":")),
+    }
+    return render(request, "patients/settings.html", context)
