@@ -38,13 +38,26 @@ def build(patient, schedule: Schedule, site_url: str) -> bytes:
                 description=_("Logged in your infusion diary."),
             )
         )
+    # While a course is under way, the first one is the rest of it (e.g. day 2 of 2).
     for n, due in enumerate(schedule.upcoming(UPCOMING_COURSES)):
+        if due.is_rest_of_course and due.days == 1:
+            summary = _("Infusion due, day %(n)s of %(total)s") % {
+                "n": due.first_day,
+                "total": due.course_days,
+            }
+        elif due.is_rest_of_course:
+            summary = _("Infusion due, days %(first)s to %(total)s of %(total)s") % {
+                "first": due.first_day,
+                "total": due.course_days,
+            }
+        else:
+            summary = _("Infusion due") if n == 0 else _("Infusion planned")
         cal.add_component(
             _event(
                 uid=f"due-{due.start.isoformat()}@{patient.public_id}",
                 start=due.start,
                 days=due.days,
-                summary=_("Infusion due") if n == 0 else _("Infusion planned"),
+                summary=summary,
                 stamp=stamp,
                 description=_("From the treatment plan in your infusion diary: %(url)s")
                 % {"url": site_url},

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.forms import inlineformset_factory
+from django.forms.utils import ErrorDict, ErrorList
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from clinical import symptoms
+from patients.forms_base import PlainWordsMixin
 from patients.models import Patient
 
 from .models import (
@@ -37,6 +42,10 @@ DOSE_IMPOSSIBLE_G_PER_KG_DAY = Decimal("4")
 DOSE_UNUSUAL_G_WITHOUT_WEIGHT = Decimal("160")
 VOLUME_TOLERANCE = Decimal("0.2")
 
+# A lot number is at most 40 characters (InfusionLot.lot_number), so a search is too.
+LOT_SEARCH_MAX = 40
+MAX_ROWS = 20  # per child formset of an infusion
+
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DECIMAL_INPUT = {"inputmode": "decimal"}
@@ -49,7 +58,7 @@ def _no_form_tag() -> FormHelper:
     return helper
 
 
-class PatientScopedForm(forms.ModelForm):
+class PatientScopedForm(PlainWordsMixin, forms.ModelForm):
     """A form whose product choices are the catalog plus this patient's own products."""
 
     def __init__(self, *args, patient: Patient, **kwargs):
@@ -75,33 +84,90 @@ class RegimenForm(PatientScopedForm):
             "dosing_weight_kg",
             "usual_premedication",
             "start_date",
+            "end_date",
             "notes",
         ]
         widgets = {
             "start_date": DATE_INPUT,
+            "end_date": DATE_INPUT,
             "usual_premedication": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "dose_g_per_kg": forms.NumberInput(attrs={"step": "0.05", **DECIMAL_INPUT}),
             "dosing_weight_kg": forms.NumberInput(attrs={"step": "0.1", **DECIMAL_INPUT}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, replaces: Regimen | None = None, **kwargs):
+        """``replaces``: the active plan a new plan ends (the day before the new one starts)."""
+        self.replaces = replaces
         super().__init__(*args, **kwargs)
         self.fields["indication"].choices = [("", _("Not specified"))] + [
             (code, label)
             for code, label in self.fields["indication"].choices
             if code and (code in self.patient.conditions or not self.patient.conditions)
         ]
+        if self.instance.pk and self.instance.end_date:
+            # An ended plan: its end date may be corrected, not removed (one plan is active).
+            self.fields["end_date"].required = True
+            self.fields["end_date"].help_text = _("The last day of this plan.")
+        else:
+            del self.fields["end_date"]
 
     def clean(self):
         cleaned = super().clean()
         start = cleaned.get("start_date")
-        if self.instance.pk and self.instance.end_date and start and start > self.instance.end_date:
-            self.add_error("start_date", _("The start date is after the date this plan ended."))
+        has_end = "end_date" in self.fields
+        end = cleaned.get("end_date") if has_end else self.instance.end_date
+        if start is None or (has_end and end is None):
+            return cleaned
+        if end is not None and start > end:
+            if has_end:
+                self.add_error("end_date", _("The end date is before the start date."))
+            else:
+                self.add_error("start_date", _("The start date is after the date this plan ended."))
+            return cleaned
+        others = Regimen.objects.filter(patient=self.patient).select_related("product")
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if self.replaces is not None:
+            if start <= self.replaces.start_date:
+                self.add_error(
+                    "start_date",
+                    _("A new plan must start after the current one started (%(date)s).")
+                    % {"date": self.replaces.start_date},
+                )
+                return cleaned
+            others = others.exclude(pk=self.replaces.pk)  # it will end the day before `start`
+        for other in others:
+            if _overlap(start, end, other.start_date, other.end_date):
+                later = other.start_date > start
+                self.add_error(
+                    "end_date" if later and has_end else "start_date", _overlap_message(other)
+                )
+                break
         return cleaned
 
 
-class ProductForm(forms.ModelForm):
+def _overlap(start: dt.date, end: dt.date | None, other_start: dt.date, other_end: dt.date | None):
+    """Whether two date ranges share a day (no end: still going)."""
+    return (end is None or other_start <= end) and (other_end is None or start <= other_end)
+
+
+def _overlap_message(other: Regimen) -> str:
+    start = date_format(other.start_date, "j M Y")
+    if other.end_date is None:
+        span = _("from %(start)s, still going") % {"start": start}
+    else:
+        span = _("%(start)s to %(end)s") % {
+            "start": start,
+            "end": date_format(other.end_date, "j M Y"),
+        }
+    return _(
+        "These dates overlap another plan (%(plan)s, %(span)s). A day can be under one plan "
+        "only: change the dates so that one plan ends before the other starts."
+    ) % {"plan": other.product, "span": span}
+
+
+class ProductForm(PlainWordsMixin, forms.ModelForm):
     class Meta:
         model = Product
         fields = ["name", "route", "concentration_percent", "with_hyaluronidase"]
@@ -276,7 +342,7 @@ class InfusionForm(PatientScopedForm):
             )
 
 
-class LotForm(forms.ModelForm):
+class LotForm(PlainWordsMixin, forms.ModelForm):
     class Meta:
         model = InfusionLot
         fields = ["lot_number", "expiry", "vial_size_g", "vial_count"]
@@ -292,21 +358,21 @@ class LotForm(forms.ModelForm):
         return self.cleaned_data["lot_number"].strip().upper()
 
 
-class RateStepForm(forms.ModelForm):
+class RateStepForm(PlainWordsMixin, forms.ModelForm):
     class Meta:
         model = RateStep
         fields = ["minutes_from_start", "rate", "unit"]
         widgets = {"rate": forms.NumberInput(attrs={"step": "0.01", **DECIMAL_INPUT})}
 
 
-class PremedicationForm(forms.ModelForm):
+class PremedicationForm(PlainWordsMixin, forms.ModelForm):
     class Meta:
         model = Premedication
         fields = ["name", "dose", "taken_at"]
         widgets = {"taken_at": TIME_INPUT}
 
 
-class ReactionForm(forms.ModelForm):
+class ReactionForm(PlainWordsMixin, forms.ModelForm):
     symptom = forms.ChoiceField(label=_lazy("Symptom"), choices=())
     severity = forms.TypedChoiceField(
         label=_lazy("How bad (0-10)"),
@@ -332,7 +398,13 @@ class ReactionForm(forms.ModelForm):
 
 def _formset(model, form, extra):
     return inlineformset_factory(
-        Infusion, model, form=form, extra=extra, can_delete=True, max_num=20, validate_max=True
+        Infusion,
+        model,
+        form=form,
+        extra=extra,
+        can_delete=True,
+        max_num=MAX_ROWS,
+        validate_max=True,
     )
 
 
@@ -352,6 +424,91 @@ def build_formsets(data, instance: Infusion, initial: dict[str, list[dict]], ext
         cls = _formset(model, form, extra=len(rows) + extra.get(prefix, 1))
         formsets[prefix] = cls(data, instance=instance, prefix=prefix, initial=rows or None)
     return formsets
+
+
+def with_one_more_row(data, prefix: str):
+    """POST data as typed plus one empty row in formset `prefix`, and that row's index.
+
+    The index is None (and the data unchanged) when the formset is full or its counts were
+    tampered with: the form is then judged as usual, which reports the problem.
+    """
+    try:
+        total = int(data.get(f"{prefix}-TOTAL_FORMS", ""))
+    except ValueError:
+        return data, None
+    if not 0 <= total < MAX_ROWS:
+        return data, None
+    data = data.copy()
+    data[f"{prefix}-TOTAL_FORMS"] = str(total + 1)
+    # The new row starts like an empty row of a fresh form (e.g. 1 vial).
+    for name, field in FORMSETS[prefix][1].base_fields.items():
+        if field.initial is not None and not callable(field.initial):
+            data[f"{prefix}-{total}-{name}"] = str(field.initial)
+    return data, total
+
+
+def hold_judgement(form: forms.BaseForm, formsets: dict) -> None:
+    """Show bound forms as typed but without errors: the user has not asked to save yet."""
+    form._errors = ErrorDict()
+    for formset in formsets.values():
+        formset._errors = []
+        formset._non_form_errors = ErrorList()
+        for row in formset.forms:
+            row._errors = ErrorDict()
+
+
+VIAL_HINT = _lazy("Suggested: %(count)s, for %(grams)s g in %(size)s g vials.")
+
+
+def _positive(value) -> Decimal | None:
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() and number > 0 else None
+
+
+def _grams(number: Decimal) -> str:
+    return f"{number.normalize():f}"
+
+
+def vials_needed(dose_g: Decimal, vial_size_g: Decimal) -> int:
+    return math.ceil(dose_g / vial_size_g)
+
+
+def add_vial_hints(form: InfusionForm, lots) -> None:
+    """Suggest each lot's vial count from the dose and its vial size, as a hint next to it.
+
+    The dose still to cover is the dose less what the other lots already hold, so with one lot
+    this is ceil(dose / vial size). It is only a hint and a placeholder: what was typed stays.
+    static/js/app.js does the same sum in the browser as the numbers are typed.
+    """
+    lots.vial_hint_template = VIAL_HINT % {"count": "{count}", "grams": "{grams}", "size": "{size}"}
+    dose = _positive(form["dose_g"].value())
+    if dose is None:
+        per_kg, weight = (
+            _positive(form["dose_g_per_kg"].value()),
+            _positive(form["weight_kg"].value()),
+        )
+        if per_kg and weight:
+            dose = (per_kg * weight).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    rows = []
+    for row in lots.forms:
+        deleted = "DELETE" in row.fields and bool(row["DELETE"].value())
+        size = None if deleted else _positive(row["vial_size_g"].value())
+        count = _positive(row["vial_count"].value())
+        rows.append((row, size, count if count and count == count.to_integral_value() else None))
+    for row, size, _count in rows:
+        text = ""
+        if dose and size:
+            rest = dose - sum((s * c for r, s, c in rows if r is not row and s and c), Decimal(0))
+            if rest > 0:
+                count = vials_needed(rest, size)
+                text = VIAL_HINT % {"count": count, "grams": _grams(rest), "size": _grams(size)}
+                row.fields["vial_count"].widget.attrs["placeholder"] = str(count)
+        hint = format_html("<span data-vial-hint>{}</span>", text)
+        # The bound field copied the help text when it was first used (above): set both.
+        row.fields["vial_count"].help_text = row["vial_count"].help_text = hint
 
 
 PREMED_DOSE = re.compile(r"^(?P<name>.*?)\s+(?P<dose>\d+(?:[.,]\d+)?\s*(?:mg|g|mcg|µg|ml|mL|IU))$")

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from clinical import symptoms
+from clinical import red_flags, symptoms
 from clinical.conditions import Condition
 from patients.models import Patient
 
@@ -95,6 +95,10 @@ class IntervalUnit(models.TextChoices):
 class RegimenQuerySet(models.QuerySet):
     def active(self):
         return self.filter(end_date__isnull=True)
+
+    def in_force_on(self, date: dt.date):
+        """The plans covering ``date`` (plans do not overlap, so at most one per patient)."""
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=date), start_date__lte=date)
 
 
 class Regimen(models.Model):
@@ -313,6 +317,16 @@ class Infusion(models.Model):
             return dt.datetime.combine(self.date, self.end_time, tzinfo=self.tz)
         return dt.datetime.combine(self.date + dt.timedelta(days=1), dt.time.min, tzinfo=self.tz)
 
+    def as_dose(self) -> red_flags.Dose:
+        return red_flags.Dose(self.starts_at, self.ends_at, ref=self.pk)
+
+    def reaction_alerts(self) -> list[red_flags.Alert]:
+        """The red-flag rules its reactions set off on their own (uses prefetched reactions)."""
+        readings = [r.as_reading(self) for r in self.reactions.all()]
+        if not readings:
+            return []
+        return red_flags.find_alerts(readings, [self.as_dose()], now=self.ends_at)
+
     @property
     def dose_g_per_kg(self) -> Decimal | None:
         if not self.weight_kg:
@@ -440,6 +454,21 @@ class InfusionReaction(models.Model):
     @property
     def symptom_label(self) -> str:
         return symptoms.label(self.symptom)
+
+    def as_reading(self, infusion: Infusion | None = None) -> red_flags.Reading:
+        """This reaction as a reading for the red-flag rules: at its minute of the infusion
+        (else at the infusion's start), lasting up to an hour within the infusion."""
+        infusion = infusion or self.infusion
+        at = infusion.starts_at
+        if self.minutes_from_start is not None and infusion.start_time is not None:
+            at = at + dt.timedelta(minutes=self.minutes_from_start)
+        return red_flags.Reading(
+            code=self.symptom,
+            severity=self.severity,
+            start=at,
+            end=max(at, min(infusion.ends_at, at + dt.timedelta(hours=1))),
+            ref=("reaction", self.pk),
+        )
 
     @property
     def severity_word(self) -> str:

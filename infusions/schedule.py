@@ -13,12 +13,32 @@ from .models import Course, Regimen
 
 @dataclass(frozen=True)
 class DueCourse:
+    """Planned infusion days: a whole course, or the rest of one already begun."""
+
     start: dt.date
     days: int
+    first_day: int = 1  # 2 for the rest of a course whose day 1 is logged
 
     @property
     def end(self) -> dt.date:
         return self.start + dt.timedelta(days=self.days - 1)
+
+    @property
+    def course_days(self) -> int:
+        return self.first_day + self.days - 1
+
+    @property
+    def is_rest_of_course(self) -> bool:
+        return self.first_day > 1
+
+
+@dataclass(frozen=True)
+class CourseDay:
+    """The next day of a course under way: "day `number` of `of`", due on `date`."""
+
+    date: dt.date
+    number: int
+    of: int
 
 
 @dataclass(frozen=True)
@@ -28,13 +48,38 @@ class Schedule:
     today: dt.date
 
     @property
-    def next_due(self) -> dt.date | None:
+    def next_course_start(self) -> dt.date | None:
+        """When the next whole course is due: one interval after the last course began."""
         if self.regimen is None:
             return None
         if self.last_course is None:
             return self.regimen.start_date
         # A plan change (a new dose, say) keeps the rhythm, unless the new plan starts later.
         return max(self.last_course.start_date + self.regimen.interval, self.regimen.start_date)
+
+    @property
+    def course_day_due(self) -> CourseDay | None:
+        """The next day of the last course, if the plan wants more days than were logged.
+
+        A course left unfinished is dropped once the next course is due: from then on the
+        schedule is back to the regular rhythm.
+        """
+        regimen, course = self.regimen, self.last_course
+        if regimen is None or course is None or course.start_date < regimen.start_date:
+            return None  # no plan, nothing logged, or the course was given under another plan
+        if course.day_count >= regimen.course_days:
+            return None
+        day = course.end_date + dt.timedelta(days=1)
+        regular = self.next_course_start
+        if self.today >= regular or day >= regular:
+            return None
+        return CourseDay(date=day, number=course.day_count + 1, of=regimen.course_days)
+
+    @property
+    def next_due(self) -> dt.date | None:
+        """The next infusion day: the rest of the course under way, else the next course."""
+        day = self.course_day_due
+        return day.date if day else self.next_course_start
 
     @property
     def days_until_due(self) -> int | None:
@@ -52,14 +97,23 @@ class Schedule:
         return -days if days is not None and days < 0 else 0
 
     def upcoming(self, count: int = 6) -> list[DueCourse]:
-        """The next `count` courses as the plan has them, starting with the one due next."""
-        due = self.next_due
-        if due is None or self.regimen is None:
+        """The next `count` courses as the plan has them, starting with the one due next.
+
+        While a course is under way, the first is the rest of it ("day 2 of 2").
+        """
+        start = self.next_course_start
+        if start is None or self.regimen is None:
             return []
-        return [
-            DueCourse(start=due + self.regimen.interval * n, days=self.regimen.course_days)
-            for n in range(count)
+        planned = []
+        if day := self.course_day_due:
+            planned.append(
+                DueCourse(start=day.date, days=day.of - day.number + 1, first_day=day.number)
+            )
+        planned += [
+            DueCourse(start=start + self.regimen.interval * n, days=self.regimen.course_days)
+            for n in range(count - len(planned))
         ]
+        return planned
 
 
 def schedule_for(patient, today: dt.date, last_course: Course | None | bool = False) -> Schedule:

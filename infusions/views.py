@@ -12,22 +12,28 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from clinical import red_flags, symptoms
 from patients.access import PatientRequest, patient_view
 from patients.caching import render_cached
 
-from . import calendar, courses
+from . import calendar, courses, plans
 from .forms import (
+    LOT_SEARCH_MAX,
     InfusionForm,
     ProductForm,
     RegimenForm,
+    add_vial_hints,
     build_formsets,
     check_rates,
+    hold_judgement,
     split_premedication,
+    with_one_more_row,
 )
 from .models import CalendarFeed, Course, Infusion, InfusionLot, Regimen
 from .schedule import schedule_for
@@ -48,7 +54,25 @@ def _redirect(request: PatientRequest, url: str) -> HttpResponse:
 
 
 def _template(request: PatientRequest, name: str, fragment: str) -> str:
-    return f"{name}#{fragment}" if request.htmx and not request.htmx.boosted else name
+    """The fragment for htmx swaps; the full page otherwise, and to restore history."""
+    htmx = request.htmx
+    if htmx and not htmx.boosted and not htmx.history_restore_request:
+        return f"{name}#{fragment}"
+    return name
+
+
+def _render(request: PatientRequest, name: str, fragment: str, context: dict) -> HttpResponse:
+    response = render(request, _template(request, name, fragment), context)
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
+
+
+def _date_param(request: PatientRequest) -> dt.date | None:
+    """A ``?date=YYYY-MM-DD`` asked for in a link (e.g. "Log day 2" of a course)."""
+    try:
+        return dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return None
 
 
 @patient_view
@@ -68,13 +92,14 @@ def infusion_list(request: PatientRequest) -> HttpResponse:
     return render(request, "infusions/list.html", {"patient": request.patient, "list_html": html})
 
 
-def _initial_from_plan(request: PatientRequest) -> tuple[dict, dict[str, list[dict]]]:
-    """Pre-fill a new infusion from the active plan and the last infusion (a few taps)."""
+def _initial_from_plan(
+    request: PatientRequest, date: dt.date
+) -> tuple[dict, dict[str, list[dict]]]:
+    """Pre-fill a new infusion from the plan in force on `date` and the infusion before it."""
     patient = request.patient
-    now = local_now(request)
-    plan = Regimen.objects.filter(patient=patient).active().select_related("product").first()
-    last = Infusion.objects.filter(patient=patient).with_details().first()
-    initial: dict = {"date": now.date()}
+    plan = plans.plan_on(patient, date)
+    last = Infusion.objects.filter(patient=patient, date__lte=date).with_details().first()
+    initial: dict = {"date": date}
     children: dict[str, list[dict]] = {}
     weight = (last.weight_kg if last else None) or (plan.dosing_weight_kg if plan else None)
     product = plan.product if plan else (last.product if last else None)
@@ -116,6 +141,10 @@ def _infusion_form_page(
 ) -> HttpResponse:
     now = local_now(request)
     data = request.POST if request.method == "POST" else None
+    adding_lot = data is not None and "add_lot" in data
+    if adding_lot:
+        # "Add a lot": show the form again, as typed, with one more lot row; save nothing.
+        data, new_lot = with_one_more_row(data, "lots")
     form = InfusionForm(
         data,
         instance=infusion,
@@ -126,7 +155,11 @@ def _infusion_form_page(
     )
     extra = {"lots": 1, "rates": 2, "premeds": 1, "reactions": 1}
     formsets = build_formsets(data, infusion, children or {}, extra)
-    if data is not None:
+    if adding_lot:
+        hold_judgement(form, formsets)
+        if new_lot is not None:
+            formsets["lots"].forms[new_lot].fields["lot_number"].widget.attrs["autofocus"] = True
+    elif data is not None:
         form_ok = form.is_valid()
         sets_ok = all(fs.is_valid() for fs in formsets.values())
         if form_ok and sets_ok:
@@ -140,9 +173,9 @@ def _infusion_form_page(
                 infusion.patient = request.patient
                 if infusion.pk is None:
                     infusion.logged_by = request.user
-                    infusion.regimen = (
-                        Regimen.objects.filter(patient=request.patient).active().first()
-                    )
+                if infusion.pk is None or "date" in form.changed_data:
+                    # The plan in force that day, which for a back-dated one may be an old plan.
+                    infusion.regimen = plans.plan_on(request.patient, infusion.date)
                 infusion.save()
                 for formset in formsets.values():
                     formset.instance = infusion
@@ -158,23 +191,25 @@ def _infusion_form_page(
             return _redirect(
                 request, reverse("infusions:detail", args=[request.patient.public_id, infusion.pk])
             )
+    add_vial_hints(form, formsets["lots"])
+    plan_date = infusion.date or (initial or {}).get("date") or now.date()
     context = {
         "patient": request.patient,
         "form": form,
         "formsets": formsets,
         "infusion": infusion,
-        "plan": Regimen.objects.filter(patient=request.patient)
-        .active()
-        .select_related("product")
-        .first(),
+        "plan": plans.plan_on(request.patient, plan_date),
     }
-    return render(request, _template(request, "infusions/form.html", "infusion-form"), context)
+    return _render(request, "infusions/form.html", "infusion-form", context)
 
 
 @patient_view(for_editors=True)
 @require_http_methods(["GET", "POST"])
 def log_infusion(request: PatientRequest) -> HttpResponse:
-    initial, children = _initial_from_plan(request) if request.method == "GET" else ({}, {})
+    initial, children = {}, {}
+    if request.method == "GET":
+        date = _date_param(request) or local_now(request).date()
+        initial, children = _initial_from_plan(request, date)
     return _infusion_form_page(request, Infusion(patient=request.patient), initial, children)
 
 
@@ -186,9 +221,43 @@ def _get_infusion(request: PatientRequest, pk: int) -> Infusion:
 @require_GET
 def infusion_detail(request: PatientRequest, pk: int) -> HttpResponse:
     infusion = _get_infusion(request, pk)
-    return render(
-        request, "infusions/detail.html", {"patient": request.patient, "infusion": infusion}
-    )
+    context = {
+        "patient": request.patient,
+        "infusion": infusion,
+        "red_flag_alerts": _reaction_alerts(request, infusion),
+    }
+    return render(request, "infusions/detail.html", context)
+
+
+def _reaction_alerts(request: PatientRequest, infusion: Infusion) -> list[dict]:
+    """The warnings its reactions set off, for the warning component. They are recorded by the
+    diary too (which shows them on Today, where they can be marked as dealt with)."""
+    today = reverse("today", args=[request.patient.public_id])
+    shown = []
+    for n, alert in enumerate(infusion.reaction_alerts(), start=1):
+        match = alert.as_match()
+        shown.append(
+            {
+                "id": f"reaction-{n}",
+                "emergency": match.emergency,
+                "heading": red_flags.heading(match.emergency),
+                "advice": match.advice,
+                "title": match.rule.title,
+                "reason": match.rule.reason,
+                "signs": [
+                    {
+                        "label": symptoms.label(code),
+                        "severity": severity,
+                        "word": symptoms.severity_word(severity),
+                    }
+                    for code, severity in alert.signs()
+                ],
+                "source_text": _("Logged during this infusion."),
+                "today_url": today,
+                "fresh": True,
+            }
+        )
+    return shown
 
 
 @patient_view(for_editors=True)
@@ -219,9 +288,10 @@ def infusion_delete(request: PatientRequest, pk: int) -> HttpResponse:
 @require_GET
 def lot_search(request: PatientRequest) -> HttpResponse:
     """“Was I given lot X?” — for recalls."""
-    query = request.GET.get("q", "").strip()[:40]
+    query = request.GET.get("q", "").strip()
+    too_long = len(query) > LOT_SEARCH_MAX
     lots = []
-    if query:
+    if query and not too_long:
         lots = (
             InfusionLot.objects.filter(
                 infusion__patient=request.patient, lot_number__icontains=query
@@ -229,20 +299,26 @@ def lot_search(request: PatientRequest) -> HttpResponse:
             .select_related("infusion__product")
             .order_by("-infusion__date", "lot_number")[:200]
         )
-    context = {"patient": request.patient, "query": query, "lots": lots}
-    return render(request, _template(request, "infusions/lots.html", "lot-results"), context)
+    context = {
+        "patient": request.patient,
+        "query": query,
+        "lots": lots,
+        "too_long": too_long,
+        "max_length": LOT_SEARCH_MAX,
+    }
+    return _render(request, "infusions/lots.html", "lot-results", context)
 
 
 @patient_view
 @require_GET
 def plan(request: PatientRequest) -> HttpResponse:
     patient = request.patient
-    plans = list(Regimen.objects.filter(patient=patient).select_related("product"))
+    regimens = list(Regimen.objects.filter(patient=patient).select_related("product"))
     now = local_now(request)
     context = {
         "patient": patient,
-        "active": next((p for p in plans if p.is_active), None),
-        "past": [p for p in plans if not p.is_active],
+        "active": next((p for p in regimens if p.is_active), None),
+        "past": [p for p in regimens if not p.is_active],
         "schedule": schedule_for(patient, now.date()),
         "feed": CalendarFeed.objects.filter(patient=patient, revoked_at__isnull=True).first(),
     }
@@ -260,31 +336,26 @@ def plan_new(request: PatientRequest) -> HttpResponse:
         initial |= {
             f: getattr(current, f)
             for f in RegimenForm.Meta.fields
-            if f not in {"start_date", "notes", "product"}
+            if f not in {"start_date", "end_date", "notes", "product"}
         } | {"product": current.product_id}
     elif len(patient.conditions) == 1:
         initial["indication"] = patient.conditions[0]
-    form = RegimenForm(request.POST or None, initial=initial, patient=patient)
+    # The form checks the new plan starts after the current one and overlaps no other plan.
+    form = RegimenForm(request.POST or None, initial=initial, patient=patient, replaces=current)
     if request.method == "POST" and form.is_valid():
         start = form.cleaned_data["start_date"]
-        if current and start <= current.start_date:
-            form.add_error(
-                "start_date",
-                _("A new plan must start after the current one started (%(date)s).")
-                % {"date": current.start_date},
-            )
-        else:
-            with transaction.atomic():
-                if current:
-                    current.end_date = start - dt.timedelta(days=1)
-                    current.save(update_fields=["end_date"])
-                new = form.save(commit=False)
-                new.patient = patient
-                new.save()
-            messages.success(request, _("Treatment plan saved."))
-            return _redirect(request, reverse("infusions:plan", args=[patient.public_id]))
+        with transaction.atomic():
+            if current:
+                current.end_date = start - dt.timedelta(days=1)
+                current.save(update_fields=["end_date"])
+            new = form.save(commit=False)
+            new.patient = patient
+            new.save()
+            plans.relink(patient)
+        messages.success(request, _("Treatment plan saved."))
+        return _redirect(request, reverse("infusions:plan", args=[patient.public_id]))
     context = {"patient": patient, "form": form, "current": current}
-    return render(request, _template(request, "infusions/plan_form.html", "plan-form"), context)
+    return _render(request, "infusions/plan_form.html", "plan-form", context)
 
 
 @patient_view(for_editors=True)
@@ -293,11 +364,14 @@ def plan_edit(request: PatientRequest, pk: int) -> HttpResponse:
     regimen = get_object_or_404(Regimen, pk=pk, patient=request.patient)
     form = RegimenForm(request.POST or None, instance=regimen, patient=request.patient)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            if {"start_date", "end_date"} & set(form.changed_data):
+                plans.relink(request.patient)
         messages.success(request, _("Treatment plan saved."))
         return _redirect(request, reverse("infusions:plan", args=[request.patient.public_id]))
     context = {"patient": request.patient, "form": form, "regimen": regimen}
-    return render(request, _template(request, "infusions/plan_form.html", "plan-form"), context)
+    return _render(request, "infusions/plan_form.html", "plan-form", context)
 
 
 @patient_view

@@ -173,7 +173,7 @@ def test_no_plan_no_schedule(patient):
 
 
 def test_today_shows_days_since_the_last_infusion_and_the_next_due(patient, owner_client):
-    RegimenFactory(patient=patient, start_date=dt.date(2026, 6, 1))
+    RegimenFactory(patient=patient, start_date=dt.date(2026, 6, 1), course_days=1)
     InfusionFactory(patient=patient, date=dt.date(2026, 11, 20))
     body = owner_client.get(reverse("today", args=[patient.public_id])).content.decode()
     assert "Day 3 after the infusion" in body
@@ -296,11 +296,11 @@ def test_grams_are_worked_out_from_g_per_kg_and_weight(patient, owner_client):
             "weight_kg",
             "Enter the weight used",
         ),
-        ({"dose_g": "-5"}, "dose_g", "greater than or equal to 0.5"),
+        ({"dose_g": "-5"}, "dose_g", "Enter a number of at least 0.5."),
         ({"dose_g": "300", "volume_ml": "3000"}, "dose_g", "can’t be right"),
-        ({"weight_kg": "900"}, "weight_kg", "less than or equal to 350"),
+        ({"weight_kg": "900"}, "weight_kg", "Enter a number of at most 350."),
         ({"product": ""}, "product", "Choose the product that was given."),
-        ({"dose_g": "abc"}, "dose_g", "Enter a number."),
+        ({"dose_g": "abc"}, "dose_g", "Enter a number, for example 2.5."),
         ({"notes": "x" * 2001}, "notes", "at most 2000 characters"),
     ],
 )
