@@ -9,183 +9,214 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinical import red_flags
-from infusions.models import Infusion
+from infusions.models import Course, Infusion
 from patients.models import Patient
 
-from . import history
-from .models import ChangeRecord, Measure, Note, SymptomEntry
+from . import alerts, history
+from .models import ChangeRecord, Measure, Note, RedFlagEvent, SymptomEntry, SymptomReading
 
 DIARY_MODELS = (SymptomEntry, Note, Measure)
 # When an infusion's end (or start) time is unknown, count from midday of its date.
 _UNKNOWN_INFUSION_TIME = dt.time(12, 0)
 
 
-def local_date(patient: Patient, moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment, patient.tz).date()
+def _zone(where) -> dt.tzinfo:
+    """A zone from a zone itself or anything that has one (patient, diary entry, infusion)."""
+    return where if isinstance(where, dt.tzinfo) else where.tz
 
 
-def day_bounds(patient: Patient, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """Start and end of a local calendar day as aware datetimes (23 or 25 hours around DST)."""
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=patient.tz)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=patient.tz)
+def local_date(patient, moment: dt.datetime) -> dt.date:
+    """The local calendar date of ``moment`` in the zone of ``patient``: a patient (the diary's
+    zone now), a diary entry or infusion (the zone it was logged in), or a zone."""
+    return timezone.localtime(moment, _zone(patient)).date()
+
+
+def day_bounds(patient, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of a local calendar day as aware datetimes (23 or 25 hours around DST).
+
+    ``patient`` is anything with a zone, as for :func:`local_date`.
+    """
+    zone = _zone(patient)
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     return start, end
 
 
-class InfusionIndex:
-    """The patient's infusions by date, to find "the infusion this follows" without a query each."""
+class _Cycle(NamedTuple):
+    course_id: int
+    first_day: dt.date
+    # When the first infusion day's infusion started: before it, that day is the old cycle's.
+    starts_at: dt.datetime
 
-    def __init__(self, patient: Patient):
+
+class InfusionIndex:
+    """The patient's infusions and courses, loaded in one query, to link entries without a
+    query each.
+
+    Courses are read from the infusions' ``course`` links, which ``infusions.courses.regroup``
+    keeps; an infusion not grouped yet counts for "days after infusion" but starts no cycle.
+    With ``until``, only what an entry of that day can need is loaded: the infusions since the
+    start of the course before the latest one that began on or before ``until``.
+    """
+
+    def __init__(self, patient: Patient, until: dt.date | None = None):
+        infusions = Infusion.objects.filter(patient=patient)
+        if until is not None:
+            previous_start = (
+                Course.objects.filter(patient=patient, start_date__lte=until)
+                .order_by("-start_date")
+                .values("start_date")[1:2]
+            )
+            infusions = infusions.filter(
+                date__lte=until,
+                date__gte=Coalesce(Subquery(previous_start), Value(dt.date.min)),
+            )
         self.infusions = list(
-            Infusion.objects.filter(patient=patient)
-            .order_by("date", "pk")
-            .only("pk", "date", "start_time", "end_time", "patient_id")
+            infusions.order_by("date", "pk").only(
+                "pk", "date", "start_time", "end_time", "time_zone", "course_id", "patient_id"
+            )
         )
+        for infusion in self.infusions:
+            infusion.patient = patient  # its zone falls back to the patient's: no query for it
         self.dates = [i.date for i in self.infusions]
+        by_course: dict[int, list[Infusion]] = {}
+        for infusion in self.infusions:
+            if infusion.course_id is not None:
+                by_course.setdefault(infusion.course_id, []).append(infusion)
+        cycles = []
+        for course_id, days in by_course.items():
+            first_day = days[0].date  # infusions are in date order
+            starts_at = min(i.starts_at for i in days if i.date == first_day)
+            cycles.append(_Cycle(course_id, first_day, starts_at))
+        self.cycles = sorted(cycles, key=lambda c: c.first_day)
+        self.cycle_days = [c.first_day for c in self.cycles]
 
     def latest_on_or_before(self, day: dt.date) -> Infusion | None:
         position = bisect.bisect_right(self.dates, day)
         return self.infusions[position - 1] if position else None
 
+    def cycle_of(self, day: dt.date, moment: dt.datetime) -> tuple[int | None, int | None]:
+        """The course whose cycle ``moment`` (on local date ``day``) belongs to, and the local
+        calendar days since that course's first day; ``(None, None)`` before the first course.
+
+        On a course's first day, anything before the infusion's start belongs to the cycle that
+        ends (a morning score before the infusion is the old cycle's last point). On its later
+        days the course has begun already, whatever the time.
+        """
+        position = bisect.bisect_right(self.cycle_days, day)
+        latest = self.cycles[position - 1] if position else None
+        if latest and latest.first_day == day and moment < latest.starts_at:
+            position -= 1  # before this course began: still the previous cycle
+        if not position:
+            return None, None
+        cycle = self.cycles[position - 1]
+        return cycle.course_id, (day - cycle.first_day).days
+
 
 def link(record, patient: Patient, index: InfusionIndex | None = None) -> None:
-    """Set ``infusion`` and ``days_after_infusion`` from the local date of the entry.
+    """Set the entry's local date, the infusion it follows, ``days_after_infusion``, its
+    ``course`` and ``day_of_cycle``.
 
-    Counting in local calendar dates keeps "day 2 after the infusion" right across DST changes:
-    a 23- or 25-hour day is still one day.
+    Days are counted in the local calendar dates of the zone the entry was logged in (fixed at
+    its first save), so that "day 2 after the infusion" stays right across DST changes (a 23- or
+    25-hour day is still one day) and a later change of the diary's zone moves no past entry.
     """
-    day = local_date(patient, record.when)
-    if index is not None:
-        infusion = index.latest_on_or_before(day)
-    else:
-        infusion = (
-            Infusion.objects.filter(patient=patient, date__lte=day)
-            .order_by("-date", "-pk")
-            .only("pk", "date", "start_time", "end_time", "patient_id")
-            .first()
-        )
+    if not record.time_zone:
+        record.time_zone = patient.time_zone  # as DiaryRecord.save would on the first save
+    day = local_date(record, record.when)
+    record.local_date = day
+    if index is None:
+        index = InfusionIndex(patient, until=day)
+    infusion = index.latest_on_or_before(day)
     record.infusion = infusion
     record.days_after_infusion = (day - infusion.date).days if infusion else None
+    record.course_id, record.day_of_cycle = index.cycle_of(day, record.when)
+
+
+# What relink reads and writes; the rest of a row (texts, answers) is never loaded.
+_LINK_FIELDS = (
+    "infusion",
+    "days_after_infusion",
+    "course",
+    "day_of_cycle",
+    "local_date",
+    "time_zone",
+)
+_WHEN_FIELD = {SymptomEntry: "onset", Note: "written_at", Measure: "measured_at"}
 
 
 def relink(patient: Patient) -> int:
-    """Re-link every entry of the patient after an infusion was added, moved or deleted."""
+    """Re-link every entry of the patient after an infusion was added, moved or deleted, or the
+    courses regrouped. One query for the infusions, one per kind of entry, and an update of only
+    the rows whose links changed. Returns how many rows changed."""
     index = InfusionIndex(patient)
     changed = 0
     for model in DIARY_MODELS:
         stale = []
-        for record in model.all_objects.filter(patient=patient).select_related("patient"):
-            old = (record.infusion_id, record.days_after_infusion)
+        rows = model.all_objects.filter(patient=patient).only(
+            "pk", "patient_id", _WHEN_FIELD[model], *_LINK_FIELDS
+        )
+        for record in rows:
+            old = _links(record)
             link(record, patient, index)
-            if (record.infusion_id, record.days_after_infusion) != old:
+            if _links(record) != old:
                 stale.append(record)
-        model.all_objects.bulk_update(stale, ["infusion", "days_after_infusion"])
+        model.all_objects.bulk_update(stale, _LINK_FIELDS, batch_size=500)
         changed += len(stale)
     return changed
 
 
-def hours_since_infusion(
-    patient: Patient, moment: dt.datetime, infusion: Infusion | None
-) -> float | None:
-    if infusion is None:
-        return None
-    end_time = infusion.end_time or infusion.start_time or _UNKNOWN_INFUSION_TIME
-    ended = dt.datetime.combine(infusion.date, end_time, tzinfo=patient.tz)
-    return max((moment - ended).total_seconds() / 3600, 0.0)
-
-
-def refresh_red_flags(patient: Patient, day: dt.date) -> list[red_flags.RedFlagMatch]:
-    """Evaluate the rules on everything felt that day and mark the entries that set them off.
-
-    "That day" includes symptoms that started earlier and were still going. The day is read as
-    one aggregate (worst severity per symptom), so the cost does not grow with the entries.
-    """
-    start, end = day_bounds(patient, day)
-    felt = SymptomEntry.objects.filter(patient=patient, onset__lt=end).exclude(ended_at__lt=start)
-    severities = dict(
-        felt.order_by()
-        .values("symptom")
-        .annotate(worst=Max("severity"))
-        .values_list("symptom", "worst")
+def _links(record) -> tuple:
+    return (
+        record.infusion_id,
+        record.days_after_infusion,
+        record.course_id,
+        record.day_of_cycle,
+        record.local_date,
+        record.time_zone,
     )
-    # Unknown timing counts as inside every window, so this is the widest possible match; only
-    # when something could match is the time since the infusion worth a query.
-    matches = red_flags.evaluate(severities, None)
-    if matches:
-        # The earliest warning sign felt that day (still going from earlier days included),
-        # against the infusion it follows, so that no window closes early; entries that cannot
-        # count for any rule do not move it.
-        signs = Q()
-        for code, lowest in red_flags.lowest_severities().items():
-            signs |= Q(symptom=code, severity__gte=lowest)
-        first = felt.filter(signs).order_by("onset").select_related("infusion").first()
-        hours = hours_since_infusion(patient, first.onset, first.infusion) if first else None
-        matches = red_flags.evaluate(severities, hours)
-    flagged = {symptom for match in matches for symptom in match.symptoms}
-    todays = SymptomEntry.objects.filter(patient=patient, onset__gte=start, onset__lt=end)
-    todays.exclude(red_flags=[]).exclude(symptom__in=flagged).update(red_flags=[])
-    for code in flagged:
-        todays.filter(symptom=code).update(red_flags=flags_for(code, matches))
-    return matches
 
 
-def flags_for(symptom: str, matches: list[red_flags.RedFlagMatch]) -> list[str]:
-    return [match.rule.code for match in matches if symptom in match.symptoms]
-
-
-# A symptom still going counts on every day it lasts; re-checking is bounded to the last two
-# weeks of that span (the home page shows warnings of the last 7 days).
-RECHECK_MAX_DAYS = 14
-
-
-def days_felt(patient: Patient, onset: dt.datetime, ended_at: dt.datetime | None) -> list[dt.date]:
-    """The local days a symptom counts on: from its start to its end, or to today if going on."""
-    today = local_date(patient, timezone.now())
-    first = local_date(patient, onset)
-    last = min(local_date(patient, ended_at) if ended_at else today, today)
-    last = max(last, first)
-    first = max(first, last - dt.timedelta(days=RECHECK_MAX_DAYS - 1))
-    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-def refresh_days(patient: Patient, days) -> list[red_flags.RedFlagMatch]:
-    matches: list[red_flags.RedFlagMatch] = []
-    for day in sorted(set(days)):
-        matches.extend(refresh_red_flags(patient, day))
-    return matches
-
-
-def recheck_recent(patient: Patient) -> None:
-    """Re-link entries and re-check the last two weeks' red flags, after an infusion or the
-    patient's time zone changed (both move the windows the rules use)."""
+def recheck_recent(patient: Patient, infusion: Infusion | None = None) -> None:
+    """Re-link entries and re-check warnings after an infusion changed (or was deleted):
+    its times move the windows the rules use, its reactions are signs of their own."""
     relink(patient)
-    today = local_date(patient, timezone.now())
-    start, _end = day_bounds(patient, today - dt.timedelta(days=RECHECK_MAX_DAYS - 1))
-    if (
-        SymptomEntry.objects.filter(patient=patient)
-        .filter(Q(onset__gte=start) | Q(ended_at__isnull=True) | Q(ended_at__gte=start))
-        .exists()
-    ):
-        refresh_days(patient, [today - dt.timedelta(days=n) for n in range(RECHECK_MAX_DAYS)])
+    if infusion is not None:
+        alerts.refresh_infusion(patient, infusion)
 
 
 @transaction.atomic
-def save(record, user) -> list[red_flags.RedFlagMatch]:
-    """Create or update a diary entry: link it, record the change, re-check red flags."""
+def save(record, user) -> list[RedFlagEvent]:
+    """Create or update a diary entry: link it, record the change, re-check red flags.
+
+    Returns the warnings this change set off or changed (still open).
+    """
     patient = record.patient
     created = record.pk is None
     before = None
-    old_days: list[dt.date] = []
+    old_times = None
+    old_mattered = False
     if not created:
         old = type(record).all_objects.get(pk=record.pk)
         before = history.snapshot(old)
         if isinstance(old, SymptomEntry):
-            old_days = days_felt(patient, old.onset, old.ended_at)
+            old_times = (old.onset, old.ended_at)
+            old_mattered = can_matter(old)
+    if isinstance(record, SymptomEntry):
+        record.peak_severity = max(
+            [
+                record.severity,
+                *(() if created else record.readings.values_list("severity", flat=True)),
+            ]
+        )
     link(record, patient)
     if created and record.logged_by_id is None:
         record.logged_by = user
@@ -198,24 +229,48 @@ def save(record, user) -> list[red_flags.RedFlagMatch]:
     )
     if not isinstance(record, SymptomEntry):
         return []
-    if created and not red_flags.can_matter(record.symptom, record.severity):
-        return []  # a new mild or unrelated symptom cannot set off or clear any rule
-    # Every day the entry counts on, before and after the change.
-    matches = refresh_days(patient, [*old_days, *days_felt(patient, record.onset, record.ended_at)])
+    if not (old_mattered or can_matter(record)):
+        return []  # a mild or unrelated symptom cannot set off or clear any rule
+    events = alerts.refresh_entry(record, old_times)
     record.refresh_from_db(fields=["red_flags"])
-    mine = [m for m in matches if record.symptom in m.symptoms]
-    return list({m.rule.code: m for m in mine}.values())
+    return events
+
+
+@transaction.atomic
+def add_reading(entry: SymptomEntry, severity: int, at, user) -> list[RedFlagEvent]:
+    """A later severity of the same episode: kept with its time, the peak updated, re-checked."""
+    before = history.snapshot(entry)
+    SymptomReading.objects.create(entry=entry, severity=severity, at=at, logged_by=user)
+    entry.peak_severity = max(entry.peak_severity or entry.severity, severity)
+    entry.save(update_fields=["peak_severity", "updated_at"])
+    history.record(entry, ChangeRecord.Action.UPDATED, user, before=before)
+    if not can_matter(entry):
+        return []
+    events = alerts.refresh_entry(entry)
+    entry.refresh_from_db(fields=["red_flags"])
+    return events
+
+
+def can_matter(entry: SymptomEntry) -> bool:
+    """Whether the entry (at its worst reading) counts for any rule, or is part of a warning.
+
+    Rules ignore signs below their thresholds, so an entry that never reaches one cannot set off
+    or clear anything, whatever its times: saving it skips the check.
+    """
+    worst = max(entry.severity, entry.peak_severity or 0)
+    return bool(entry.red_flags) or red_flags.can_matter(entry.symptom, worst)
 
 
 @transaction.atomic
 def delete(record, user) -> None:
     history.soft_delete(record, user)
-    if isinstance(record, SymptomEntry):
-        refresh_days(record.patient, days_felt(record.patient, record.onset, record.ended_at))
+    if isinstance(record, SymptomEntry) and can_matter(record):
+        alerts.refresh_entry(record)
 
 
 @transaction.atomic
-def restore(record, user) -> None:
+def restore(record, user) -> list[RedFlagEvent]:
     history.restore(record, user)
-    if isinstance(record, SymptomEntry):
-        refresh_days(record.patient, days_felt(record.patient, record.onset, record.ended_at))
+    if isinstance(record, SymptomEntry) and can_matter(record):
+        return alerts.refresh_entry(record)
+    return []

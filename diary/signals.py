@@ -7,19 +7,30 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from infusions.models import Infusion
+from infusions.signals import infusion_recorded
 from patients.models import Patient
 
-from .entries import recheck_recent
+from . import alerts
+from .entries import recheck_recent, relink
+
+
+@receiver(infusion_recorded, dispatch_uid="diary-recheck-on-infusion-recorded")
+def recheck_after_infusion_recorded(sender, patient, infusion: Infusion, **kwargs) -> None:
+    # Sent after courses.regroup and once the reactions are saved; post_save/post_delete fire
+    # before both. Only now are the entries' course and day of the cycle right, and the
+    # reactions are signs of their own for the red-flag rules.
+    relink(patient)
+    alerts.refresh_infusion(patient, infusion)
 
 
 @receiver(post_save, sender=Infusion, dispatch_uid="diary-relink-on-infusion-save")
 @receiver(post_delete, sender=Infusion, dispatch_uid="diary-relink-on-infusion-delete")
 def recheck_after_infusion_change(sender, instance: Infusion, **kwargs) -> None:
-    recheck_recent(instance.patient)
+    recheck_recent(instance.patient, instance)
 
 
 @receiver(post_save, sender=Patient, dispatch_uid="diary-relink-on-patient-save")
 def recheck_after_time_zone_change(sender, instance: Patient, created: bool, **kwargs) -> None:
-    # Days after an infusion are counted in the patient's time zone.
+    # Past entries keep their own zone; this only fills in rows saved without one.
     if not created and instance.time_zone != getattr(instance, "_loaded_time_zone", None):
         recheck_recent(instance)

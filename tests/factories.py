@@ -83,8 +83,14 @@ class InfusionFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def regroup(self, create, extracted, **kwargs):
+        # As the infusion form does: regroup the courses, then tell the other apps.
         if create:
             from infusions.courses import regroup
+            from infusions.models import Infusion
+            from infusions.signals import infusion_recorded
 
             regroup(self.patient)
             self.refresh_from_db()
+            infusion_recorded.send(
+                sender=Infusion, patient=self.patient, infusion=self, deleted=False
+            )
