@@ -86,7 +86,9 @@ TARGETS: list[Target] = [
         "method": "POST",
         "path": "/p/{write_patient}/diary/quick/",
         "logged_in": True,
-        "data": {"symptom": "headache", "severity": "2"},
+        # After the first, the headache is still going: each save answers the "same one?"
+        # question with "same", which adds a timed reading to the open entry.
+        "data": {"symptom": "headache", "severity": "2", "episode": "same"},
         "status": 302,
         "min_ratio": 0.10,
     },

@@ -16,6 +16,15 @@ A rule matches when any of its triggers matches. A trigger matches when
 * and the time since the infusion is inside the rule's window, unless the trigger is marked
   ``any_time``.
 
+Signs over time (:func:`find_alerts`)
+------------------------------------
+The diary feeds the rules *readings*: a sign at a severity from a start to an end (or still
+going). Signs felt within any 24 hours count together, not only within one calendar day: every
+reading's start is an anchor, and the readings felt in the 24 hours up to it are read as one
+"day". The hours since the infusion are counted for every sign from the latest infusion day
+that started before that sign (within the 24 hours), so an older entry that is still open never
+closes a window. A severity of 0 means "not present".
+
 Choices that err on the side of warning (a safety app should):
 
 * Unknown time since infusion (None) counts as inside every window.
@@ -32,8 +41,9 @@ Choices that err on the side of warning (a safety app should):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -53,8 +63,8 @@ SOURCE_PAVENSKI = (
 )
 
 ADVICE_CARE_TEAM_NOW = _(
-    "Contact your care team now, or call emergency services if it feels severe or is getting "
-    "worse. Do not wait for your next appointment."
+    "If it feels severe or is getting worse, call emergency services. Otherwise contact your "
+    "care team now. Do not wait for your next appointment."
 )
 ADVICE_EMERGENCY = _(
     "Call emergency services now. If a nurse is with you, tell them straight away. "
@@ -66,6 +76,27 @@ ADVICE_CLOT = _(
     "warm or swollen arm or leg, contact your care team now; if you cannot reach them, call "
     "emergency services."
 )
+ADVICE_CLOT_EMERGENCY = _(
+    "Call emergency services now: chest pain, sudden breathlessness and signs of a stroke need "
+    "help straight away. Do not wait to see if it passes."
+)
+ADVICE_CLOT_LIMB = _(
+    "Contact your care team now about a painful, warm or swollen arm or leg; if you cannot "
+    "reach them, or you also have chest pain or breathlessness, call emergency services."
+)
+ADVICE_MENINGITIS_FEVER = _(
+    "Call emergency services now: a severe headache with a stiff neck and a fever needs to be "
+    "seen straight away, whatever the cause. Do not wait to see if it passes."
+)
+
+
+HEADING_EMERGENCY = _("Call emergency services now")
+HEADING_URGENT = _("Get medical advice now")
+
+
+def heading(emergency: bool) -> Promise:
+    """The warning's heading: the most urgent thing to do, in a few words."""
+    return HEADING_EMERGENCY if emergency else HEADING_URGENT
 
 
 @dataclass(frozen=True)
@@ -85,6 +116,10 @@ class Trigger:
     any_of: tuple[Sign, ...] = ()
     # True: warn even outside the rule's window (see the module docstring).
     any_time: bool = False
+    # True: the advice is "call emergency services now", shown before any other.
+    emergency: bool = False
+    # Advice for this trigger when it differs from the rule's (None = the rule's advice).
+    advice: Promise | None = None
 
     def __post_init__(self):
         if not self.all_of and not self.any_of:
@@ -104,9 +139,23 @@ def any_of(*codes: str, min_severity: int = 1) -> tuple[Sign, ...]:
     return tuple(Sign(code, min_severity) for code in codes)
 
 
-def each_alone(*codes: str, min_severity: int = 1, any_time: bool = False) -> tuple[Trigger, ...]:
+def each_alone(
+    *codes: str,
+    min_severity: int = 1,
+    any_time: bool = False,
+    emergency: bool = False,
+    advice: Promise | None = None,
+) -> tuple[Trigger, ...]:
     """One trigger per sign: any one of them on its own is enough."""
-    return tuple(Trigger(all_of=(Sign(code, min_severity),), any_time=any_time) for code in codes)
+    return tuple(
+        Trigger(
+            all_of=(Sign(code, min_severity),),
+            any_time=any_time,
+            emergency=emergency,
+            advice=advice,
+        )
+        for code in codes
+    )
 
 
 @dataclass(frozen=True)
@@ -123,19 +172,33 @@ class RedFlagRule:
     def codes(self) -> frozenset[str]:
         return frozenset(sign.code for t in self.triggers for sign in (*t.all_of, *t.any_of))
 
-    def match(
-        self, day_symptoms: Mapping[str, int], hours_since_infusion: float | None
-    ) -> tuple[str, ...]:
-        """The symptom codes that set this rule off (in rule order), or () for no match."""
-        in_window = (
+    def in_window(self, hours_since_infusion: float | None) -> bool:
+        return (
             self.window_hours_after_infusion is None
             or hours_since_infusion is None
             or hours_since_infusion <= self.window_hours_after_infusion
         )
-        found: dict[str, None] = {}  # ordered set
+
+    def matching_triggers(
+        self, day_symptoms: Mapping[str, int], hours_since_infusion: float | None
+    ) -> list[tuple[Trigger, tuple[str, ...]]]:
+        """(trigger, the codes that set it off) for every trigger that matches."""
+        in_window = self.in_window(hours_since_infusion)
+        found = []
         for trigger in self.triggers:
             if in_window or trigger.any_time:
-                found.update(dict.fromkeys(trigger.matching_signs(day_symptoms)))
+                codes = trigger.matching_signs(day_symptoms)
+                if codes:
+                    found.append((trigger, codes))
+        return found
+
+    def match(
+        self, day_symptoms: Mapping[str, int], hours_since_infusion: float | None
+    ) -> tuple[str, ...]:
+        """The symptom codes that set this rule off (in rule order), or () for no match."""
+        found: dict[str, None] = {}  # ordered set
+        for _trigger, codes in self.matching_triggers(day_symptoms, hours_since_infusion):
+            found.update(dict.fromkeys(codes))
         return tuple(found)
 
 
@@ -143,6 +206,13 @@ class RedFlagRule:
 class RedFlagMatch:
     rule: RedFlagRule
     symptoms: tuple[str, ...]  # the codes that triggered the rule
+    emergency: bool = False
+    advice: Promise | None = None
+
+    @property
+    def urgency(self) -> int:
+        """0 for "call emergency services now", 1 for "contact your care team now"."""
+        return 0 if self.emergency else 1
 
 
 HOURS_PER_DAY = 24
@@ -157,9 +227,20 @@ RULES: tuple[RedFlagRule, ...] = (
             "immunoglobulin (aseptic meningitis, an irritation of the lining of the brain)."
         ),
         advice=ADVICE_CARE_TEAM_NOW,
-        source=f"{SOURCE_GAMUNEX}; {SOURCE_CMAJ}: usually within 48 h, up to 7 days",
+        source=(
+            f"{SOURCE_GAMUNEX}; {SOURCE_CMAJ}: usually within 48 h, up to 7 days; clinical.md: "
+            "with a stiff neck and fever, any time"
+        ),
         window_hours_after_infusion=7 * HOURS_PER_DAY,
         triggers=(
+            # Meningitis is an emergency whatever its cause, and many patients are
+            # immunodeficient: with a stiff neck and a fever, at any time after an infusion.
+            Trigger(
+                all_of=(Sign("headache", 7), Sign("stiff_neck"), Sign("fever")),
+                any_time=True,
+                emergency=True,
+                advice=ADVICE_MENINGITIS_FEVER,
+            ),
             Trigger(
                 all_of=(Sign("headache", 7),),
                 any_of=any_of(
@@ -184,13 +265,17 @@ RULES: tuple[RedFlagRule, ...] = (
         # Often within 24 h (CMAJ), but clots can happen at any time: no window.
         source=f"{SOURCE_FDA_THROMBOSIS}; {SOURCE_GAMUNEX}; {SOURCE_CMAJ}: often within 24 h",
         window_hours_after_infusion=None,
-        triggers=each_alone(
-            "chest_pain",
-            "shortness_of_breath",
-            "limb_pain_swelling",
-            "one_sided_weakness",
-            "face_drooping",
-            "trouble_speaking",
+        triggers=(
+            *each_alone(
+                "chest_pain",
+                "shortness_of_breath",
+                "one_sided_weakness",
+                "face_drooping",
+                "trouble_speaking",
+                emergency=True,
+                advice=ADVICE_CLOT_EMERGENCY,
+            ),
+            *each_alone("limb_pain_swelling", advice=ADVICE_CLOT_LIMB),
         ),
     ),
     RedFlagRule(
@@ -239,9 +324,15 @@ RULES: tuple[RedFlagRule, ...] = (
         window_hours_after_infusion=6,
         triggers=(
             # Emergencies whenever they happen: not gated by the 6 h window.
-            *each_alone("trouble_breathing", "face_throat_swelling", "blue_lips", any_time=True),
+            *each_alone(
+                "trouble_breathing",
+                "face_throat_swelling",
+                "blue_lips",
+                any_time=True,
+                emergency=True,
+            ),
             # Hives or rash with faintness: gated, since hives or a rash alone is common.
-            Trigger(all_of=(Sign("faintness"),), any_of=any_of("hives", "rash")),
+            Trigger(all_of=(Sign("faintness"),), any_of=any_of("hives", "rash"), emergency=True),
         ),
     ),
 )
@@ -293,10 +384,223 @@ def evaluate(
     """
     matches = []
     for rule in RULES:
-        symptoms = rule.match(day_symptoms, hours_since_infusion)
-        if symptoms:
-            matches.append(RedFlagMatch(rule=rule, symptoms=symptoms))
+        found = rule.matching_triggers(day_symptoms, hours_since_infusion)
+        if found:
+            codes: dict[str, None] = {}
+            for _trigger, trigger_codes in found:
+                codes.update(dict.fromkeys(trigger_codes))
+            matches.append(
+                RedFlagMatch(
+                    rule=rule,
+                    symptoms=tuple(codes),
+                    emergency=any(t.emergency for t, _codes in found),
+                    advice=_advice(rule, [t for t, _codes in found]),
+                )
+            )
     return matches
+
+
+def _advice(rule: RedFlagRule, triggers: list[Trigger]) -> Promise:
+    """The most urgent advice among the matching triggers (emergency first)."""
+    ordered = sorted(triggers, key=lambda t: not t.emergency)
+    for trigger in ordered:
+        if trigger.advice is not None:
+            return trigger.advice
+    return rule.advice
+
+
+# --- Signs over time --------------------------------------------------------------------------
+
+WINDOW = dt.timedelta(hours=24)  # signs felt within any 24 hours count together
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A sign at one severity, from ``start`` until ``end`` (None: still going)."""
+
+    code: str
+    severity: int
+    start: dt.datetime
+    end: dt.datetime | None = None
+    ref: Hashable = None  # what it came from, e.g. ("entry", 12)
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One infusion day, as instants (unknown times already widened by the caller)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    ref: Hashable = None
+
+
+@dataclass
+class Alert:
+    """A rule set off by readings felt within 24 hours of each other (one or more windows)."""
+
+    rule: RedFlagRule
+    readings: list[Reading] = field(default_factory=list)
+    emergency: bool = False
+    advice: Promise | None = None
+    hours_since_infusion: float | None = None
+    dose: Dose | None = None
+
+    @property
+    def started_at(self) -> dt.datetime:
+        return min(r.start for r in self.readings)
+
+    @property
+    def last_at(self) -> dt.datetime:
+        return max(r.start for r in self.readings)
+
+    @property
+    def refs(self) -> set[Hashable]:
+        return {r.ref for r in self.readings}
+
+    def signs(self) -> list[tuple[str, int]]:
+        """(code, worst severity among the readings that set it off), in rule order."""
+        order = {code: n for n, code in enumerate(_rule_code_order(self.rule))}
+        worst: dict[str, int] = {}
+        for reading in self.readings:
+            worst[reading.code] = max(worst.get(reading.code, 0), reading.severity)
+        return sorted(worst.items(), key=lambda item: order.get(item[0], len(order)))
+
+    def as_match(self) -> RedFlagMatch:
+        return RedFlagMatch(
+            rule=self.rule,
+            symptoms=tuple(code for code, _severity in self.signs()),
+            emergency=self.emergency,
+            advice=self.advice or self.rule.advice,
+        )
+
+
+def _rule_code_order(rule: RedFlagRule) -> list[str]:
+    codes: dict[str, None] = {}
+    for trigger in rule.triggers:
+        codes.update(dict.fromkeys(sign.code for sign in (*trigger.all_of, *trigger.any_of)))
+    return list(codes)
+
+
+def hours_after(doses: list[Dose], start: dt.datetime, end: dt.datetime) -> float | None:
+    """Hours from the latest dose that started by ``end`` to ``start`` (0 if it overlaps).
+
+    ``doses`` sorted by start. None when no infusion started before: unknown timing, which
+    counts as inside every window.
+    """
+    latest = None
+    for dose in doses:
+        if dose.start <= end:
+            latest = dose
+        else:
+            break
+    if latest is None:
+        return None
+    if latest.end >= start:
+        return 0.0
+    return (start - latest.end).total_seconds() / 3600
+
+
+def _latest_dose(doses: list[Dose], moment: dt.datetime) -> Dose | None:
+    latest = None
+    for dose in doses:
+        if dose.start <= moment:
+            latest = dose
+        else:
+            break
+    return latest
+
+
+def find_alerts(
+    readings: Iterable[Reading],
+    doses: Iterable[Dose],
+    now: dt.datetime,
+    anchors_from: dt.datetime | None = None,
+    anchors_to: dt.datetime | None = None,
+) -> list[Alert]:
+    """Every rule the readings set off, grouped into alerts (most urgent first).
+
+    Every reading's start (between ``anchors_from`` and ``anchors_to`` when given) is an
+    anchor; the readings felt in the 24 hours up to it are evaluated together, each sign's
+    hours counted from the latest infusion that started before that sign. Matches of one rule
+    that share a reading or overlap in time form one alert.
+    """
+    # Readings below every threshold for their sign can never count: leave them out early.
+    present = sorted((r for r in readings if can_matter(r.code, r.severity)), key=lambda r: r.start)
+    dose_list = sorted(doses, key=lambda d: d.start)
+    anchors = sorted(
+        {
+            r.start
+            for r in present
+            if (anchors_from is None or r.start >= anchors_from)
+            and (anchors_to is None or r.start <= anchors_to)
+        }
+    )
+    matches: list[Alert] = []
+    for anchor in anchors:
+        low = anchor - WINDOW
+        active = [r for r in present if r.start <= anchor and (r.end or now) >= low]
+        worst: dict[str, int] = {}
+        for reading in active:
+            worst[reading.code] = max(worst.get(reading.code, 0), reading.severity)
+        for rule in RULES:
+            for trigger in rule.triggers:
+                codes = trigger.matching_signs(worst)
+                if not codes:
+                    continue
+                minimum = {
+                    sign.code: sign.min_severity
+                    for sign in (*trigger.all_of, *trigger.any_of)
+                    if sign.code in codes
+                }
+                matched = [r for r in active if r.code in minimum and r.severity >= minimum[r.code]]
+                portions = [(max(r.start, low), min(r.end or now, anchor)) for r in matched]
+                hours = [hours_after(dose_list, start, end) for start, end in portions]
+                if not (trigger.any_time or any(rule.in_window(h) for h in hours)):
+                    continue
+                known = [h for h in hours if h is not None]
+                matches.append(
+                    Alert(
+                        rule=rule,
+                        readings=matched,
+                        emergency=trigger.emergency,
+                        advice=trigger.advice,
+                        hours_since_infusion=min(known) if len(known) == len(hours) else None,
+                        dose=_latest_dose(dose_list, anchor),
+                    )
+                )
+    return _merge(matches)
+
+
+def _merge(matches: list[Alert]) -> list[Alert]:
+    alerts: list[Alert] = []
+    for match in matches:
+        target = None
+        for alert in alerts:
+            if alert.rule is not match.rule:
+                continue
+            overlaps = alert.started_at <= match.last_at and match.started_at <= alert.last_at
+            if overlaps or alert.refs & match.refs:
+                target = alert
+                break
+        if target is None:
+            alerts.append(match)
+            continue
+        seen = {(r.ref, r.start) for r in target.readings}
+        target.readings.extend(r for r in match.readings if (r.ref, r.start) not in seen)
+        if match.emergency and not target.emergency:
+            target.emergency, target.advice = True, match.advice
+        elif target.advice is None:
+            target.advice = match.advice
+        if match.hours_since_infusion is None or target.hours_since_infusion is None:
+            target.hours_since_infusion = None
+        else:
+            target.hours_since_infusion = min(
+                target.hours_since_infusion, match.hours_since_infusion
+            )
+        target.dose = target.dose or match.dose
+    order = {rule.code: n for n, rule in enumerate(RULES)}
+    alerts.sort(key=lambda a: (not a.emergency, a.started_at, order[a.rule.code]))
+    return alerts
 
 
 # Questions to ask after a symptom is logged: (symptom code, minimum severity) -> the warning

@@ -1,7 +1,7 @@
 """The symptom catalog and the 0-10 severity scale (clinical.md, "Side effects to log").
 
-Shared by reactions during an infusion and by the diary's side-effect log, so it lives in the
-lowest app that needs it (layers import downward only: diary -> infusions).
+Shared by reactions during an infusion and by the diary's side-effect log; it lives in
+``clinical/`` (plain Python, no models), which every app may import.
 
 Plain data, versioned with the code: a clinician reviews it here, not in the database. Entries
 store the code; labels are translated at display time. Users may add their own symptoms, which
@@ -10,6 +10,8 @@ are not in this catalog and never trigger a red-flag rule.
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -136,3 +138,494 @@ def severity_word(n: int) -> Promise:
 SEVERITY_CHOICES: list[tuple[int, Promise]] = [
     (n, format_lazy("{} – {}", n, severity_word(n))) for n in range(SEVERITY_MIN, SEVERITY_MAX + 1)
 ]
+
+
+# --- Signs in the patient's own words ----------------------------------------------------------
+#
+# What a patient types under "Something else" is matched against every sign's label and these
+# plain-language synonyms, whole words only, ignoring case, apostrophes, punctuation and spacing.
+# A match is saved as that catalog sign (so the red-flag rules see it) with the typed words
+# kept. Reviewed here, in one place, with tests (tests/test_symptom_words.py): when a patient's
+# wording is missed, add it here. Keep phrases specific: a synonym that matches ordinary words
+# ("pain", "sick") would file unrelated text under a sign.
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "headache": (
+        "head ache",
+        "head hurts",
+        "head pain",
+        "pain in my head",
+        "sore head",
+        "migraine",
+        "pounding head",
+        "splitting head",
+    ),
+    "chills": ("shivering", "shivers", "shivery", "rigors", "rigours", "shaking with cold"),
+    "fever": (
+        "temperature",
+        "high temperature",
+        "feverish",
+        "febrile",
+        "running a temperature",
+        "pyrexia",
+    ),
+    "fatigue": (
+        "tired",
+        "tiredness",
+        "exhausted",
+        "exhaustion",
+        "worn out",
+        "no energy",
+        "wiped out",
+        "drained",
+        "weary",
+    ),
+    "nausea": (
+        "nauseous",
+        "nauseated",
+        "queasy",
+        "feeling sick",
+        "feel sick",
+        "sick to my stomach",
+    ),
+    "vomiting": ("vomit", "vomited", "throwing up", "threw up", "throw up", "being sick", "puking"),
+    "flushing": ("flushed", "flush", "red face", "face red", "hot flush", "hot flushes"),
+    "muscle_aches": (
+        "muscle ache",
+        "aching muscles",
+        "sore muscles",
+        "muscle pain",
+        "body aches",
+        "body ache",
+        "aching all over",
+        "myalgia",
+    ),
+    "back_pain": ("backache", "back ache", "sore back", "back hurts", "lower back pain"),
+    "rash": ("spots", "red spots", "skin rash", "blotches", "blotchy skin"),
+    "hives": ("welts", "urticaria", "itchy bumps", "itchy lumps", "raised itchy", "nettle rash"),
+    "swelling": (
+        "swollen",
+        "swelling",
+        "puffy",
+        "puffiness",
+        "fluid retention",
+        "water retention",
+        "oedema",
+        "edema",
+    ),
+    "infusion_site_reaction": (
+        "site reaction",
+        "needle site",
+        "injection site",
+        "infusion site",
+        "where the needle went",
+        "lump at the site",
+        "sore at the site",
+    ),
+    "dizziness": ("dizzy", "lightheaded", "light headed", "room spinning", "vertigo", "woozy"),
+    "blood_pressure_change": (
+        "blood pressure",
+        "high blood pressure",
+        "low blood pressure",
+        "bp high",
+        "bp low",
+    ),
+    "stiff_neck": (
+        "neck stiff",
+        "neck is stiff",
+        "neck stiffness",
+        "stiffness in my neck",
+        "cant bend my neck",
+        "cannot bend my neck",
+        "cant move my neck",
+    ),
+    "light_sensitivity": (
+        "light hurts",
+        "light hurts my eyes",
+        "bright light hurts",
+        "sensitive to light",
+        "light sensitive",
+        "photophobia",
+    ),
+    "painful_eye_movements": (
+        "eyes hurt when i move them",
+        "pain moving my eyes",
+        "pain moving eyes",
+        "hurts to move my eyes",
+        "eye movements hurt",
+    ),
+    "drowsiness": ("drowsy", "very sleepy", "cant stay awake", "cannot stay awake", "hard to wake"),
+    "chest_pain": (
+        "pain in my chest",
+        "pain in chest",
+        "chest hurts",
+        "chest tightness",
+        "tight chest",
+        "chest is tight",
+        "chest pressure",
+        "pressure in my chest",
+        "heart pain",
+    ),
+    "shortness_of_breath": (
+        "short of breath",
+        "shortness of breath",
+        "breathless",
+        "out of breath",
+        "short winded",
+    ),
+    "limb_pain_swelling": (
+        "hot swollen leg",
+        "warm swollen leg",
+        "swollen painful leg",
+        "swollen and painful leg",
+        "swollen calf",
+        "red swollen leg",
+        "hot swollen arm",
+        "warm swollen arm",
+        "blood clot",
+        "dvt",
+    ),
+    "one_sided_weakness": (
+        "weak on one side",
+        "one side weak",
+        "weakness on one side",
+        "numb on one side",
+        "numbness on one side",
+        "one side numb",
+        "cant lift my arm",
+        "cannot lift my arm",
+    ),
+    "face_drooping": (
+        "face droop",
+        "face drooping",
+        "drooping face",
+        "face drooped",
+        "droopy face",
+        "mouth drooping",
+        "face is drooping",
+    ),
+    "trouble_speaking": (
+        "slurred speech",
+        "slurring",
+        "speech slurred",
+        "cant speak",
+        "cannot speak",
+        "cant talk",
+        "cannot talk",
+        "words wont come",
+        "trouble talking",
+        "difficulty speaking",
+    ),
+    "less_urine": (
+        "not peeing",
+        "not urinating",
+        "hardly peeing",
+        "barely peeing",
+        "little urine",
+        "no urine",
+        "cant pee",
+        "cannot pee",
+        "less urine",
+        "less pee",
+        "passing less urine",
+    ),
+    "sudden_weight_gain": ("weight gain", "gained weight", "put on weight", "weight went up"),
+    "dark_urine": (
+        "dark pee",
+        "brown urine",
+        "brown pee",
+        "cola urine",
+        "cola coloured urine",
+        "cola colored urine",
+        "coke coloured urine",
+        "coke colored urine",
+        "tea coloured urine",
+        "tea colored urine",
+        "red urine",
+        "red pee",
+        "blood in urine",
+        "blood in my urine",
+        "blood in my pee",
+        "urine is dark",
+        "pee is dark",
+    ),
+    "yellow_skin_eyes": (
+        "yellow skin",
+        "yellow eyes",
+        "skin is yellow",
+        "eyes are yellow",
+        "jaundice",
+        "jaundiced",
+        "yellowish skin",
+    ),
+    "fast_heartbeat": (
+        "racing heart",
+        "heart racing",
+        "heart is racing",
+        "palpitations",
+        "heart pounding",
+        "pounding heart",
+        "fast pulse",
+        "heart beating fast",
+        "fast heart",
+    ),
+    "trouble_breathing": (
+        "cant breathe",
+        "cannot breathe",
+        "can not breathe",
+        "cant breath",
+        "difficulty breathing",
+        "hard to breathe",
+        "struggling to breathe",
+        "breathing problems",
+        "trouble breathing",
+        "wheezing",
+        "wheezy",
+        "gasping",
+    ),
+    "face_throat_swelling": (
+        "swollen throat",
+        "throat swelling",
+        "throat swollen",
+        "throat is swollen",
+        "throat closing",
+        "throat tight",
+        "tight throat",
+        "throat feels tight",
+        "swollen lips",
+        "lips swelling",
+        "lips swollen",
+        "swollen lip",
+        "swollen face",
+        "face swelling",
+        "face swollen",
+        "swollen tongue",
+        "tongue swelling",
+        "tongue swollen",
+        "swollen eyes",
+    ),
+    "blue_lips": (
+        "blue lips",
+        "lips blue",
+        "lips are blue",
+        "blue fingers",
+        "blue fingertips",
+        "fingers blue",
+        "turning blue",
+    ),
+    "faintness": (
+        "faint",
+        "fainted",
+        "fainting",
+        "feel faint",
+        "passed out",
+        "passing out",
+        "about to faint",
+        "blacked out",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DetailOption:
+    value: str
+    label: Promise
+    symptom: str  # the catalog sign this answer is saved as
+    detail: str = ""  # kept on the entry (e.g. "legs" for swelling)
+
+
+@dataclass(frozen=True)
+class DetailQuestion:
+    """A one-tap question a sign needs before the rules can judge it."""
+
+    code: str
+    prompt: Promise
+    options: tuple[DetailOption, ...]
+
+    def option(self, value: str) -> DetailOption | None:
+        return next((o for o in self.options if o.value == value), None)
+
+
+SWELLING_WHERE = DetailQuestion(
+    "swelling_where",
+    _("Where is the swelling?"),
+    (
+        DetailOption("face_throat", _("Face, lips or throat"), "face_throat_swelling", "face"),
+        DetailOption(
+            "one_limb", _("One arm or leg, painful or warm"), "limb_pain_swelling", "one_limb"
+        ),
+        DetailOption("legs", _("Legs or ankles"), "swelling", "legs"),
+        DetailOption("all_over", _("All over"), "swelling", "all_over"),
+    ),
+)
+
+# Plain aching of an arm or leg is common after an infusion; one swollen or warm limb is the
+# clot warning sign. Asked for "leg pain" and similar.
+ONE_LIMB = DetailQuestion(
+    "one_limb",
+    _("Is it one leg or arm, and is it swollen or warm?"),
+    (
+        DetailOption(
+            "limb_yes", _("Yes: one leg or arm, swollen or warm"), "limb_pain_swelling", "one_limb"
+        ),
+        DetailOption("limb_no", _("No: it aches, nothing more"), "muscle_aches", "aching"),
+    ),
+)
+
+QUESTIONS: dict[str, DetailQuestion] = {q.code: q for q in (SWELLING_WHERE, ONE_LIMB)}
+
+# Catalog signs that need their question answered before they are saved.
+NEEDS_DETAIL: dict[str, DetailQuestion] = {"swelling": SWELLING_WHERE}
+
+# Words that need the limb question: pain, aching or swelling of "a leg" could be either.
+LIMB_PHRASES: tuple[str, ...] = (
+    "leg pain",
+    "legs pain",
+    "pain in my leg",
+    "pain in leg",
+    "painful leg",
+    "sore leg",
+    "leg hurts",
+    "leg aches",
+    "leg ache",
+    "aching leg",
+    "calf pain",
+    "sore calf",
+    "pain in my calf",
+    "calf hurts",
+    "arm pain",
+    "pain in my arm",
+    "painful arm",
+    "sore arm",
+    "arm hurts",
+    "swollen leg",
+    "leg swollen",
+    "leg swelling",
+    "swollen arm",
+    "arm swollen",
+    "arm swelling",
+)
+
+# Swelling words that already say where.
+SWELLING_LEGS_PHRASES: tuple[str, ...] = (
+    "swollen legs",
+    "swollen ankles",
+    "swollen feet",
+    "ankles swollen",
+    "legs swollen",
+    "feet swollen",
+    "puffy ankles",
+    "swelling in my legs",
+    "swelling in my ankles",
+)
+
+
+def normalise(text: str) -> str:
+    """Lower case, apostrophes dropped ("can't" -> "cant"), other punctuation as spaces."""
+    text = text.casefold().replace("'", "").replace("\u2019", "").replace("`", "")
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+@dataclass(frozen=True)
+class Recognised:
+    """What typed words were recognised as."""
+
+    codes: tuple[str, ...] = ()  # catalog signs, each saved as its own entry
+    details: tuple[tuple[str, str], ...] = ()  # (code, detail) already given by the words
+    questions: tuple[DetailQuestion, ...] = ()  # to ask before saving
+
+    def __bool__(self) -> bool:
+        return bool(self.codes or self.questions)
+
+
+def _phrases() -> list[tuple[str, str, str]]:
+    """(normalised phrase, kind, value): kind "code", "question" or "legs"."""
+    found: list[tuple[str, str, str]] = []
+    for symptom in CATALOG:
+        label = str(symptom.label)
+        found.append((normalise(label), "code", symptom.code))
+        # "Tiredness (fatigue)": each part on its own too.
+        outside = re.sub(r"\(.*?\)", " ", label)
+        inside = " ".join(re.findall(r"\((.*?)\)", label))
+        for part in (outside, inside):
+            if normalise(part) and normalise(part) != normalise(label):
+                found.append((normalise(part), "code", symptom.code))
+    for code, words in SYNONYMS.items():
+        found.extend((normalise(w), "code", code) for w in words)
+    found.extend((normalise(w), "question", ONE_LIMB.code) for w in LIMB_PHRASES)
+    found.extend((normalise(w), "legs", "swelling") for w in SWELLING_LEGS_PHRASES)
+    # Longest first: "swollen throat" wins over "swollen".
+    found.sort(key=lambda item: -len(item[0]))
+    return found
+
+
+_PHRASES: list[tuple[str, str, str]] | None = None
+
+
+def _all_phrases() -> list[tuple[str, str, str]]:
+    global _PHRASES
+    if _PHRASES is None:
+        _PHRASES = _phrases()
+    return _PHRASES
+
+
+def recognise(text: str) -> Recognised:
+    """The catalog signs named in `text`, whole words only, the most specific wording first."""
+    words = f" {normalise(text)} "
+    taken = [False] * len(words)
+    codes: dict[str, int] = {}  # code -> where it was written, to keep the patient's order
+    details: dict[str, str] = {}
+    questions: dict[str, DetailQuestion] = {}
+    for phrase, kind, value in _all_phrases():
+        if not phrase:
+            continue
+        needle = f" {phrase} "
+        start = words.find(needle)
+        while start != -1:
+            span = range(start + 1, start + len(needle) - 1)
+            if not any(taken[i] for i in span):
+                for i in span:
+                    taken[i] = True
+                if kind == "code":
+                    if value in NEEDS_DETAIL and value not in details:
+                        questions[NEEDS_DETAIL[value].code] = NEEDS_DETAIL[value]
+                    else:
+                        codes.setdefault(value, start)
+                elif kind == "legs":
+                    codes.setdefault(value, start)
+                    details[value] = "legs"
+                    questions.pop(SWELLING_WHERE.code, None)
+                else:
+                    questions[value] = QUESTIONS[value]
+            start = words.find(needle, start + 1)
+    if "swelling" in codes:
+        questions.pop(SWELLING_WHERE.code, None)
+    return Recognised(
+        codes=tuple(sorted(codes, key=codes.__getitem__)),
+        details=tuple(details.items()),
+        questions=tuple(questions.values()),
+    )
+
+
+def suggest(text: str, limit: int = 4) -> list[str]:
+    """Catalog signs whose label or synonym is close to `text` (typos): "Did you mean ...?"."""
+    typed = normalise(text)
+    if len(typed) < 3:
+        return []
+    candidates: dict[str, str] = {}
+    for phrase, kind, value in _all_phrases():
+        if kind != "question":
+            candidates.setdefault(phrase, value)
+    close = difflib.get_close_matches(typed, list(candidates), n=limit * 3, cutoff=0.75)
+    found: dict[str, None] = {}
+    for phrase in close:
+        found[candidates[phrase]] = None
+    return list(found)[:limit]
+
+
+def phrase_list() -> list[str]:
+    """Labels and synonyms, for the browser's suggestions as the patient types."""
+    names: dict[str, None] = {str(s.label): None for s in CATALOG}
+    for words in SYNONYMS.values():
+        names.update(dict.fromkeys(words))
+    return list(names)

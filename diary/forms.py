@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from clinical import scales, symptoms
+from patients.forms_base import PlainWordsMixin
 from patients.models import Patient
 
 from .models import Measure, Note, SymptomEntry
@@ -50,16 +51,116 @@ def _not_in_future(moment: dt.datetime | None, message: str) -> None:
         raise forms.ValidationError(message)
 
 
-class QuickLogForm(forms.Form):
+DETAIL_CHOICES = [
+    (option.value, option.label)
+    for question in symptoms.QUESTIONS.values()
+    for option in question.options
+]
+
+
+class SymptomWordsMixin:
+    """The symptom picked or typed, resolved into catalog signs before anything is saved.
+
+    Typed words ("Something else") are matched against every sign's label and synonyms
+    (``clinical.symptoms.recognise``) and saved as that sign, the words kept; a sign that needs
+    a detail (swelling: where?; leg pain: one leg, swollen or warm?) asks for it first; words
+    that match nothing but look like a sign get "Did you mean ...?". After ``is_valid()``:
+    ``resolved`` = [(symptom code, detail)], one entry each.
+    """
+
+    def add_symptom_fields(self) -> None:
+        self.fields["detail"] = forms.ChoiceField(
+            label=_lazy("Where or which?"),
+            choices=DETAIL_CHOICES,
+            required=False,
+            widget=forms.RadioSelect,
+            error_messages={"invalid_choice": _lazy("Choose one of the answers.")},
+        )
+        self.fields["keep_typed"] = forms.BooleanField(required=False, widget=forms.HiddenInput)
+        # The browser suggests signs as the patient types (a <datalist>, no script needed).
+        self.fields["custom_symptom"].widget.attrs.update(
+            {"list": "symptom-words", "autocomplete": "off"}
+        )
+        self.question: symptoms.DetailQuestion | None = None
+        self.suggestions: list[tuple[str, str]] = []
+        self.resolved: list[tuple[str, str]] = []
+
+    def resolve_symptom(self, cleaned: dict, unchanged_detail: bool = False) -> None:
+        code = cleaned.get("symptom")
+        typed = (cleaned.get("custom_symptom") or "").strip()
+        answer = cleaned.get("detail") or ""
+        if not code:
+            return
+        if code != SymptomEntry.OTHER:
+            cleaned["custom_symptom"] = ""
+            question = symptoms.NEEDS_DETAIL.get(code)
+            if question is None or unchanged_detail:
+                self.resolved = [(code, "" if question is None else self.instance_detail())]
+                return
+            self._answer(question, answer, [])
+            return
+        if not typed:
+            self.add_error("custom_symptom", _("Type what you feel, in your own words."))
+            return
+        found = symptoms.recognise(typed)
+        resolved = [(c, dict(found.details).get(c, "")) for c in found.codes]
+        if found.questions:
+            # One question at a time; the others (rare) are asked on the next submit.
+            self._answer(found.questions[0], answer, resolved)
+            return
+        if resolved:
+            self.resolved = resolved
+            return
+        suggestions = symptoms.suggest(typed)
+        if suggestions and not cleaned.get("keep_typed"):
+            self.suggestions = [(c, str(symptoms.label(c))) for c in suggestions]
+            self.add_error(
+                "custom_symptom",
+                _("Did you mean %(names)s? Choose one below, or keep what you wrote.")
+                % {"names": _(" or ").join(f"“{label}”" for _c, label in self.suggestions)},
+            )
+            return
+        self.resolved = [(SymptomEntry.OTHER, "")]
+
+    def instance_detail(self) -> str:
+        instance = getattr(self, "instance", None)
+        return getattr(instance, "detail", "") or ""
+
+    def _answer(self, question, answer: str, resolved: list[tuple[str, str]]) -> None:
+        option = question.option(answer)
+        if option is None:
+            self.question = question
+            self.add_error("detail", question.prompt)
+            return
+        self.resolved = [*resolved, (option.symptom, option.detail)]
+
+    @property
+    def symptom_words(self) -> list[str]:
+        return symptoms.phrase_list()
+
+    @property
+    def question_choices(self):
+        return [(o.value, o.label) for o in self.question.options] if self.question else []
+
+
+class QuickLogForm(PlainWordsMixin, SymptomWordsMixin, forms.Form):
     """Symptom, severity, save: three taps from the home page."""
 
     NOW, THIS_MORNING, LAST_NIGHT = "now", "morning", "night"
 
     symptom = forms.ChoiceField(
         label=_lazy("What do you feel?"),
-        choices=symptoms.choices,
+        choices=lambda: [
+            *symptoms.choices(),
+            (SymptomEntry.OTHER, _("Something else")),
+        ],
         widget=forms.RadioSelect,
         error_messages={"required": _lazy("Choose what you feel.")},
+    )
+    custom_symptom = forms.CharField(
+        label=_lazy("In your own words"),
+        max_length=60,
+        required=False,
     )
     severity = severity_field()
     when = forms.ChoiceField(
@@ -73,9 +174,49 @@ class QuickLogForm(forms.Form):
         required=False,
     )
 
+    SAME, NEW = "same", "new"
+
     def __init__(self, *args, patient: Patient, **kwargs):
         self.patient = patient
         super().__init__(*args, **kwargs)
+        self.add_symptom_fields()
+        self.fields["episode"] = forms.ChoiceField(
+            choices=[(self.SAME, _lazy("Same one")), (self.NEW, _lazy("A new one"))],
+            required=False,
+        )
+        self.open_entry: SymptomEntry | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        self.resolve_symptom(cleaned)
+        if len(self.resolved) == 1:
+            self._ask_same_episode(cleaned)
+        return cleaned
+
+    def _ask_same_episode(self, cleaned: dict) -> None:
+        """A sign already "still going" asks whether this is the same episode: if so, the new
+        severity becomes a reading of the open entry instead of a second open entry."""
+        code, _detail = self.resolved[0]
+        still_going = SymptomEntry.objects.filter(
+            patient=self.patient, symptom=code, ended_at__isnull=True
+        )
+        if code == SymptomEntry.OTHER:
+            still_going = still_going.filter(
+                custom_symptom__iexact=(cleaned.get("custom_symptom") or "").strip()
+            )
+        self.open_entry = still_going.order_by("-onset").first()
+        if self.open_entry is None:
+            return
+        if cleaned.get("episode") not in (self.SAME, self.NEW):
+            since = timezone.localtime(self.open_entry.onset, self.patient.tz)
+            self.add_error(
+                "episode",
+                _("Your %(what)s since %(since)s is still going. Is this the same one?")
+                % {
+                    "what": str(self.open_entry.label).lower(),
+                    "since": since.strftime("%a %H:%M"),
+                },
+            )
 
     def onset(self) -> dt.datetime:
         now = timezone.localtime(timezone.now(), self.patient.tz)
@@ -88,7 +229,7 @@ class QuickLogForm(forms.Form):
         return now
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(PlainWordsMixin, forms.Form):
     """The warning signs to ask about after a symptom that could be a red flag."""
 
     BANDS = [(3, _lazy("Mild")), (5, _lazy("Moderate")), (8, _lazy("Severe"))]
@@ -114,7 +255,7 @@ class FollowUpForm(forms.Form):
             self.fields["signs"].choices = [(code, labels[code]) for code in codes]
 
 
-class SymptomEntryForm(forms.ModelForm):
+class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, forms.ModelForm):
     symptom = forms.ChoiceField(
         label=_lazy("Symptom"),
         choices=lambda: (
@@ -160,6 +301,10 @@ class SymptomEntryForm(forms.ModelForm):
         elif self.initial.get("onset") is None:  # the model form puts onset=None there
             self.initial["onset"] = timezone.localtime().replace(second=0, microsecond=0)
         self.helper = _no_form_tag()
+        self.add_symptom_fields()
+        # A symptom saved from typed words shows as that sign, with the words kept.
+        if self.instance.pk and self.instance.symptom != SymptomEntry.OTHER:
+            self.fields["custom_symptom"].help_text = _lazy("Your own words, if you typed them.")
 
     def clean_onset(self):
         onset = self.cleaned_data["onset"]
@@ -173,13 +318,11 @@ class SymptomEntryForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            cleaned.get("symptom") == SymptomEntry.OTHER
-            and not cleaned.get("custom_symptom", "").strip()
-        ):
-            self.add_error("custom_symptom", _("Type the name of the symptom."))
-        if cleaned.get("symptom") != SymptomEntry.OTHER:
-            cleaned["custom_symptom"] = ""
+        unchanged = bool(self.instance.pk) and cleaned.get("symptom") == self.instance.symptom
+        typed_kept = self.instance.custom_symptom if unchanged else ""
+        self.resolve_symptom(cleaned, unchanged_detail=unchanged)
+        if unchanged and cleaned.get("symptom") != SymptomEntry.OTHER:
+            cleaned["custom_symptom"] = typed_kept
         onset, ended = cleaned.get("onset"), cleaned.get("ended_at")
         if cleaned.get("still_going"):
             cleaned["ended_at"] = None
@@ -188,7 +331,7 @@ class SymptomEntryForm(forms.ModelForm):
         return cleaned
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(PlainWordsMixin, forms.ModelForm):
     rating = forms.TypedChoiceField(
         label=scales.GLOBAL_CHANGE_QUESTION,
         coerce=int,
@@ -215,7 +358,7 @@ class NoteForm(forms.ModelForm):
         return written
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(PlainWordsMixin, forms.ModelForm):
     class Meta:
         model = Note
         fields = ["text"]
@@ -228,7 +371,7 @@ class QuestionForm(forms.ModelForm):
         self.helper = _no_form_tag()
 
 
-class AnswerForm(forms.ModelForm):
+class AnswerForm(PlainWordsMixin, forms.ModelForm):
     class Meta:
         model = Note
         fields = ["answer"]
@@ -245,7 +388,7 @@ class AnswerForm(forms.ModelForm):
 # --- measures -----------------------------------------------------------------------------------
 
 
-class MeasureForm(forms.ModelForm):
+class MeasureForm(PlainWordsMixin, forms.ModelForm):
     """Base for the measure forms: a date, plus the value fields of each kind."""
 
     kind: str = ""

@@ -76,15 +76,6 @@ class DiaryRecord(models.Model):
         abstract = True
         base_manager_name = "all_objects"
 
-    @property
-    def when(self):
-        raise NotImplementedError
-
-    @property
-    def tz(self) -> zoneinfo.ZoneInfo:
-        """The zone the entry was logged in (the diary's zone at the time)."""
-        return zoneinfo.ZoneInfo(self.time_zone) if self.time_zone else self.patient.tz
-
     def save(self, *args, **kwargs):
         # The zone is fixed when the entry is first saved; the local date follows its time.
         if not self.time_zone:
@@ -94,6 +85,15 @@ class DiaryRecord(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "time_zone", "local_date"}
         super().save(*args, **kwargs)
+
+    @property
+    def when(self):
+        raise NotImplementedError
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        """The zone the entry was logged in (the diary's zone at the time)."""
+        return zoneinfo.ZoneInfo(self.time_zone) if self.time_zone else self.patient.tz
 
 
 class SymptomEntry(DiaryRecord):
@@ -151,6 +151,16 @@ class SymptomEntry(DiaryRecord):
     @property
     def severity_word(self):
         return symptoms.severity_word(self.severity)
+
+    @property
+    def current_severity(self) -> int:
+        """The latest reading's severity (the first one if there is no later reading)."""
+        readings = list(self.readings.all()) if self.pk else []
+        return max(readings, key=lambda r: (r.at, r.pk)).severity if readings else self.severity
+
+    @property
+    def current_severity_word(self):
+        return symptoms.severity_word(self.current_severity)
 
     @property
     def is_ongoing(self) -> bool:

@@ -17,6 +17,7 @@ urlpatterns = [
         views.symptom_still_going,
         name="side-effect-still-going",
     ),
+    path("warnings/<int:pk>/dealt-with/", views.red_flag_handled, name="red-flag-handled"),
     path("notes/new/", views.note_form, name="note-add"),
     path("notes/<int:pk>/edit/", views.note_form, name="note-edit"),
     path("questions/", views.questions, name="questions"),

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
+from collections.abc import Iterable
 from itertools import chain
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +25,7 @@ from patients.access import PatientRequest, patient_view
 from patients.caching import render_cached
 from patients.models import Membership
 
-from . import entries
+from . import alerts, entries
 from .forms import (
     MEASURE_FORMS,
     AnswerForm,
@@ -33,7 +36,7 @@ from .forms import (
     SymptomEntryForm,
 )
 from .history import changes_for
-from .models import Measure, Note, SymptomEntry
+from .models import Measure, Note, RedFlagEvent, SymptomEntry
 
 MODELS_BY_KIND = {"symptoms": SymptomEntry, "notes": Note, "measures": Measure}
 TIMELINE_DAYS = 14
@@ -90,33 +93,41 @@ def _with_authors(items, authors: dict[int, str], weight_unit: str = "kg"):
     return items
 
 
-def _day_matches(
-    patient, day: dt.date, until: dt.date | None = None
-) -> list[red_flags.RedFlagRule]:
-    """The red-flag rules set off from a day to another, read from the marks on the entries."""
-    start, _ignored = entries.day_bounds(patient, day)
-    _ignored, end = entries.day_bounds(patient, until or day)
-    codes: dict[str, None] = {}
-    for flags in (
-        SymptomEntry.objects.filter(patient=patient, onset__gte=start, onset__lt=end)
-        .exclude(red_flags=[])
-        .values_list("red_flags", flat=True)
-    ):
-        codes.update(dict.fromkeys(flags))
-    return [red_flags.get_rule(code) for code in codes]
+def _alerts_context(request: PatientRequest, fresh: Iterable[int] = ()) -> dict:
+    """The red-flag warnings nobody has dealt with yet (any age), and those dealt with lately.
+
+    Never cached: a warning must show the moment it exists, and go the moment it is dealt with.
+    """
+    patient = request.patient
+    fresh = set(fresh)
+    alerts_shown = [
+        alerts.as_alert(
+            event,
+            patient.tz,
+            fresh=event.pk in fresh,
+            handle_url=reverse("diary:red-flag-handled", args=[patient.public_id, event.pk]),
+        )
+        for event in alerts.open_events(patient)
+    ]
+    handled = alerts.recently_handled(patient, timezone.now() - dt.timedelta(days=RED_FLAG_DAYS))
+    authors = _authors(patient) if handled else {}
+    for event in handled:
+        event.title = red_flags.get_rule(event.rule).title
+        event.handled_by_name = authors.get(event.handled_by_id, _("a former member"))
+    return {"patient": patient, "red_flag_alerts": alerts_shown, "red_flags_handled": handled}
 
 
-def _result_context(request: PatientRequest, saved: list[SymptomEntry]) -> dict:
-    """What to show right after logging: the red-flag warning and any follow-up questions."""
+def _result_context(
+    request: PatientRequest, saved: list[SymptomEntry], events: Iterable[RedFlagEvent] = ()
+) -> dict:
+    """What to show right after logging: the warnings it set off, else follow-up questions."""
     if not saved:
         return {}
     patient = request.patient
-    day = entries.local_date(patient, saved[0].onset)
-    # A symptom still going counts on every later day too: read the marks up to its last day.
-    last_day = max(entries.days_felt(patient, e.onset, e.ended_at)[-1] for e in saved)
-    matches = _day_matches(patient, day, last_day)
-    logged_today = {e.symptom for e in saved}
+    fresh = {event.pk for event in events}
+    day = timezone.localtime(saved[0].onset, patient.tz).date()
     start, end = entries.day_bounds(patient, day)
+    logged_today = {e.symptom for e in saved}
     logged_today |= set(
         SymptomEntry.objects.filter(patient=patient, onset__gte=start, onset__lt=end).values_list(
             "symptom", flat=True
@@ -133,12 +144,11 @@ def _result_context(request: PatientRequest, saved: list[SymptomEntry]) -> dict:
         )
     return {
         "saved": saved,
-        "matches": matches,
         "follow_up_form": FollowUpForm(codes=list(follow_ups))
-        if follow_ups and not matches
+        if follow_ups and not fresh
         else None,
         "follow_up_for": saved[0],
-    }
+    } | _alerts_context(request, fresh)
 
 
 def _today_context(request: PatientRequest, quick_form: QuickLogForm | None = None) -> dict:
@@ -206,17 +216,28 @@ def today(request: PatientRequest) -> HttpResponse:
     ][:10]
     if saved_ids:
         saved = list(SymptomEntry.objects.filter(patient=request.patient, pk__in=saved_ids))
-        context = _today_context(request) | _result_context(request, saved)
+        # Without JavaScript the warnings these entries set off are marked as new here.
+        events = RedFlagEvent.objects.filter(
+            patient=request.patient, entries__in=saved, handled_at__isnull=True
+        ).distinct()
+        context = _today_context(request) | _result_context(request, saved, events)
         return render(request, "diary/today.html", context)
     main = render_cached(request, "diary/today.html#today-main", lambda: _today_context(request))
-    return render(request, "diary/today.html", {"patient": request.patient, "today_main": main})
+    # Cached like the rest: every change to a warning bumps the diary's data version.
+    alerts_html = render_cached(
+        request, "components/red_flag_alerts.html", lambda: _alerts_context(request)
+    )
+    context = {"patient": request.patient, "today_main": main, "alerts_html": alerts_html}
+    return render(request, "diary/today.html", context)
 
 
-def _render_after_log(request: PatientRequest, saved: list[SymptomEntry]) -> HttpResponse:
+def _render_after_log(
+    request: PatientRequest, saved: list[SymptomEntry], events: Iterable[RedFlagEvent] = ()
+) -> HttpResponse:
     if not request.htmx:
         ids = ",".join(str(e.pk) for e in saved)
         return redirect(f"{_today_url(request)}?saved={ids}")
-    context = _today_context(request) | _result_context(request, saved)
+    context = _today_context(request) | _result_context(request, saved, events)
     response = render(request, "diary/_today_after_log.html", context)
     return trigger_client_event(response, "entry-saved")
 
@@ -228,14 +249,42 @@ def quick_log(request: PatientRequest) -> HttpResponse:
     if not form.is_valid():
         context = _today_context(request, quick_form=form)
         return render(request, _template(request, "diary/today.html", "quick-log"), context)
-    entry = SymptomEntry(
-        patient=request.patient,
-        symptom=form.cleaned_data["symptom"],
-        severity=form.cleaned_data["severity"],
-        onset=form.onset(),
-    )
-    entries.save(entry, request.user)
-    return _render_after_log(request, [entry])
+    with transaction.atomic():
+        if form.open_entry is not None and form.cleaned_data["episode"] == form.SAME:
+            entry = form.open_entry
+            events = entries.add_reading(
+                entry, form.cleaned_data["severity"], form.onset(), request.user
+            )
+            return _render_after_log(request, [entry], events)
+        if form.open_entry is not None:  # a new episode: the one still going has stopped
+            old = form.open_entry
+            old.ended_at = max(form.onset(), old.onset)
+            entries.save(old, request.user)
+        saved, events = _save_resolved(
+            request,
+            form,
+            SymptomEntry(
+                patient=request.patient,
+                severity=form.cleaned_data["severity"],
+                onset=form.onset(),
+                custom_symptom=form.cleaned_data.get("custom_symptom", "").strip(),
+            ),
+        )
+    return _render_after_log(request, saved, events)
+
+
+def _save_resolved(request: PatientRequest, form, template: SymptomEntry):
+    """One entry per sign the form resolved (typed words can name several), as `template`."""
+    saved, events = [], []
+    for code, detail in form.resolved:
+        entry = copy.copy(template)
+        entry.pk = entry.id = None
+        entry.symptom, entry.detail = code, detail
+        if code != SymptomEntry.OTHER and not template.custom_symptom:
+            entry.custom_symptom = ""
+        events += entries.save(entry, request.user)
+        saved.append(entry)
+    return saved, events
 
 
 @patient_view
@@ -252,7 +301,7 @@ def follow_up(request: PatientRequest, pk: int) -> HttpResponse:
             "follow_up_for": first,
         }
         return render(request, _template(request, "diary/today.html", "quick-log"), context)
-    saved = [first]
+    saved, events = [first], []
     for code in form.cleaned_data["signs"]:
         entry = SymptomEntry(
             patient=request.patient,
@@ -261,9 +310,9 @@ def follow_up(request: PatientRequest, pk: int) -> HttpResponse:
             onset=first.onset,
         )
         entry.notes = _("Answered a follow-up question.")
-        entries.save(entry, request.user)
+        events += entries.save(entry, request.user)
         saved.append(entry)
-    return _render_after_log(request, saved)
+    return _render_after_log(request, saved, events)
 
 
 @patient_view
@@ -279,19 +328,37 @@ def same_as_yesterday(request: PatientRequest) -> HttpResponse:
     ):
         key = (entry.symptom, entry.custom_symptom)
         worst[key] = max(worst.get(key, 0), entry.severity)
-    saved = []
+    saved, events = [], []
     for (code, custom), severity in worst.items():
         entry = SymptomEntry(
             patient=patient, symptom=code, custom_symptom=custom, severity=severity, onset=now
         )
-        entries.save(entry, request.user)
+        events += entries.save(entry, request.user)
         saved.append(entry)
     if not saved:
         messages.info(
             request, _("Nothing to copy: yesterday’s symptoms are still going or none were logged.")
         )
         return _after_write(request, _today_url(request))
-    return _render_after_log(request, saved)
+    return _render_after_log(request, saved, events)
+
+
+@patient_view(viewer_may_post=True)
+@require_POST
+def red_flag_handled(request: PatientRequest, pk: int) -> HttpResponse:
+    """Mark a warning as dealt with: the one write a caregiver who may only view may make."""
+    event = get_object_or_404(RedFlagEvent, pk=pk, patient=request.patient)
+    how = request.POST.get("how")
+    if how not in RedFlagEvent.Handled.values:
+        messages.error(request, _("Choose how the warning was dealt with."))
+        return _after_write(request, _today_url(request))
+    if event.handled_at is None:
+        event.handled_at = timezone.now()
+        event.handled_by = request.user
+        event.handled_how = how
+        event.save(update_fields=["handled_at", "handled_by", "handled_how", "updated_at"])
+        messages.success(request, _("Marked as dealt with. It stays on the report."))
+    return _after_write(request, _today_url(request))
 
 
 def _get_entry(request: PatientRequest, pk: int) -> SymptomEntry:
@@ -339,14 +406,23 @@ def symptom_form(request: PatientRequest, pk: int | None = None) -> HttpResponse
     def save(form):
         entry = form.save(commit=False)
         entry.ended_at = form.cleaned_data["ended_at"]
-        entries.save(entry, request.user)
-        if pk:
+        (code, detail), *more = form.resolved
+        entry.symptom, entry.detail = code, detail
+        events = entries.save(entry, request.user)
+        saved = [entry]
+        if more:  # typed words that named several signs: one entry each
+            form.resolved = more
+            extra, extra_events = _save_resolved(request, form, entry)
+            saved += extra
+            events += extra_events
+        if pk and not events:
             messages.success(request, _("Saved."))
             return _after_write(
                 request, reverse("diary:timeline", args=[request.patient.public_id])
             )
-        # Back to the home page, which confirms it and shows any warning or follow-up question.
-        return _after_write(request, f"{_today_url(request)}?saved={entry.pk}")
+        # The home page confirms it and shows any warning or follow-up question at the top.
+        ids = ",".join(str(e.pk) for e in saved)
+        return _after_write(request, f"{_today_url(request)}?saved={ids}")
 
     return _form_page(request, form, "diary/symptom_form.html", {"entry": entry}, save)
 
@@ -585,7 +661,7 @@ def _timeline_context(request: PatientRequest) -> dict:
     _with_authors(items, _authors(patient), patient.weight_unit)
     days: dict[dt.date, dict] = {}
     for item in items:
-        day = entries.local_date(patient, item.when)
+        day = item.local_date or entries.local_date(patient, item.when)  # its own zone
         days.setdefault(day, {"date": day, "items": [], "infusions": []})["items"].append(item)
     if "infusions" in selected:
         for infusion in Infusion.objects.filter(

@@ -1,7 +1,18 @@
+import datetime as _dt
+
 import pytest
 
 from clinical import red_flags, symptoms
-from clinical.red_flags import RULES, Sign, Trigger, evaluate, follow_ups_for
+from clinical.red_flags import (
+    RULES,
+    Dose,
+    Reading,
+    Sign,
+    Trigger,
+    evaluate,
+    find_alerts,
+    follow_ups_for,
+)
 
 
 def _rule_codes(day_symptoms, hours_since_infusion=12):
@@ -306,3 +317,62 @@ def test_it_knows_which_new_entries_cannot_matter():
     assert red_flags.can_matter("stiff_neck", 1)
     assert not red_flags.can_matter("nausea", 10)  # no rule uses nausea
     assert red_flags.can_matter("fatigue", 4) and not red_flags.can_matter("fatigue", 3)
+
+
+# --- Signs over time (find_alerts) ---------------------------------------------------------------
+
+_T0 = _dt.datetime(2026, 11, 22, 9, 0, tzinfo=_dt.UTC)
+
+
+def _at(hours: float) -> _dt.datetime:
+    return _T0 + _dt.timedelta(hours=hours)
+
+
+def _rules(readings, doses, now_hours=48):
+    return [a.rule.code for a in find_alerts(readings, doses, _at(now_hours))]
+
+
+def test_an_old_open_reading_does_not_close_the_window():
+    dose = Dose(_at(0), _at(4))
+    old_fatigue = Reading("fatigue", 4, _at(-17 * 24))  # still going
+    headache = Reading("headache", 9, _at(24), _at(26), ref=1)
+    neck = Reading("stiff_neck", 8, _at(25), ref=2)
+    assert _rules([old_fatigue, headache, neck], [dose]) == ["aseptic_meningitis"]
+
+
+def test_readings_either_side_of_midnight_combine_but_not_a_day_apart():
+    dose = Dose(_at(-24), _at(-20))
+    headache = Reading("headache", 9, _at(14.5), _at(14.9), ref=1)  # 23:30-23:55
+    neck = Reading("stiff_neck", 5, _at(15.2), _at(15.7), ref=2)  # 00:10-00:40
+    assert _rules([headache, neck], [dose]) == ["aseptic_meningitis"]
+    late_neck = Reading("stiff_neck", 5, _at(39.5), ref=2)
+    assert _rules([headache, late_neck], [dose]) == []
+
+
+def test_hours_count_from_the_latest_infusion_before_each_sign():
+    old = Dose(_at(-30 * 24), _at(-30 * 24 + 4))
+    recent = Dose(_at(0), _at(4))
+    signs = [Reading("headache", 8, _at(30), ref=1), Reading("vomiting", 5, _at(31), ref=2)]
+    assert _rules(signs, [old]) == []
+    assert _rules(signs, [old, recent]) == ["aseptic_meningitis"]
+    # An infusion after the signs does not count as "before" them.
+    later = Dose(_at(40), _at(44))
+    assert _rules(signs, [old, later]) == []
+
+
+def test_one_alert_per_episode_with_the_worst_severity_of_each_sign():
+    dose = Dose(_at(0), _at(4))
+    readings = [
+        Reading("headache", 6, _at(10), _at(12), ref=1),
+        Reading("headache", 8, _at(12), ref=1),
+        Reading("stiff_neck", 4, _at(13), ref=2),
+        Reading("fever", 5, _at(14), ref=3),
+    ]
+    (alert,) = find_alerts(readings, [dose], _at(20))
+    assert alert.rule.code == "aseptic_meningitis" and alert.emergency
+    assert alert.signs() == [("headache", 8), ("stiff_neck", 4), ("fever", 5)]
+
+
+def test_a_severity_of_zero_is_not_present():
+    readings = [Reading("chest_pain", 0, _at(1), ref=1)]
+    assert _rules(readings, []) == []

@@ -1,0 +1,300 @@
+"""Red-flag warnings: the rules of ``clinical.red_flags`` applied to the diary, kept as events.
+
+One entry point, :func:`refresh`, runs after every change that can set a warning off or clear
+one: a symptom saved, edited, deleted or restored, a later severity reading, an infusion (its
+reactions and its times) saved or deleted. It reads every sign felt around the change, diary
+entries *and* reactions logged during infusions, as timed readings, asks the rule engine for
+alerts, and keeps one :class:`RedFlagEvent` per alert:
+
+* a new alert creates an event, shown on Today for everyone until someone marks it as dealt
+  with;
+* an alert that grows (another sign, a worse reading) updates its event;
+* an open event whose signs were corrected or deleted is withdrawn, never deleted (the record
+  stays); an Undo brings it back.
+
+Entries' ``red_flags`` field mirrors the events they belong to, for the timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from clinical import red_flags, symptoms
+from infusions.models import Infusion, InfusionReaction
+from patients.models import Patient
+
+from .models import RedFlagEvent, SymptomEntry, SymptomReading
+
+WINDOW = red_flags.WINDOW
+
+
+def _doses(patient: Patient) -> tuple[list[red_flags.Dose], dict[int, Infusion]]:
+    infusions = list(
+        Infusion.objects.filter(patient=patient)
+        .select_related("patient")
+        .only("pk", "date", "start_time", "end_time", "time_zone", "patient__time_zone")
+        .order_by("date", "start_time", "pk")
+    )
+    doses = [i.as_dose() for i in infusions]
+    return doses, {i.pk: i for i in infusions}
+
+
+def entry_readings(entry: SymptomEntry, later: Iterable[SymptomReading]) -> list[red_flags.Reading]:
+    """An entry as timed readings: its first severity, then each later reading in turn."""
+    points = [(entry.onset, entry.severity)]
+    points += [(r.at, r.severity) for r in sorted(later, key=lambda r: (r.at, r.pk or 0))]
+    readings = []
+    for n, (start, severity) in enumerate(points):
+        end = points[n + 1][0] if n + 1 < len(points) else entry.ended_at
+        if entry.ended_at is not None and end is not None:
+            end = min(end, entry.ended_at)
+        readings.append(
+            red_flags.Reading(
+                code=entry.symptom,
+                severity=severity,
+                start=start,
+                end=max(end, start) if end is not None else None,
+                ref=("entry", entry.pk),
+            )
+        )
+    return readings
+
+
+def _readings(
+    patient: Patient, since: dt.datetime, until: dt.datetime, infusions: dict[int, Infusion]
+) -> list[red_flags.Reading]:
+    entries = list(
+        SymptomEntry.objects.filter(patient=patient, onset__lte=until)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=since - WINDOW))
+        .filter(symptom__in=red_flags.RED_FLAG_SIGN_CODES)
+        .prefetch_related("readings")
+    )
+    readings: list[red_flags.Reading] = []
+    for entry in entries:
+        readings.extend(entry_readings(entry, entry.readings.all()))
+    # Reactions logged during an infusion go through the same rules.
+    low_date = (since - WINDOW - dt.timedelta(days=1)).date()
+    high_date = (until + dt.timedelta(days=1)).date()
+    nearby = [pk for pk, i in infusions.items() if low_date <= i.date <= high_date]
+    if nearby:
+        for reaction in InfusionReaction.objects.filter(infusion_id__in=nearby):
+            readings.append(reaction.as_reading(infusions[reaction.infusion_id]))
+    return readings
+
+
+def signs_snapshot(alert: red_flags.Alert) -> list[dict]:
+    return [
+        {
+            "code": code,
+            "label": str(symptoms.label(code)),
+            "severity": severity,
+            "word": str(symptoms.severity_word(severity)),
+        }
+        for code, severity in alert.signs()
+    ]
+
+
+@transaction.atomic
+def refresh(
+    patient: Patient, since: dt.datetime, until: dt.datetime | None = None
+) -> list[RedFlagEvent]:
+    """Re-apply the rules to every sign that can combine with one felt from `since` to `until`.
+
+    Returns the events created or changed (still open), for the page to show as new.
+    """
+    now = timezone.now()
+    until = min(until or now, now)
+    since = min(since, until)
+    # Widen to the events already overlapping the range, so a cluster is never half-recomputed.
+    overlapping = RedFlagEvent.objects.filter(
+        patient=patient, source__in=[RedFlagEvent.Source.DIARY, RedFlagEvent.Source.INFUSION]
+    ).filter(last_at__gte=since - WINDOW, started_at__lte=until + WINDOW)
+    bounds = overlapping.order_by().values_list("started_at", "last_at")
+    for started, last in bounds:
+        since, until = min(since, started), max(until, min(last, now))
+    doses, infusions = _doses(patient)
+    readings = _readings(patient, since, until + WINDOW, infusions)
+    alerts = red_flags.find_alerts(
+        readings, doses, now, anchors_from=since, anchors_to=min(until + WINDOW, now)
+    )
+    existing = list(overlapping.prefetch_related("entries"))
+    unused = {event.pk: event for event in existing}
+    changed: list[RedFlagEvent] = []
+    touched_entries: set[int] = set()
+    for alert in alerts:
+        event = _find_event(alert, list(unused.values()))
+        entry_ids = {ref[1] for ref in alert.refs if ref and ref[0] == "entry"}
+        reaction_only = not entry_ids
+        dose_infusion = infusions.get(alert.dose.ref) if alert.dose else None
+        fields = {
+            "rule": alert.rule.code,
+            "source": RedFlagEvent.Source.INFUSION if reaction_only else RedFlagEvent.Source.DIARY,
+            "started_at": alert.started_at,
+            "last_at": alert.last_at,
+            "signs": signs_snapshot(alert),
+            "hours_since_infusion": alert.hours_since_infusion,
+            "infusion": dose_infusion,
+        }
+        if event is None:
+            event = RedFlagEvent.objects.create(patient=patient, created_at=now, **fields)
+            changed.append(event)
+        else:
+            unused.pop(event.pk)
+            old_entries = {e.pk for e in event.entries.all()}
+            touched_entries |= old_entries
+            is_news = (
+                event.withdrawn_at is not None
+                or event.signs != fields["signs"]
+                or not entry_ids <= old_entries
+            )
+            for name, value in fields.items():
+                setattr(event, name, value)
+            event.withdrawn_at = None
+            event.save()
+            if is_news and event.handled_at is None:
+                changed.append(event)
+        event.entries.set(entry_ids)
+        touched_entries |= entry_ids
+    for event in unused.values():
+        touched_entries |= {e.pk for e in event.entries.all()}
+        if event.handled_at is None and event.withdrawn_at is None:
+            event.withdrawn_at = now
+            event.save(update_fields=["withdrawn_at", "updated_at"])
+    _mirror_on_entries(patient, touched_entries)
+    return changed
+
+
+def _find_event(alert: red_flags.Alert, events: list[RedFlagEvent]) -> RedFlagEvent | None:
+    entry_ids = {ref[1] for ref in alert.refs if ref and ref[0] == "entry"}
+    for event in events:
+        if event.rule != alert.rule.code:
+            continue
+        if entry_ids & {e.pk for e in event.entries.all()}:
+            return event
+    for event in events:
+        if event.rule != alert.rule.code:
+            continue
+        if event.started_at <= alert.last_at and alert.started_at <= event.last_at:
+            return event
+    return None
+
+
+def _mirror_on_entries(patient: Patient, entry_ids: set[int]) -> None:
+    """Each entry's ``red_flags``: the rules of the events (not withdrawn) it belongs to."""
+    if not entry_ids:
+        return
+    flags: dict[int, set[str]] = {pk: set() for pk in entry_ids}
+    links = RedFlagEvent.entries.through.objects.filter(
+        symptomentry_id__in=entry_ids,
+        redflagevent__withdrawn_at__isnull=True,
+        redflagevent__patient=patient,
+    ).values_list("symptomentry_id", "redflagevent__rule")
+    for entry_id, rule in links:
+        flags[entry_id].add(rule)
+    order = {rule.code: n for n, rule in enumerate(red_flags.RULES)}
+    rows = list(SymptomEntry.all_objects.filter(patient=patient, pk__in=entry_ids))
+    stale = []
+    for row in rows:
+        wanted = sorted(flags[row.pk], key=order.__getitem__)
+        if row.red_flags != wanted:
+            row.red_flags = wanted
+            stale.append(row)
+    SymptomEntry.all_objects.bulk_update(stale, ["red_flags"])
+
+
+def refresh_entry(entry: SymptomEntry, before: tuple | None = None) -> list[RedFlagEvent]:
+    """After an entry was saved, deleted or restored. `before`: its (onset, ended_at) earlier."""
+    starts = [entry.onset] + ([before[0]] if before else [])
+    ends = [entry.ended_at or timezone.now()]
+    if before:
+        ends.append(before[1] or timezone.now())
+    return refresh(entry.patient, min(starts), max(ends))
+
+
+def refresh_infusion(patient: Patient, infusion: Infusion) -> list[RedFlagEvent]:
+    """After an infusion (its times, its reactions) was saved or deleted."""
+    start = dt.datetime.combine(infusion.date, dt.time.min, tzinfo=infusion.tz)
+    # Hours since an infusion reach as far as the longest window of any rule.
+    longest = (
+        max((r.window_hours_after_infusion or 0) for r in red_flags.RULES)
+        + WINDOW.total_seconds() / 3600
+    )
+    return refresh(patient, start - WINDOW, start + dt.timedelta(hours=longest + 24))
+
+
+def open_events(patient: Patient):
+    """Warnings nobody has marked as dealt with yet, the most urgent and newest first."""
+    events = list(
+        RedFlagEvent.objects.filter(
+            patient=patient, handled_at__isnull=True, withdrawn_at__isnull=True
+        )
+        .select_related("infusion")
+        .order_by("-last_at", "-pk")[:20]
+    )
+    return sorted(events, key=lambda e: (not is_emergency(e),))
+
+
+def is_emergency(event: RedFlagEvent) -> bool:
+    """Whether the event's signs set off an emergency trigger of its rule."""
+    return _match(event).emergency
+
+
+def _match(event: RedFlagEvent) -> red_flags.RedFlagMatch:
+    rule = red_flags.get_rule(event.rule)
+    worst = {sign["code"]: sign["severity"] for sign in event.signs}
+    matches = [m for m in red_flags.evaluate(worst, None) if m.rule is rule]
+    return matches[0] if matches else red_flags.RedFlagMatch(rule=rule, symptoms=())
+
+
+def advice_for(event: RedFlagEvent):
+    return _match(event)
+
+
+def when_text(event: RedFlagEvent, tz) -> str:
+    started = timezone.localtime(event.started_at, tz)
+    if event.source == RedFlagEvent.Source.INFUSION and event.infusion_id:
+        return _("Logged during the infusion of %(date)s.") % {
+            "date": date_format(event.infusion.date, "D j M")
+        }
+    text = _("Felt from %(when)s") % {"when": date_format(started, "D j M H:i")}
+    hours = event.hours_since_infusion
+    if hours is None:
+        return text + "."
+    if hours < 1:
+        return text + _(", during or just after an infusion.")
+    if hours < 48:
+        return text + _(", %(hours)d hours after an infusion.") % {"hours": round(hours)}
+    return text + _(", %(days)d days after an infusion.") % {"days": round(hours / 24)}
+
+
+def as_alert(event: RedFlagEvent, tz, *, fresh: bool = False, handle_url: str = "") -> dict:
+    """What the warning component shows for an event."""
+    match = _match(event)
+    rule = match.rule
+    return {
+        "id": event.pk,
+        "emergency": match.emergency,
+        "heading": red_flags.heading(match.emergency),
+        "advice": match.advice or rule.advice,
+        "title": rule.title,
+        "reason": rule.reason,
+        "signs": event.signs,
+        "source_text": when_text(event, tz),
+        "handle_url": handle_url,
+        "fresh": fresh,
+    }
+
+
+def recently_handled(patient: Patient, since: dt.datetime) -> list[RedFlagEvent]:
+    return list(
+        RedFlagEvent.objects.filter(patient=patient, handled_at__gte=since)
+        .select_related("handled_by")
+        .order_by("-handled_at")[:10]
+    )

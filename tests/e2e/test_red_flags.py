@@ -1,0 +1,82 @@
+"""A warning nobody can miss, on a 390 x 844 phone (issue 7 §2)."""
+
+import datetime as dt
+
+from playwright.sync_api import expect
+
+from diary.models import RedFlagEvent, SymptomEntry
+from patients.models import Membership
+from tests.factories import InfusionFactory, MembershipFactory
+
+PHONE_HEIGHT = 844
+
+
+def _fully_in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE_HEIGHT
+
+
+def test_chest_pain_typed_in_own_words_warns_at_once(page, axe, sign_in, transactional_db):
+    membership = MembershipFactory(role=Membership.Role.OWNER, is_self=True)
+    patient = membership.patient
+    InfusionFactory(patient=patient, date=dt.date.today() - dt.timedelta(days=1))
+    sign_in(membership.user)
+    page.goto(f"/p/{patient.public_id}/")
+
+    page.locator("label[for='qs-other']").click()
+    page.get_by_label("In your own words").fill("chest pain")
+    page.locator("label[for='sev-6']").click()
+    page.locator("#quick-log").get_by_role("button", name="Save", exact=True).click()
+
+    alert = page.get_by_role("alert").filter(has_text="Call emergency services now")
+    expect(alert).to_be_visible()
+    heading = alert.get_by_role("heading", name="Call emergency services now")
+    call = alert.get_by_role("link", name="Call 112 emergency services")
+    advice = alert.locator(".red-flag-advice")
+    # Heading, first line of advice and the call button on the first screen, no scrolling.
+    for part in (heading, advice, call):
+        expect(part).to_be_visible()
+        assert _fully_in_view(page, part), part
+    assert call.get_attribute("href") == "tel:112"
+    expect(alert).to_be_focused()
+    expect(page.get_by_text("Saved as: Chest pain")).to_be_visible()
+    axe(page)
+
+    entry = SymptomEntry.objects.get()
+    assert (entry.symptom, entry.custom_symptom) == ("chest_pain", "chest pain")
+    assert RedFlagEvent.objects.get().rule == "thrombosis"
+
+    # Still there, at the top, on the next visit.
+    page.goto(f"/p/{patient.public_id}/")
+    expect(page.get_by_role("heading", name="Call emergency services now")).to_be_in_viewport()
+    axe(page)
+
+
+def test_the_full_form_lands_on_the_warning_without_javascript_too(
+    browser, live_server, transactional_db
+):
+    from tests.factories import PASSWORD
+
+    membership = MembershipFactory(role=Membership.Role.OWNER, is_self=True)
+    patient = membership.patient
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": PHONE_HEIGHT},
+        java_script_enabled=False,
+    )
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.get_by_label("Email").fill(membership.user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign In").click()
+        page.goto(f"/p/{patient.public_id}/diary/side-effects/new/")
+        page.locator("#id_symptom").select_option("other")
+        page.locator("#id_custom_symptom").fill("swollen throat")
+        page.locator("label[for='sev-5']").click()
+        page.get_by_role("button", name="Save").click()
+        heading = page.get_by_role("heading", name="Call emergency services now")
+        expect(heading).to_be_visible()
+        assert _fully_in_view(page, heading)
+    finally:
+        context.close()
