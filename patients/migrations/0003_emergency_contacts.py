@@ -4,25 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0002_data_version'),
+        ("patients", "0002_data_version"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='patient',
-            name='care_team_phone',
-            field=models.CharField(blank=True, help_text='The number to call about a reaction, e.g. your infusion nurse or clinic.', max_length=30, verbose_name='care team phone'),
+            model_name="patient",
+            name="care_team_phone",
+            field=models.CharField(
+                blank=True,
+                help_text="The number to call about a reaction, e.g. your infusion nurse or clinic.",
+                max_length=30,
+                verbose_name="care team phone",
+            ),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='country',
-            field=models.CharField(blank=True, max_length=2, verbose_name='country'),
+            model_name="patient",
+            name="country",
+            field=models.CharField(blank=True, max_length=2, verbose_name="country"),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='emergency_number',
-            field=models.CharField(blank=True, help_text='The number for an ambulance where you live, e.g. 999, 911, 112 or 000.', max_length=15, verbose_name='emergency number'),
+            model_name="patient",
+            name="emergency_number",
+            field=models.CharField(
+                blank=True,
+                help_text="The number for an ambulance where you live, e.g. 999, 911, 112 or 000.",
+                max_length=15,
+                verbose_name="emergency number",
+            ),
         ),
     ]
