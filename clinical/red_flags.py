@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -525,8 +525,11 @@ def find_alerts(
     that share a reading or overlap in time form one alert.
     """
     # Readings below every threshold for their sign can never count: leave them out early.
-    present = sorted((r for r in readings if can_matter(r.code, r.severity)), key=lambda r: r.start)
-    dose_list = sorted(doses, key=lambda d: d.start)
+    # Everything in UTC, so that "24 hours" is 24 real hours across a clock change.
+    present = sorted(
+        (_utc(r) for r in readings if can_matter(r.code, r.severity)), key=lambda r: r.start
+    )
+    dose_list = sorted((_utc(d) for d in doses), key=lambda d: d.start)
     anchors = sorted(
         {
             r.start
@@ -569,6 +572,11 @@ def find_alerts(
                     )
                 )
     return _merge(matches)
+
+
+def _utc(item):
+    end = item.end.astimezone(dt.UTC) if item.end is not None else None
+    return replace(item, start=item.start.astimezone(dt.UTC), end=end)
 
 
 def _merge(matches: list[Alert]) -> list[Alert]:

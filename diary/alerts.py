@@ -125,11 +125,18 @@ def refresh(
         readings, doses, now, anchors_from=since, anchors_to=min(until + WINDOW, now)
     )
     existing = list(overlapping.prefetch_related("entries"))
-    unused = {event.pk: event for event in existing}
+    # A warning someone dealt with is a record: it is never changed. New signs (or worse ones)
+    # after it make a new warning; the same signs again do not.
+    handled = [event for event in existing if event.handled_at is not None]
+    unused = {event.pk: event for event in existing if event.handled_at is None}
     changed: list[RedFlagEvent] = []
     touched_entries: set[int] = set()
     for alert in alerts:
         event = _find_event(alert, list(unused.values()))
+        if event is None:
+            dealt_with = _find_event(alert, handled)
+            if dealt_with is not None and _covers(dealt_with, signs_snapshot(alert)):
+                continue
         entry_ids = {ref[1] for ref in alert.refs if ref and ref[0] == "entry"}
         reaction_only = not entry_ids
         dose_infusion = infusions.get(alert.dose.ref) if alert.dose else None
@@ -158,13 +165,13 @@ def refresh(
                 setattr(event, name, value)
             event.withdrawn_at = None
             event.save()
-            if is_news and event.handled_at is None:
+            if is_news:
                 changed.append(event)
         event.entries.set(entry_ids)
         touched_entries |= entry_ids
     for event in unused.values():
         touched_entries |= {e.pk for e in event.entries.all()}
-        if event.handled_at is None and event.withdrawn_at is None:
+        if event.withdrawn_at is None:
             event.withdrawn_at = now
             event.save(update_fields=["withdrawn_at", "updated_at"])
     _mirror_on_entries(patient, touched_entries)
@@ -172,18 +179,27 @@ def refresh(
 
 
 def _find_event(alert: red_flags.Alert, events: list[RedFlagEvent]) -> RedFlagEvent | None:
+    """The event of the same rule this alert continues: one sharing an entry, the same
+    infusion's reactions, or overlapping in time."""
     entry_ids = {ref[1] for ref in alert.refs if ref and ref[0] == "entry"}
-    for event in events:
-        if event.rule != alert.rule.code:
-            continue
+    same_rule = [event for event in events if event.rule == alert.rule.code]
+    for event in same_rule:
         if entry_ids & {e.pk for e in event.entries.all()}:
             return event
-    for event in events:
-        if event.rule != alert.rule.code:
-            continue
+    if not entry_ids and alert.dose is not None:
+        for event in same_rule:
+            if event.source == RedFlagEvent.Source.INFUSION and event.infusion_id == alert.dose.ref:
+                return event
+    for event in same_rule:
         if event.started_at <= alert.last_at and alert.started_at <= event.last_at:
             return event
     return None
+
+
+def _covers(event: RedFlagEvent, signs: list[dict]) -> bool:
+    """Whether the event already had every one of these signs, at least as bad."""
+    had = {sign["code"]: sign["severity"] for sign in event.signs}
+    return all(sign["code"] in had and had[sign["code"]] >= sign["severity"] for sign in signs)
 
 
 def _mirror_on_entries(patient: Patient, entry_ids: set[int]) -> None:
@@ -218,15 +234,12 @@ def refresh_entry(entry: SymptomEntry, before: tuple | None = None) -> list[RedF
     return refresh(entry.patient, min(starts), max(ends))
 
 
-def refresh_infusion(patient: Patient, infusion: Infusion) -> list[RedFlagEvent]:
-    """After an infusion (its times, its reactions) was saved or deleted."""
-    start = dt.datetime.combine(infusion.date, dt.time.min, tzinfo=infusion.tz)
+def refresh_infusion(patient: Patient, day: dt.date, tz) -> list[RedFlagEvent]:
+    """After an infusion on `day` (its times, its reactions) was saved, moved or deleted."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
     # Hours since an infusion reach as far as the longest window of any rule.
-    longest = (
-        max((r.window_hours_after_infusion or 0) for r in red_flags.RULES)
-        + WINDOW.total_seconds() / 3600
-    )
-    return refresh(patient, start - WINDOW, start + dt.timedelta(hours=longest + 24))
+    longest = max((r.window_hours_after_infusion or 0) for r in red_flags.RULES)
+    return refresh(patient, start - WINDOW, start + dt.timedelta(hours=longest + 48))
 
 
 def open_events(patient: Patient):
@@ -236,7 +249,7 @@ def open_events(patient: Patient):
             patient=patient, handled_at__isnull=True, withdrawn_at__isnull=True
         )
         .select_related("infusion")
-        .order_by("-last_at", "-pk")[:20]
+        .order_by("-last_at", "-pk")[:100]
     )
     return sorted(events, key=lambda e: (not is_emergency(e),))
 

@@ -190,7 +190,7 @@ def recheck_recent(patient: Patient, infusion: Infusion | None = None) -> None:
     its times move the windows the rules use, its reactions are signs of their own."""
     relink(patient)
     if infusion is not None:
-        alerts.refresh_infusion(patient, infusion)
+        alerts.refresh_infusion(patient, infusion.date, infusion.tz)
 
 
 @transaction.atomic
@@ -240,6 +240,7 @@ def save(record, user) -> list[RedFlagEvent]:
 def add_reading(entry: SymptomEntry, severity: int, at, user) -> list[RedFlagEvent]:
     """A later severity of the same episode: kept with its time, the peak updated, re-checked."""
     before = history.snapshot(entry)
+    at = max(at, entry.onset)  # "since last night" for an episode that began this morning
     SymptomReading.objects.create(entry=entry, severity=severity, at=at, logged_by=user)
     entry.peak_severity = max(entry.peak_severity or entry.severity, severity)
     entry.save(update_fields=["peak_severity", "updated_at"])

@@ -69,11 +69,12 @@ class SymptomWordsMixin:
     """
 
     def add_symptom_fields(self) -> None:
-        self.fields["detail"] = forms.ChoiceField(
+        # Answers to the one-tap questions: the current one as radios, earlier ones hidden.
+        self.fields["detail"] = forms.MultipleChoiceField(
             label=_lazy("Where or which?"),
             choices=DETAIL_CHOICES,
             required=False,
-            widget=forms.RadioSelect,
+            widget=forms.MultipleHiddenInput,
             error_messages={"invalid_choice": _lazy("Choose one of the answers.")},
         )
         self.fields["keep_typed"] = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -82,13 +83,15 @@ class SymptomWordsMixin:
             {"list": "symptom-words", "autocomplete": "off"}
         )
         self.question: symptoms.DetailQuestion | None = None
+        self.answered: list[str] = []
         self.suggestions: list[tuple[str, str]] = []
         self.resolved: list[tuple[str, str]] = []
 
     def resolve_symptom(self, cleaned: dict, unchanged_detail: bool = False) -> None:
         code = cleaned.get("symptom")
         typed = (cleaned.get("custom_symptom") or "").strip()
-        answer = cleaned.get("detail") or ""
+        answers = list(cleaned.get("detail") or [])
+        self.answered = answers
         if not code:
             return
         if code != SymptomEntry.OTHER:
@@ -97,7 +100,7 @@ class SymptomWordsMixin:
             if question is None or unchanged_detail:
                 self.resolved = [(code, "" if question is None else self.instance_detail())]
                 return
-            self._answer(question, answer, [])
+            self._answer([question], answers, [])
             return
         if not typed:
             self.add_error("custom_symptom", _("Type what you feel, in your own words."))
@@ -105,8 +108,8 @@ class SymptomWordsMixin:
         found = symptoms.recognise(typed)
         resolved = [(c, dict(found.details).get(c, "")) for c in found.codes]
         if found.questions:
-            # One question at a time; the others (rare) are asked on the next submit.
-            self._answer(found.questions[0], answer, resolved)
+            # One question at a time, each answer kept for the next (hidden).
+            self._answer(list(found.questions), answers, resolved)
             return
         if resolved:
             self.resolved = resolved
@@ -126,13 +129,15 @@ class SymptomWordsMixin:
         instance = getattr(self, "instance", None)
         return getattr(instance, "detail", "") or ""
 
-    def _answer(self, question, answer: str, resolved: list[tuple[str, str]]) -> None:
-        option = question.option(answer)
-        if option is None:
-            self.question = question
-            self.add_error("detail", question.prompt)
-            return
-        self.resolved = [*resolved, (option.symptom, option.detail)]
+    def _answer(self, questions, answers: list[str], resolved: list[tuple[str, str]]) -> None:
+        for question in questions:
+            option = next(filter(None, (question.option(a) for a in answers)), None)
+            if option is None:
+                self.question = question
+                self.add_error("detail", question.prompt)
+                return
+            resolved = [*resolved, (option.symptom, option.detail)]
+        self.resolved = resolved
 
     @property
     def symptom_words(self) -> list[str]:
@@ -250,7 +255,7 @@ class FollowUpForm(PlainWordsMixin, forms.Form):
 
     def __init__(self, *args, codes: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        if codes:
+        if codes is not None:  # only these signs may be ticked (none: nothing to answer)
             labels = dict(symptoms.choices())
             self.fields["signs"].choices = [(code, labels[code]) for code in codes]
 

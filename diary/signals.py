@@ -20,12 +20,20 @@ def recheck_after_infusion_recorded(sender, patient, infusion: Infusion, **kwarg
     # before both. Only now are the entries' course and day of the cycle right, and the
     # reactions are signs of their own for the red-flag rules.
     relink(patient)
-    alerts.refresh_infusion(patient, infusion)
+    alerts.refresh_infusion(patient, infusion.date, infusion.tz)
+    previous = kwargs.get("previous_date")
+    if previous and previous != infusion.date:  # moved: the signs after its old date too
+        alerts.refresh_infusion(patient, previous, infusion.tz)
 
 
 @receiver(post_save, sender=Infusion, dispatch_uid="diary-relink-on-infusion-save")
 @receiver(post_delete, sender=Infusion, dispatch_uid="diary-relink-on-infusion-delete")
 def recheck_after_infusion_change(sender, instance: Infusion, **kwargs) -> None:
+    # Not while a whole diary is being deleted: its entries and events are going too.
+    origin = kwargs.get("origin")
+    deleting_infusions = isinstance(origin, Infusion) or getattr(origin, "model", None) is Infusion
+    if origin is not None and not deleting_infusions:
+        return
     recheck_recent(instance.patient, instance)
 
 

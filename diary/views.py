@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -117,6 +116,11 @@ def _alerts_context(request: PatientRequest, fresh: Iterable[int] = ()) -> dict:
     return {"patient": patient, "red_flag_alerts": alerts_shown, "red_flags_handled": handled}
 
 
+def _worst(entry: SymptomEntry) -> int:
+    """The entry's worst severity so far: its first one or any later reading."""
+    return max(entry.severity, entry.peak_severity or 0)
+
+
 def _result_context(
     request: PatientRequest, saved: list[SymptomEntry], events: Iterable[RedFlagEvent] = ()
 ) -> dict:
@@ -138,15 +142,14 @@ def _result_context(
         follow_ups.update(
             dict.fromkeys(
                 c
-                for c in red_flags.follow_ups_for(entry.symptom, entry.severity)
+                for c in red_flags.follow_ups_for(entry.symptom, _worst(entry))
                 if c not in logged_today
             )
         )
     return {
         "saved": saved,
-        "follow_up_form": FollowUpForm(codes=list(follow_ups))
-        if follow_ups and not fresh
-        else None,
+        # Asked even after a warning: another sign can make it an emergency.
+        "follow_up_form": FollowUpForm(codes=list(follow_ups)) if follow_ups else None,
         "follow_up_for": saved[0],
     } | _alerts_context(request, fresh)
 
@@ -274,14 +277,20 @@ def quick_log(request: PatientRequest) -> HttpResponse:
 
 
 def _save_resolved(request: PatientRequest, form, template: SymptomEntry):
-    """One entry per sign the form resolved (typed words can name several), as `template`."""
+    """One entry per sign the form resolved (typed words can name several), like `template`."""
     saved, events = [], []
     for code, detail in form.resolved:
-        entry = copy.copy(template)
-        entry.pk = entry.id = None
-        entry.symptom, entry.detail = code, detail
-        if code != SymptomEntry.OTHER and not template.custom_symptom:
-            entry.custom_symptom = ""
+        entry = SymptomEntry(
+            patient=request.patient,
+            symptom=code,
+            detail=detail,
+            custom_symptom=template.custom_symptom,
+            severity=template.severity,
+            onset=template.onset,
+            ended_at=template.ended_at,
+            helped=template.helped,
+            notes=template.notes,
+        )
         events += entries.save(entry, request.user)
         saved.append(entry)
     return saved, events
@@ -292,7 +301,7 @@ def _save_resolved(request: PatientRequest, form, template: SymptomEntry):
 def follow_up(request: PatientRequest, pk: int) -> HttpResponse:
     """Answers to the follow-up questions: each sign ticked becomes an entry of its own."""
     first = get_object_or_404(SymptomEntry, pk=pk, patient=request.patient)
-    codes = red_flags.follow_ups_for(first.symptom, first.severity)
+    codes = red_flags.follow_ups_for(first.symptom, _worst(first))
     form = FollowUpForm(request.POST, codes=codes)
     if not form.is_valid():
         context = _today_context(request) | {

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, DecimalException
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -463,9 +463,12 @@ VIAL_HINT = _lazy("Suggested: %(count)s, for %(grams)s g in %(size)s g vials.")
 def _positive(value) -> Decimal | None:
     try:
         number = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError):
+        # Hints only: beyond the fields' own limits there is nothing sensible to suggest.
+        if not number.is_finite() or not Decimal("0.01") <= number <= Decimal("1000"):
+            return None
+    except (DecimalException, ValueError):
         return None
-    return number if number.is_finite() and number > 0 else None
+    return number
 
 
 def _grams(number: Decimal) -> str:

@@ -194,12 +194,16 @@ class Regimen(models.Model):
 class Course(models.Model):
     """Consecutive infusion days that make one treatment cycle (e.g. 2 g/kg over 2 days).
 
+    A day given late (day 2 two days after day 1) still belongs to its course, so ``day_count``
+    (the infusion days given) can be less than the span from start to end.
+
     Maintained by :func:`infusions.courses.regroup`, never edited by hand.
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="courses")
     start_date = models.DateField()
     end_date = models.DateField()
+    day_count = models.PositiveSmallIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-start_date"]
@@ -207,10 +211,6 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return f"Course from {self.start_date}"
-
-    @property
-    def day_count(self) -> int:
-        return (self.end_date - self.start_date).days + 1
 
 
 class InfusionQuerySet(models.QuerySet):

@@ -8,5 +8,5 @@ reactions listens to this one instead.
 
 from django.dispatch import Signal
 
-# kwargs: patient, infusion, deleted (bool)
+# kwargs: patient, infusion, deleted (bool), previous_date (the date before an edit, or None)
 infusion_recorded = Signal()

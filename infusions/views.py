@@ -140,6 +140,7 @@ def _infusion_form_page(
     children: dict[str, list[dict]] | None = None,
 ) -> HttpResponse:
     now = local_now(request)
+    previous_date = infusion.date if infusion.pk else None  # the form changes the instance
     data = request.POST if request.method == "POST" else None
     adding_lot = data is not None and "add_lot" in data
     if adding_lot:
@@ -182,7 +183,11 @@ def _infusion_form_page(
                     formset.save()
                 courses.regroup(request.patient)
                 infusion_recorded.send(
-                    sender=Infusion, patient=request.patient, infusion=infusion, deleted=False
+                    sender=Infusion,
+                    patient=request.patient,
+                    infusion=infusion,
+                    deleted=False,
+                    previous_date=previous_date,
                 )
             messages.success(
                 request,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from infusions.forms import vials_needed
-from infusions.models import Infusion, InfusionLot, Regimen
+from infusions.models import Course, Infusion, InfusionLot, Regimen
 from infusions.schedule import DueCourse, schedule_for
 
 from .factories import InfusionFactory, RegimenFactory, catalog_product
@@ -444,3 +444,35 @@ def test_a_too_long_lot_search_is_not_cut_but_explained(patient, owner_client):
     assert response.context["query"] == "A" * 45
     found = owner_client.get(url("lot-search", patient), {"q": "A" * 40}).content.decode()
     assert "matches 1 record" in found
+
+
+def test_a_day_given_late_still_completes_its_course(patient):
+    plan = RegimenFactory(patient=patient, start_date=dt.date(2026, 6, 1), course_days=2)
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 18), regimen=plan)
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 21), regimen=plan)  # 3 days late
+    course = Course.objects.get()
+    assert (course.start_date, course.end_date, course.day_count) == (
+        dt.date(2026, 11, 18),
+        dt.date(2026, 11, 21),
+        2,
+    )
+    schedule = schedule_for(patient, dt.date(2026, 11, 22))
+    assert schedule.course_day_due is None
+    assert schedule.next_due == dt.date(2026, 12, 16)
+
+
+def test_a_junk_vial_size_on_add_a_lot_is_no_500(patient, owner_client):
+    data = {
+        "date": "2026-11-22",
+        "product": catalog_product().pk,
+        "dose_g": "9e999999",
+        "add_lot": "1",
+        "lots-TOTAL_FORMS": "1",
+        "lots-INITIAL_FORMS": "0",
+        "lots-0-vial_size_g": "1e-999999999",
+        "lots-0-vial_count": "9e999999",
+    }
+    for prefix in ["rates", "premeds", "reactions"]:
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    response = owner_client.post(reverse("infusions:log", args=[patient.public_id]), data)
+    assert response.status_code == 200

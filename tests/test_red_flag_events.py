@@ -503,3 +503,128 @@ def test_a_reading_below_the_threshold_earlier_does_not_count_later(patient, own
     entries.add_reading(first, 3, local(2026, 11, 22, 7), owner)
     log(patient, owner, symptom="stiff_neck", severity=4, onset=local(2026, 11, 23, 9))
     assert open_rules(patient) == []
+
+
+# --- Review findings: the cases next to the ones above --------------------------------------------
+
+
+def test_a_warning_dealt_with_never_swallows_a_worse_one(patient, owner, owner_client):
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 22))
+    log(patient, owner, symptom="headache", severity=8, onset=local(2026, 11, 23, 8))
+    log(patient, owner, symptom="vomiting", severity=5, onset=local(2026, 11, 23, 8, 30))
+    first = RedFlagEvent.objects.get()
+    first.handled_at, first.handled_how = NOW, "contacted"
+    first.save()
+    signs_then = first.signs
+    # Two hours later: stiff neck and fever make it an emergency.
+    log(patient, owner, symptom="stiff_neck", severity=6, onset=local(2026, 11, 23, 10))
+    log(patient, owner, symptom="fever", severity=6, onset=local(2026, 11, 23, 10, 5))
+    first.refresh_from_db()
+    assert first.signs == signs_then  # the record of what was dealt with is not rewritten
+    new = RedFlagEvent.objects.get(handled_at=None)
+    assert {s["code"] for s in new.signs} >= {"stiff_neck", "fever"}
+    assert "Call emergency services now" in owner_client.get(today_url(patient)).content.decode()
+
+
+def test_the_same_signs_again_after_dealing_with_them_do_not_warn_twice(patient, owner):
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 22))
+    headache = log(patient, owner, symptom="headache", severity=8, onset=local(2026, 11, 23, 8))
+    log(patient, owner, symptom="vomiting", severity=5, onset=local(2026, 11, 23, 8, 30))
+    RedFlagEvent.objects.update(handled_at=NOW, handled_how="checked")
+    headache.notes = "Took paracetamol"
+    entries.save(headache, owner)
+    assert open_rules(patient) == []
+
+
+def test_a_worse_reading_asks_the_follow_up_questions(patient, owner, owner_client):
+    log(patient, owner, symptom="headache", severity=4, onset=local(2026, 11, 23, 8))
+    body = owner_client.post(
+        quick_url(patient),
+        {"symptom": "headache", "severity": "9", "episode": "same"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "Do you also have any of these?" in body and "Stiff neck" in body
+
+
+def test_follow_up_answers_only_for_the_signs_asked(patient, owner, owner_client):
+    nausea = log(patient, owner, symptom="nausea", severity=3)
+    url = reverse("diary:follow-up", args=[patient.public_id, nausea.pk])
+    owner_client.post(url, {"signs": ["chest_pain"], "severity": "5"})
+    assert SymptomEntry.objects.count() == 1
+
+
+def test_a_diary_with_infusions_and_warnings_can_be_deleted(patient, owner):
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 22))
+    log(patient, owner, symptom="chest_pain", severity=5)
+    from django.db import transaction
+
+    with transaction.atomic():
+        patient.delete()
+    assert not RedFlagEvent.objects.exists() and not SymptomEntry.all_objects.exists()
+
+
+def test_moving_an_infusion_away_withdraws_its_warning(patient, owner, owner_client):
+    infusion = InfusionFactory(patient=patient, date=dt.date(2026, 11, 20))
+    log(patient, owner, symptom="headache", severity=8, onset=local(2026, 11, 23, 8))
+    log(patient, owner, symptom="vomiting", severity=5, onset=local(2026, 11, 23, 8))
+    assert open_rules(patient) == ["aseptic_meningitis"]
+    data = infusion_data(date="2026-10-01")
+    data["lots-TOTAL_FORMS"] = "0"
+    response = owner_client.post(
+        reverse("infusions:edit", args=[patient.public_id, infusion.pk]), data
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert open_rules(patient) == []
+
+
+def test_editing_an_infusion_does_not_repeat_a_reaction_warning_dealt_with(patient, owner_client):
+    data = infusion_data(
+        **{
+            "reactions-TOTAL_FORMS": "1",
+            "reactions-0-symptom": "blue_lips",
+            "reactions-0-severity": "5",
+            "reactions-0-action": "stopped",
+            "reactions-0-minutes_from_start": "30",
+        }
+    )
+    owner_client.post(reverse("infusions:log", args=[patient.public_id]), data)
+    RedFlagEvent.objects.update(handled_at=NOW, handled_how="checked")
+    infusion = Infusion.objects.get()
+    reaction = infusion.reactions.get()
+    edit = data | {
+        "start_time": "08:00",
+        "lots-TOTAL_FORMS": "1",
+        "lots-INITIAL_FORMS": "1",
+        "lots-0-id": str(infusion.lots.get().pk),
+        "reactions-INITIAL_FORMS": "1",
+        "reactions-0-id": str(reaction.pk),
+    }
+    response = owner_client.post(
+        reverse("infusions:edit", args=[patient.public_id, infusion.pk]), edit
+    )
+    assert response.status_code == 302
+    assert RedFlagEvent.objects.count() == 1 and open_rules(patient) == []
+
+
+def test_typed_words_needing_two_answers_ask_both(patient, owner_client):
+    data = {"symptom": "other", "custom_symptom": "leg pain, swollen", "severity": "4"}
+    first = owner_client.post(quick_url(patient), data).content.decode()
+    assert "Is it one leg or arm" in first
+    second = owner_client.post(quick_url(patient), data | {"detail": ["limb_no"]})
+    body = second.content.decode()
+    assert "Where is the swelling?" in body and 'name="detail" value="limb_no"' in body
+    owner_client.post(quick_url(patient), data | {"detail": ["limb_no", "face_throat"]})
+    assert sorted(SymptomEntry.objects.values_list("symptom", flat=True)) == [
+        "face_throat_swelling",
+        "muscle_aches",
+    ]
+    assert open_rules(patient) == ["trali_anaphylaxis"]
+
+
+def test_a_reading_is_never_before_its_episode_began(patient, owner, owner_client):
+    entry = log(patient, owner, symptom="headache", severity=3, onset=local(2026, 11, 23, 9))
+    owner_client.post(
+        quick_url(patient),
+        {"symptom": "headache", "severity": "6", "episode": "same", "when": "night"},
+    )
+    assert entry.readings.get().at == local(2026, 11, 23, 9)
