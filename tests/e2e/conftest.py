@@ -83,12 +83,14 @@ def sign_in(page):
     """Sign a user in through the real login form."""
     from tests.factories import PASSWORD
 
-    def do(user) -> None:
+    def do(user, password: str = PASSWORD) -> None:
         page.goto("/accounts/login/")
         page.get_by_label("Email").fill(user.email)
-        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign In").click()
         page.wait_for_load_state()
+        # Without this, a failed sign-in lets a test check the login page instead.
+        assert "/accounts/login/" not in page.url, f"{user.email} could not sign in"
 
     return do
 

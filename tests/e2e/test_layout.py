@@ -3,7 +3,7 @@
 from django.core.management import call_command
 
 from infusions.models import Infusion
-from patients.demo import DEMO_EMAIL
+from patients.demo import DEMO_EMAIL, DEMO_PASSWORD
 from patients.models import Patient, User
 
 
@@ -11,7 +11,7 @@ def test_main_pages_fit_320_px_and_pass_axe(page, axe, sign_in, transactional_db
     call_command("seed_demo")
     patient = Patient.objects.get()
     infusion = Infusion.objects.filter(patient=patient).first()
-    sign_in(User.objects.get(email=DEMO_EMAIL))
+    sign_in(User.objects.get(email=DEMO_EMAIL), DEMO_PASSWORD)
     page.set_viewport_size({"width": 320, "height": 800})
     base = f"/p/{patient.public_id}"
     paths = [
@@ -38,7 +38,7 @@ def test_main_pages_fit_320_px_and_pass_axe(page, axe, sign_in, transactional_db
 def test_dark_mode_follows_the_os_and_keeps_contrast(page, axe, sign_in, transactional_db):
     call_command("seed_demo")
     patient = Patient.objects.get()
-    sign_in(User.objects.get(email=DEMO_EMAIL))
+    sign_in(User.objects.get(email=DEMO_EMAIL), DEMO_PASSWORD)
     page.emulate_media(color_scheme="dark")
     for path in [
         f"/p/{patient.public_id}/",
