@@ -22,6 +22,7 @@ from infusions.models import Infusion
 from infusions.schedule import infusion_status
 from patients.access import PatientRequest, patient_view
 from patients.caching import render_cached
+from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
 from patients.models import Membership
 
 from . import alerts, entries
@@ -56,10 +57,6 @@ RED_FLAG_DAYS = 7
 
 def _now(request: PatientRequest) -> dt.datetime:
     return timezone.localtime(timezone.now(), request.patient.tz)
-
-
-def _template(request: PatientRequest, name: str, fragment: str) -> str:
-    return f"{name}#{fragment}" if request.htmx and not request.htmx.boosted else name
 
 
 def _after_write(request: PatientRequest, url: str) -> HttpResponse:
@@ -251,7 +248,7 @@ def quick_log(request: PatientRequest) -> HttpResponse:
     form = QuickLogForm(request.POST, patient=request.patient)
     if not form.is_valid():
         context = _today_context(request, quick_form=form)
-        return render(request, _template(request, "diary/today.html", "quick-log"), context)
+        return render_page_or_fragment(request, "diary/today.html", "quick-log", context)
     with transaction.atomic():
         if form.open_entry is not None and form.cleaned_data["episode"] == form.SAME:
             entry = form.open_entry
@@ -309,7 +306,7 @@ def follow_up(request: PatientRequest, pk: int) -> HttpResponse:
             "follow_up_form": form,
             "follow_up_for": first,
         }
-        return render(request, _template(request, "diary/today.html", "quick-log"), context)
+        return render_page_or_fragment(request, "diary/today.html", "quick-log", context)
     saved, events = [first], []
     for code in form.cleaned_data["signs"]:
         entry = SymptomEntry(
@@ -626,11 +623,11 @@ def timeline(request: PatientRequest) -> HttpResponse:
     html = render_cached(
         request, "diary/timeline.html#timeline", lambda: _timeline_context(request)
     )
-    if request.htmx and not request.htmx.boosted:
-        return HttpResponse(html)
+    if wants_fragment(request):
+        return vary_on_htmx(HttpResponse(html))
     kind = request.GET.get("kind", "")
     context = {"patient": request.patient, "timeline": html, "kind": kind, "kinds": TIMELINE_KINDS}
-    return render(request, "diary/timeline.html", context)
+    return vary_on_htmx(render(request, "diary/timeline.html", context))
 
 
 def _timeline_context(request: PatientRequest) -> dict:

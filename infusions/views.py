@@ -12,7 +12,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from clinical import red_flags, symptoms
 from patients.access import PatientRequest, patient_view
 from patients.caching import render_cached
+from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
 
 from . import calendar, courses, plans
 from .forms import (
@@ -53,18 +53,8 @@ def _redirect(request: PatientRequest, url: str) -> HttpResponse:
     return redirect(url)
 
 
-def _template(request: PatientRequest, name: str, fragment: str) -> str:
-    """The fragment for htmx swaps; the full page otherwise, and to restore history."""
-    htmx = request.htmx
-    if htmx and not htmx.boosted and not htmx.history_restore_request:
-        return f"{name}#{fragment}"
-    return name
-
-
 def _render(request: PatientRequest, name: str, fragment: str, context: dict) -> HttpResponse:
-    response = render(request, _template(request, name, fragment), context)
-    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
-    return response
+    return render_page_or_fragment(request, name, fragment, context)
 
 
 def _date_param(request: PatientRequest) -> dt.date | None:
@@ -87,9 +77,10 @@ def infusion_list(request: PatientRequest) -> HttpResponse:
         return {"patient": request.patient, "page": page}
 
     html = render_cached(request, "infusions/list.html#infusion-list", build_context)
-    if request.htmx and not request.htmx.boosted:
-        return HttpResponse(html)
-    return render(request, "infusions/list.html", {"patient": request.patient, "list_html": html})
+    if wants_fragment(request):
+        return vary_on_htmx(HttpResponse(html))
+    context = {"patient": request.patient, "list_html": html}
+    return vary_on_htmx(render(request, "infusions/list.html", context))
 
 
 def _initial_from_plan(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from .access import PatientRequest
+from .htmx import wants_fragment
 
 FRAGMENT_SECONDS = 3600
 
@@ -48,7 +49,7 @@ def cached_fragment(request: PatientRequest, name: str, build: Callable[[], str]
             request.membership.role,
             get_language() or "-",
             hour,
-            "htmx" if request.htmx else "page",
+            "fragment" if wants_fragment(request) else "page",
             request.get_full_path(),
         ]
     )
