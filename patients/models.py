@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clinical import emergency
 from clinical.conditions import Condition
 
 
@@ -133,6 +134,12 @@ class Patient(models.Model):
         # Remembered so a save can tell whether the time zone changed (diary re-counts days).
         instance._loaded_time_zone = instance.time_zone
         return instance
+
+    @property
+    def emergency_call_number(self) -> str:
+        """The number the warning's call button dials: the one set in diary settings, else the
+        usual one for the diary's country, else 112 (emergency services from most mobiles)."""
+        return self.emergency_number or emergency.number_for(self.country) or emergency.FALLBACK
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -628,3 +628,27 @@ def test_a_reading_is_never_before_its_episode_began(patient, owner, owner_clien
         {"symptom": "headache", "severity": "6", "episode": "same", "when": "night"},
     )
     assert entry.readings.get().at == local(2026, 11, 23, 9)
+
+
+def test_without_a_number_set_the_call_button_uses_the_countrys(patient, owner, owner_client):
+    patient.country = "US"
+    patient.save()
+    log(patient, owner, symptom="chest_pain", severity=5)
+    body = owner_client.get(today_url(patient)).content.decode()
+    assert 'href="tel:911"' in body and "usual emergency number" in body
+    assert "Add your care team" in body
+
+
+def test_a_worse_reading_shows_on_the_entry(patient, owner, owner_client):
+    entry = log(patient, owner, symptom="fatigue", severity=3, onset=local(2026, 11, 23, 8))
+    entries.add_reading(entry, 6, local(2026, 11, 23, 11), owner)
+    body = owner_client.get(today_url(patient)).content.decode()
+    assert "worst 6" in body
+
+
+def test_a_question_before_saving_comes_first_and_says_nothing_is_saved(patient, owner_client):
+    body = owner_client.post(
+        quick_url(patient), {"symptom": "swelling", "severity": "4"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Not saved yet" in body
+    assert body.index("Where is the swelling?") < body.index('id="qs-headache"')

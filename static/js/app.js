@@ -68,8 +68,36 @@
     alert.scrollIntoView({ block: "start" });
     alert.focus({ preventScroll: true });
   }
-  document.addEventListener("DOMContentLoaded", focusNewWarning);
-  document.addEventListener("htmx:afterSettle", focusNewWarning);
+  // A question the form needs before saving, or the first error after a swap: in view and
+  // focused, never left below the fold where a tired user would think it was saved.
+  function revealWhatNeedsAnAnswer(root) {
+    var pending = document.querySelector('[data-focus-on-load="true"]');
+    if (pending) {
+      pending.removeAttribute("data-focus-on-load");
+      pending.scrollIntoView({ block: "start" });
+      pending.focus({ preventScroll: true });
+      return;
+    }
+    var error = (root || document).querySelector(".invalid-feedback.d-block, .is-invalid, .invalid-feedback");
+    if (!error) return;
+    var wrapper = error.closest(".mb-3, fieldset, .form-group") || error;
+    wrapper.scrollIntoView({ block: "center" });
+    var field = wrapper.querySelector("input:not([type=hidden]), select, textarea");
+    if (field) field.focus({ preventScroll: true });
+  }
+
+  function afterLoad(event) {
+    if (document.querySelector('.red-flag-alert[data-fresh="true"]')) {
+      focusNewWarning();
+    } else {
+      revealWhatNeedsAnAnswer(event && event.target !== document ? event.target : null);
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector('.red-flag-alert[data-fresh="true"]')) focusNewWarning();
+    else revealWhatNeedsAnAnswer(null);
+  });
+  document.addEventListener("htmx:afterSettle", afterLoad);
 })();
 
 // --- infusions: suggested vial count per lot (start) ---------------------------------------

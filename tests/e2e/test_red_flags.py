@@ -80,3 +80,26 @@ def test_the_full_form_lands_on_the_warning_without_javascript_too(
         assert _fully_in_view(page, heading)
     finally:
         context.close()
+
+
+def test_leg_pain_asks_in_view_before_saving(page, axe, sign_in, transactional_db):
+    membership = MembershipFactory(role=Membership.Role.OWNER, is_self=True)
+    patient = membership.patient
+    sign_in(membership.user)
+    page.goto(f"/p/{patient.public_id}/")
+    page.locator("label[for='qs-other']").click()
+    page.get_by_label("In your own words").fill("leg pain")
+    page.locator("label[for='sev-6']").click()
+    page.locator("#quick-log").get_by_role("button", name="Save", exact=True).click()
+
+    pending = page.locator(".symptom-pending")
+    expect(pending).to_contain_text("Not saved yet")
+    expect(pending).to_be_focused()
+    yes = pending.locator("label", has_text="Yes: one leg or arm, swollen or warm")
+    assert _fully_in_view(page, yes)
+    axe(page)
+    assert not SymptomEntry.objects.exists()
+    yes.click()
+    page.locator("#quick-log").get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("heading", name="Get medical advice now")).to_be_in_viewport()
+    assert SymptomEntry.objects.get().symptom == "limb_pain_swelling"
