@@ -48,6 +48,8 @@ from dataclasses import dataclass, field, replace
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from . import symptoms
+
 SOURCE_GAMUNEX = (
     "GAMUNEX-C prescribing information, section 17 Patient Counseling Information "
     "(signs to report immediately)"
@@ -97,6 +99,34 @@ HEADING_URGENT = _("Get medical advice now")
 def heading(emergency: bool) -> Promise:
     """The warning's heading: the most urgent thing to do, in a few words."""
     return HEADING_EMERGENCY if emergency else HEADING_URGENT
+
+
+def describe_signs(signs) -> list[dict]:
+    """[(code, severity)] as the warning lists them: label and severity word, plain strings."""
+    return [
+        {
+            "code": code,
+            "label": str(symptoms.label(code)),
+            "severity": severity,
+            "word": str(symptoms.severity_word(severity)),
+        }
+        for code, severity in signs
+    ]
+
+
+def for_display(match: RedFlagMatch, signs: list[dict], **extra) -> dict:
+    """What the warning component (templates/components/red_flag_alert.html) shows.
+
+    ``extra``: id, source_text, fresh, and handle_url or today_url.
+    """
+    return {
+        "emergency": match.emergency,
+        "heading": heading(match.emergency),
+        "advice": match.advice or match.rule.advice,
+        "title": match.rule.title,
+        "reason": match.rule.reason,
+        "signs": signs,
+    } | extra
 
 
 @dataclass(frozen=True)
@@ -208,11 +238,6 @@ class RedFlagMatch:
     symptoms: tuple[str, ...]  # the codes that triggered the rule
     emergency: bool = False
     advice: Promise | None = None
-
-    @property
-    def urgency(self) -> int:
-        """0 for "call emergency services now", 1 for "contact your care team now"."""
-        return 0 if self.emergency else 1
 
 
 HOURS_PER_DAY = 24

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from clinical import red_flags, symptoms
+from clinical import red_flags
 from infusions.models import Infusion, InfusionReaction
 from patients.models import Patient
 
@@ -90,15 +90,7 @@ def _readings(
 
 
 def signs_snapshot(alert: red_flags.Alert) -> list[dict]:
-    return [
-        {
-            "code": code,
-            "label": str(symptoms.label(code)),
-            "severity": severity,
-            "word": str(symptoms.severity_word(severity)),
-        }
-        for code, severity in alert.signs()
-    ]
+    return red_flags.describe_signs(alert.signs())
 
 
 @transaction.atomic
@@ -266,10 +258,6 @@ def _match(event: RedFlagEvent) -> red_flags.RedFlagMatch:
     return matches[0] if matches else red_flags.RedFlagMatch(rule=rule, symptoms=())
 
 
-def advice_for(event: RedFlagEvent):
-    return _match(event)
-
-
 def when_text(event: RedFlagEvent, tz) -> str:
     started = timezone.localtime(event.started_at, tz)
     if event.source == RedFlagEvent.Source.INFUSION and event.infusion_id:
@@ -289,20 +277,14 @@ def when_text(event: RedFlagEvent, tz) -> str:
 
 def as_alert(event: RedFlagEvent, tz, *, fresh: bool = False, handle_url: str = "") -> dict:
     """What the warning component shows for an event."""
-    match = _match(event)
-    rule = match.rule
-    return {
-        "id": event.pk,
-        "emergency": match.emergency,
-        "heading": red_flags.heading(match.emergency),
-        "advice": match.advice or rule.advice,
-        "title": rule.title,
-        "reason": rule.reason,
-        "signs": event.signs,
-        "source_text": when_text(event, tz),
-        "handle_url": handle_url,
-        "fresh": fresh,
-    }
+    return red_flags.for_display(
+        _match(event),
+        event.signs,
+        id=event.pk,
+        source_text=when_text(event, tz),
+        handle_url=handle_url,
+        fresh=fresh,
+    )
 
 
 def recently_handled(patient: Patient, since: dt.datetime) -> list[RedFlagEvent]:

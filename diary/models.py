@@ -166,12 +166,6 @@ class SymptomEntry(DiaryRecord):
     def is_ongoing(self) -> bool:
         return self.ended_at is None
 
-    @property
-    def red_flag_rules(self):
-        from clinical import red_flags
-
-        return [red_flags.get_rule(code) for code in self.red_flags]
-
 
 class SymptomReading(models.Model):
     """A later severity of the same episode ("my headache is worse now"), with its time.

@@ -184,8 +184,7 @@ def _today_context(request: PatientRequest, quick_form: QuickLogForm | None = No
         key=lambda item: item.when,
         reverse=True,
     )
-    red_flag_entries = [e for e in recent_symptoms if e.red_flags and e.onset >= week_ago]
-    authors = _authors(patient) if todays or red_flag_entries else {}
+    authors = _authors(patient) if todays else {}
     mgadl_relevant = scales.MGADL in scales.default_measures(patient.conditions)
     return {
         "patient": patient,
@@ -198,7 +197,6 @@ def _today_context(request: PatientRequest, quick_form: QuickLogForm | None = No
         )[:10],
         "todays": _with_authors(todays, authors, patient.weight_unit),
         "has_yesterday": any(yesterday_start <= e.onset < start for e in recent_symptoms),
-        "red_flag_entries": _with_authors(red_flag_entries, authors),
         "mgadl_due": mgadl_relevant
         and not any(m.kind == Measure.Kind.MGADL for m in recent_measures),
         "open_questions": sum(

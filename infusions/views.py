@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from clinical import red_flags, symptoms
+from clinical import red_flags
 from patients.access import PatientRequest, patient_view
 from patients.caching import render_cached
 from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
@@ -229,31 +229,17 @@ def _reaction_alerts(request: PatientRequest, infusion: Infusion) -> list[dict]:
     """The warnings its reactions set off, for the warning component. They are recorded by the
     diary too (which shows them on Today, where they can be marked as dealt with)."""
     today = reverse("today", args=[request.patient.public_id])
-    shown = []
-    for n, alert in enumerate(infusion.reaction_alerts(), start=1):
-        match = alert.as_match()
-        shown.append(
-            {
-                "id": f"reaction-{n}",
-                "emergency": match.emergency,
-                "heading": red_flags.heading(match.emergency),
-                "advice": match.advice,
-                "title": match.rule.title,
-                "reason": match.rule.reason,
-                "signs": [
-                    {
-                        "label": symptoms.label(code),
-                        "severity": severity,
-                        "word": symptoms.severity_word(severity),
-                    }
-                    for code, severity in alert.signs()
-                ],
-                "source_text": _("Logged during this infusion."),
-                "today_url": today,
-                "fresh": True,
-            }
+    return [
+        red_flags.for_display(
+            alert.as_match(),
+            red_flags.describe_signs(alert.signs()),
+            id=f"reaction-{n}",
+            source_text=_("Logged during this infusion."),
+            today_url=today,
+            fresh=True,
         )
-    return shown
+        for n, alert in enumerate(infusion.reaction_alerts(), start=1)
+    ]
 
 
 @patient_view(for_editors=True)
