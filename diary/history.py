@@ -34,9 +34,9 @@ def record(obj, action: str, user, before: dict | None = None) -> ChangeRecord:
 
 
 def changes_for(obj):
-    return ChangeRecord.objects.filter(model=obj._meta.model_name, object_id=obj.pk).select_related(
-        "changed_by"
-    )
+    return ChangeRecord.objects.filter(
+        patient_id=obj.patient_id, model=obj._meta.model_name, object_id=obj.pk
+    ).select_related("changed_by")
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from clinical import red_flags, scales, symptoms
 from infusions.models import Infusion
 from infusions.schedule import infusion_status
-from patients.access import PatientRequest, patient_view
+from patients.access import PatientRequest, get_for_patient, patient_view
 from patients.caching import render_cached
 from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
 from patients.models import Membership
@@ -295,7 +295,7 @@ def _save_resolved(request: PatientRequest, form, template: SymptomEntry):
 @require_POST
 def follow_up(request: PatientRequest, pk: int) -> HttpResponse:
     """Answers to the follow-up questions: each sign ticked becomes an entry of its own."""
-    first = get_object_or_404(SymptomEntry, pk=pk, patient=request.patient)
+    first = get_for_patient(request, SymptomEntry, pk)
     codes = red_flags.follow_ups_for(first.symptom, _worst(first))
     form = FollowUpForm(request.POST, codes=codes)
     if not form.is_valid():
@@ -351,7 +351,7 @@ def same_as_yesterday(request: PatientRequest) -> HttpResponse:
 @require_POST
 def red_flag_handled(request: PatientRequest, pk: int) -> HttpResponse:
     """Mark a warning as dealt with: the one write a caregiver who may only view may make."""
-    event = get_object_or_404(RedFlagEvent, pk=pk, patient=request.patient)
+    event = get_for_patient(request, RedFlagEvent, pk)
     how = request.POST.get("how")
     if how not in RedFlagEvent.Handled.values:
         messages.error(request, _("Choose how the warning was dealt with."))
@@ -366,7 +366,7 @@ def red_flag_handled(request: PatientRequest, pk: int) -> HttpResponse:
 
 
 def _get_entry(request: PatientRequest, pk: int) -> SymptomEntry:
-    return get_object_or_404(SymptomEntry, pk=pk, patient=request.patient)
+    return get_for_patient(request, SymptomEntry, pk)
 
 
 @patient_view
@@ -435,7 +435,7 @@ def symptom_form(request: PatientRequest, pk: int | None = None) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def note_form(request: PatientRequest, pk: int | None = None) -> HttpResponse:
     note = (
-        get_object_or_404(Note, pk=pk, patient=request.patient, kind=Note.Kind.IMPROVEMENT)
+        get_for_patient(request, Note, pk, kind=Note.Kind.IMPROVEMENT)
         if pk
         else Note(patient=request.patient, kind=Note.Kind.IMPROVEMENT)
     )
@@ -477,7 +477,7 @@ def questions(request: PatientRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def question_form(request: PatientRequest, pk: int | None = None) -> HttpResponse:
     question = (
-        get_object_or_404(Note, pk=pk, patient=request.patient, kind=Note.Kind.QUESTION)
+        get_for_patient(request, Note, pk, kind=Note.Kind.QUESTION)
         if pk
         else Note(patient=request.patient, kind=Note.Kind.QUESTION)
     )
@@ -494,7 +494,7 @@ def question_form(request: PatientRequest, pk: int | None = None) -> HttpRespons
 @patient_view(for_editors=True)
 @require_http_methods(["GET", "POST"])
 def question_answer(request: PatientRequest, pk: int) -> HttpResponse:
-    question = get_object_or_404(Note, pk=pk, patient=request.patient, kind=Note.Kind.QUESTION)
+    question = get_for_patient(request, Note, pk, kind=Note.Kind.QUESTION)
     form = AnswerForm(request.POST or None, instance=question)
 
     def save(form):
@@ -519,11 +519,7 @@ def _measure_form_class(kind: str):
 def measure_form(
     request: PatientRequest, kind: str | None = None, pk: int | None = None
 ) -> HttpResponse:
-    measure = (
-        get_object_or_404(Measure, pk=pk, patient=request.patient)
-        if pk
-        else Measure(patient=request.patient)
-    )
+    measure = get_for_patient(request, Measure, pk) if pk else Measure(patient=request.patient)
     form_class = _measure_form_class(measure.kind if pk else kind)
     initial = {} if pk else {"measured_at": _now(request).replace(second=0, microsecond=0)}
     form = form_class(
@@ -727,9 +723,7 @@ def _get_record(request: PatientRequest, kind: str, pk: int, *, deleted: bool = 
     model = MODELS_BY_KIND.get(kind)
     if model is None:
         raise Http404
-    return get_object_or_404(
-        model.all_objects, pk=pk, patient=request.patient, deleted_at__isnull=not deleted
-    )
+    return get_for_patient(request, model.all_objects, pk, deleted_at__isnull=not deleted)
 
 
 @patient_view
@@ -768,7 +762,7 @@ def history(request: PatientRequest, kind: str, pk: int) -> HttpResponse:
     model = MODELS_BY_KIND.get(kind)
     if model is None:
         raise Http404
-    record = get_object_or_404(model.all_objects, pk=pk, patient=request.patient)
+    record = get_for_patient(request, model.all_objects, pk)
     changes = list(changes_for(record))
     for change in changes:
         before, after = change.before or {}, change.after or {}

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from clinical import red_flags
-from patients.access import PatientRequest, patient_view
+from patients.access import PatientRequest, get_for_patient, patient_view
 from patients.caching import render_cached
 from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
 
@@ -210,7 +210,7 @@ def log_infusion(request: PatientRequest) -> HttpResponse:
 
 
 def _get_infusion(request: PatientRequest, pk: int) -> Infusion:
-    return get_object_or_404(Infusion.objects.with_details(), pk=pk, patient=request.patient)
+    return get_for_patient(request, Infusion.objects.with_details(), pk)
 
 
 @patient_view
@@ -343,7 +343,7 @@ def plan_new(request: PatientRequest) -> HttpResponse:
 @patient_view(for_editors=True)
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: PatientRequest, pk: int) -> HttpResponse:
-    regimen = get_object_or_404(Regimen, pk=pk, patient=request.patient)
+    regimen = get_for_patient(request, Regimen, pk)
     form = RegimenForm(request.POST or None, instance=regimen, patient=request.patient)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -359,7 +359,7 @@ def plan_edit(request: PatientRequest, pk: int) -> HttpResponse:
 @patient_view
 @require_POST
 def plan_end(request: PatientRequest, pk: int) -> HttpResponse:
-    regimen = get_object_or_404(Regimen, pk=pk, patient=request.patient, end_date__isnull=True)
+    regimen = get_for_patient(request, Regimen, pk, end_date__isnull=True)
     today = local_now(request).date()
     regimen.end_date = max(today, regimen.start_date)
     regimen.save(update_fields=["end_date"])

@@ -8,17 +8,20 @@ Every patient-scoped view is wrapped in :func:`patient_view`. It resolves the pa
 * 403 to a caregiver who may only view, on any write (POST, PUT, PATCH, DELETE);
 * otherwise it calls the view with ``request.patient`` and ``request.membership`` set.
 
-Views then start every query from ``request.patient``.
+Inside a patient URL every object named by an id is fetched with :func:`get_for_patient`, which
+scopes the lookup by ``request.patient`` and answers 404 otherwise; no view filters by hand
+(tests/test_access.py calls every object route with another patient's objects).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Manager, Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -54,6 +57,35 @@ def get_membership(user, public_id: str) -> Membership:
     if membership is None:
         raise Http404
     return membership
+
+
+M = TypeVar("M", bound=Model)
+
+
+def get_for_patient(
+    request: HttpRequest, model: type[M] | Manager[M] | QuerySet[M], pk: object, **filters
+) -> M:
+    """The object ``pk`` of the request's patient, or 404 (also for another patient's object).
+
+    ``model`` may be a model (its default manager: soft-deleted rows hidden), a manager such as
+    ``all_objects`` or a queryset with its ``select_related``; ``filters`` narrow it further
+    (``kind=Note.Kind.QUESTION``). The patient filter is always added here, never by the caller.
+    """
+    patient = getattr(request, "patient", None)
+    if patient is None:
+        raise RuntimeError("get_for_patient is for views wrapped in patient_view")
+    if any(key == "patient" or key.startswith("patient_") for key in filters):
+        raise TypeError("get_for_patient adds the patient filter itself")
+    if isinstance(model, type):
+        queryset = model._default_manager.all()
+    elif isinstance(model, Manager):
+        queryset = model.all()
+    else:
+        queryset = model
+    try:
+        return queryset.get(pk=pk, patient=patient, **filters)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def patient_view(
