@@ -215,6 +215,7 @@ GBS_DISABILITY_CHOICES: list[tuple[int, Promise]] = [
     (4, _("Bedridden or chair-bound")),
     (5, _("Needs help with breathing (assisted ventilation) for at least part of the day")),
 ]
+# The grades the diary's form offers: 0 to 5, never 6 (above).
 GBS_DISABILITY_MIN = 0
 GBS_DISABILITY_MAX = 5
 
@@ -270,3 +271,8 @@ def default_measures(conditions: Iterable[str]) -> list[str]:
     for condition in conditions:
         wanted.update(MEASURES_BY_CONDITION.get(condition, MEASURES_BY_CONDITION["other"]))
     return [measure for measure in MEASURE_ORDER if measure in wanted]
+
+
+def citation(measure: str) -> str:
+    """The published source of a scale, shown under its form and its results ("" if none)."""
+    return {MGADL: MGADL_CITATION, GBS_DISABILITY: GBS_DISABILITY_CITATION}.get(measure, "")

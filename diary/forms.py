@@ -578,7 +578,12 @@ class GbsDisabilityForm(MeasureForm):
     level = forms.TypedChoiceField(
         label=_lazy("Which describes today best?"),
         coerce=int,
-        choices=scales.GBS_DISABILITY_CHOICES,
+        # Only the grades from MIN to MAX: the published scale's grade 6 is never offered.
+        choices=[
+            (grade, label)
+            for grade, label in scales.GBS_DISABILITY_CHOICES
+            if scales.GBS_DISABILITY_MIN <= grade <= scales.GBS_DISABILITY_MAX
+        ],
         widget=forms.RadioSelect,
         error_messages={"required": _lazy("Choose the level that fits best.")},
     )

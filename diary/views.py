@@ -1,13 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
-from itertools import chain
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,14 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from clinical import red_flags, scales, symptoms
-from infusions.models import Infusion
-from infusions.schedule import infusion_status
 from patients.access import PatientRequest, get_for_patient, patient_view
 from patients.caching import render_cached
 from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
-from patients.models import Membership
 
-from . import alerts, entries
+from . import entries, queries
 from .forms import (
     MEASURE_FORMS,
     AnswerForm,
@@ -42,9 +38,6 @@ MODELS_BY_KIND = {"symptoms": SymptomEntry, "notes": Note, "measures": Measure}
 TIMELINE_DAYS = 14
 SAVED_ID = re.compile(r"[0-9]{1,12}")
 EARLIEST_DAY = dt.date(1990, 1, 1)
-# The home page shows the last week; a diary with more than this many entries in a week (or
-# symptoms never closed) shows the newest ones, so the page stays fast whatever happens.
-TODAY_MAX_ROWS = 200
 TIMELINE_KINDS = [
     ("", _lazy("Everything")),
     ("symptoms", _lazy("Side effects")),
@@ -52,7 +45,11 @@ TIMELINE_KINDS = [
     ("measures", _lazy("Measures")),
     ("infusions", _lazy("Infusions")),
 ]
-RED_FLAG_DAYS = 7
+
+
+def _fields(data) -> dict:
+    """A query's dataclass as template context (shallow: the rows stay model instances)."""
+    return {f.name: getattr(data, f.name) for f in dataclasses.fields(data)}
 
 
 def _now(request: PatientRequest) -> dt.datetime:
@@ -69,53 +66,22 @@ def _today_url(request: PatientRequest) -> str:
     return reverse("today", args=[request.patient.public_id])
 
 
-def _authors(patient) -> dict[int, str]:
-    """How each member is named next to what they logged: “Sam (caregiver)”."""
-    names = {}
-    for membership in Membership.objects.filter(patient=patient).select_related("user"):
-        name = str(membership.user)
-        names[membership.user_id] = (
-            name if membership.is_owner else _("%(name)s (caregiver)") % {"name": name}
-        )
-    return names
-
-
-def _with_authors(items, authors: dict[int, str], weight_unit: str = "kg"):
-    """Name who logged each item; measures also get their value in the patient's units."""
-    for item in items:
-        item.author = authors.get(item.logged_by_id, _("a former member"))
-        if isinstance(item, Measure):
-            item.shown_value = item.display_value(weight_unit)
-    return items
-
-
 def _alerts_context(request: PatientRequest, fresh: Iterable[int] = ()) -> dict:
     """The red-flag warnings nobody has dealt with yet (any age), and those dealt with lately.
 
-    Never cached: a warning must show the moment it exists, and go the moment it is dealt with.
+    A warning must show the moment it exists and go the moment it is dealt with: cached pages
+    hold it only because every change to a warning bumps the diary's data version.
     """
     patient = request.patient
-    fresh = set(fresh)
-    alerts_shown = [
-        alerts.as_alert(
-            event,
-            patient.tz,
-            fresh=event.pk in fresh,
-            handle_url=reverse("diary:red-flag-handled", args=[patient.public_id, event.pk]),
-        )
-        for event in alerts.open_events(patient)
-    ]
-    handled = alerts.recently_handled(patient, timezone.now() - dt.timedelta(days=RED_FLAG_DAYS))
-    authors = _authors(patient) if handled else {}
-    for event in handled:
-        event.title = red_flags.get_rule(event.rule).title
-        event.handled_by_name = authors.get(event.handled_by_id, _("a former member"))
-    return {"patient": patient, "red_flag_alerts": alerts_shown, "red_flags_handled": handled}
-
-
-def _worst(entry: SymptomEntry) -> int:
-    """The entry's worst severity so far: its first one or any later reading."""
-    return max(entry.severity, entry.peak_severity or 0)
+    found = queries.warnings(
+        patient,
+        handled_since=timezone.now() - dt.timedelta(days=queries.RECENT_DAYS),
+        fresh=fresh,
+        handle_url=lambda event: reverse(
+            "diary:red-flag-handled", args=[patient.public_id, event.pk]
+        ),
+    )
+    return {"patient": patient, "red_flag_alerts": found.open, "red_flags_handled": found.handled}
 
 
 def _result_context(
@@ -124,84 +90,24 @@ def _result_context(
     """What to show right after logging: the warnings it set off, else follow-up questions."""
     if not saved:
         return {}
-    patient = request.patient
-    fresh = {event.pk for event in events}
-    day = timezone.localtime(saved[0].onset, patient.tz).date()
-    start, end = entries.day_bounds(patient, day)
-    logged_today = {e.symptom for e in saved}
-    logged_today |= set(
-        SymptomEntry.objects.filter(patient=patient, onset__gte=start, onset__lt=end).values_list(
-            "symptom", flat=True
-        )
-    )
-    follow_ups: dict[str, None] = {}
-    for entry in saved:
-        follow_ups.update(
-            dict.fromkeys(
-                c
-                for c in red_flags.follow_ups_for(entry.symptom, _worst(entry))
-                if c not in logged_today
-            )
-        )
+    codes = queries.follow_up_codes(request.patient, saved)
     return {
         "saved": saved,
         # Asked even after a warning: another sign can make it an emergency.
-        "follow_up_form": FollowUpForm(codes=list(follow_ups)) if follow_ups else None,
+        "follow_up_form": FollowUpForm(codes=codes) if codes else None,
         "follow_up_for": saved[0],
-    } | _alerts_context(request, fresh)
+    } | _alerts_context(request, {event.pk for event in events})
 
 
 def _today_context(request: PatientRequest, quick_form: QuickLogForm | None = None) -> dict:
-    """Everything on the home page, in a fixed handful of queries whatever the diary's size."""
+    """Everything on the home page: the day's summary, plus the quick log's form and buttons."""
     patient = request.patient
-    now = _now(request)
-    today = now.date()
-    start, end = entries.day_bounds(patient, today)
-    yesterday_start, _ignored = entries.day_bounds(patient, today - dt.timedelta(days=1))
-    week_ago = now - dt.timedelta(days=RED_FLAG_DAYS)
-    # One query each for side effects, notes and measures; split up in Python below.
-    recent_symptoms = list(
-        SymptomEntry.objects.filter(
-            Q(onset__gte=min(yesterday_start, week_ago)) | Q(ended_at__isnull=True), patient=patient
-        )[:TODAY_MAX_ROWS]
-    )
-    notes = list(
-        Note.objects.filter(
-            Q(written_at__gte=start, written_at__lt=end)
-            | Q(kind=Note.Kind.QUESTION, answered_at__isnull=True),
-            patient=patient,
-        )
-    )
-    recent_measures = list(
-        Measure.objects.filter(patient=patient, measured_at__gte=week_ago)[:TODAY_MAX_ROWS]
-    )
-    todays = sorted(
-        chain(
-            (e for e in recent_symptoms if start <= e.onset < end),
-            (n for n in notes if start <= n.written_at < end),
-            (m for m in recent_measures if start <= m.measured_at < end),
-        ),
-        key=lambda item: item.when,
-        reverse=True,
-    )
-    authors = _authors(patient) if todays else {}
-    mgadl_relevant = scales.MGADL in scales.default_measures(patient.conditions)
     return {
         "patient": patient,
-        "status": infusion_status(patient, today),
+        **_fields(queries.today_summary(patient, timezone.now())),
         "quick_form": quick_form or QuickLogForm(patient=patient),
         "quick_symptoms": [(code, symptoms.label(code)) for code in symptoms.QUICK_LOG_CODES],
         "severities": [(n, symptoms.severity_word(n)) for n in range(11)],
-        "ongoing": sorted(
-            (e for e in recent_symptoms if e.ended_at is None), key=lambda e: e.onset, reverse=True
-        )[:10],
-        "todays": _with_authors(todays, authors, patient.weight_unit),
-        "has_yesterday": any(yesterday_start <= e.onset < start for e in recent_symptoms),
-        "mgadl_due": mgadl_relevant
-        and not any(m.kind == Measure.Kind.MGADL for m in recent_measures),
-        "open_questions": sum(
-            1 for n in notes if n.kind == Note.Kind.QUESTION and n.answered_at is None
-        ),
     }
 
 
@@ -296,7 +202,7 @@ def _save_resolved(request: PatientRequest, form, template: SymptomEntry):
 def follow_up(request: PatientRequest, pk: int) -> HttpResponse:
     """Answers to the follow-up questions: each sign ticked becomes an entry of its own."""
     first = get_for_patient(request, SymptomEntry, pk)
-    codes = red_flags.follow_ups_for(first.symptom, _worst(first))
+    codes = red_flags.follow_ups_for(first.symptom, queries.worst_severity(first))
     form = FollowUpForm(request.POST, codes=codes)
     if not form.is_valid():
         context = _today_context(request) | {
@@ -456,18 +362,9 @@ def note_form(request: PatientRequest, pk: int | None = None) -> HttpResponse:
 @patient_view
 @require_GET
 def questions(request: PatientRequest) -> HttpResponse:
-    items = _with_authors(
-        list(
-            Note.objects.filter(patient=request.patient, kind=Note.Kind.QUESTION).order_by(
-                "answered_at", "-written_at"
-            )
-        ),
-        _authors(request.patient),
-    )
     context = {
         "patient": request.patient,
-        "open": [q for q in items if not q.is_answered],
-        "answered": [q for q in items if q.is_answered],
+        **_fields(queries.questions(request.patient)),
         "form": QuestionForm(),
     }
     return render(request, "diary/questions.html", context)
@@ -550,7 +447,7 @@ def measure_form(
         "measure": measure,
         "kind_label": Measure.Kind(form_class.kind).label,
         "previous": previous,
-        "citation": scales.MGADL_CITATION if form_class.kind == Measure.Kind.MGADL else "",
+        "citation": scales.citation(form_class.kind),
         "recall": scales.MGADL_RECALL,
     }
     return _form_page(request, form, "diary/measure_form.html", context, save)
@@ -583,30 +480,10 @@ def measures(request: PatientRequest) -> HttpResponse:
 def _measures_context(request: PatientRequest) -> dict:
     patient = request.patient
     shown = scales.default_measures(patient.conditions)
-    rows = list(Measure.objects.filter(patient=patient).order_by("kind", "measured_at", "pk"))
-    by_kind: dict[str, list[Measure]] = {}
-    for row in rows:
-        by_kind.setdefault(row.kind, []).append(row)
-    for kind_rows in by_kind.values():
-        previous = None
-        for row in kind_rows:
-            row.change = None
-            if row.kind == Measure.Kind.MGADL and previous is not None:
-                row.change = scales.compare_mgadl(previous.total, row.total)
-            row.shown_value = row.display_value(patient.weight_unit)
-            previous = row
-        kind_rows.reverse()  # newest first on the page
-    kinds_with_data = [k for k in Measure.Kind.values if k in by_kind]
-    sections = [
-        {"kind": kind, "label": Measure.Kind(kind).label, "rows": by_kind.get(kind, [])}
-        for kind in dict.fromkeys([*shown, *kinds_with_data])
-    ]
-    others = [k for k in MEASURE_FORMS if k not in shown]
     return {
         "patient": patient,
-        "sections": sections,
-        "other_kinds": [(k, Measure.Kind(k).label) for k in others],
-        "citation": scales.MGADL_CITATION,
+        "sections": queries.measures(patient),
+        "other_kinds": [(k, Measure.Kind(k).label) for k in MEASURE_FORMS if k not in shown],
     }
 
 
@@ -614,109 +491,36 @@ def _measures_context(request: PatientRequest) -> dict:
 @require_GET
 def timeline(request: PatientRequest) -> HttpResponse:
     """The diary, one block per day, newest first, two weeks a page."""
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in queries.TIMELINE_KINDS else ""
     html = render_cached(
-        request, "diary/timeline.html#timeline", lambda: _timeline_context(request)
+        request, "diary/timeline.html#timeline", lambda: _timeline_context(request, kind)
     )
     if wants_fragment(request):
         return vary_on_htmx(HttpResponse(html))
-    kind = request.GET.get("kind", "")
     context = {"patient": request.patient, "timeline": html, "kind": kind, "kinds": TIMELINE_KINDS}
     return vary_on_htmx(render(request, "diary/timeline.html", context))
 
 
-def _timeline_context(request: PatientRequest) -> dict:
+def _timeline_context(request: PatientRequest, kind: str) -> dict:
     patient = request.patient
-    kinds = {"symptoms", "notes", "measures", "infusions"}
-    kind = request.GET.get("kind", "")
-    kind = kind if kind in kinds else ""
     today = _now(request).date()
     try:
-        until = (
-            dt.date.fromisoformat(request.GET.get("until", ""))
-            if request.GET.get("until")
-            else today
-        )
+        until = dt.date.fromisoformat(request.GET.get("until") or today.isoformat())
     except ValueError:
         until = today
     until = min(max(until, EARLIEST_DAY), today)  # a crafted date cannot overflow
     since = until - dt.timedelta(days=TIMELINE_DAYS - 1)
-    start, _ignored = entries.day_bounds(patient, since)
-    _ignored, end = entries.day_bounds(patient, until)
-
-    querysets = {
-        "symptoms": SymptomEntry.objects.filter(
-            patient=patient, onset__gte=start, onset__lt=end
-        ).select_related("infusion"),
-        "notes": Note.objects.filter(patient=patient, written_at__gte=start, written_at__lt=end),
-        "measures": Measure.objects.filter(
-            patient=patient, measured_at__gte=start, measured_at__lt=end
-        ),
-    }
-    selected = [kind] if kind else sorted(kinds)
-    items = []
-    for name in selected:
-        if name == "infusions":
-            continue
-        items.extend(querysets[name])
-    _with_authors(items, _authors(patient), patient.weight_unit)
-    days: dict[dt.date, dict] = {}
-    for item in items:
-        day = item.local_date or entries.local_date(patient, item.when)  # its own zone
-        days.setdefault(day, {"date": day, "items": [], "infusions": []})["items"].append(item)
-    if "infusions" in selected:
-        for infusion in Infusion.objects.filter(
-            patient=patient, date__gte=since, date__lte=until
-        ).select_related("product"):
-            days.setdefault(infusion.date, {"date": infusion.date, "items": [], "infusions": []})[
-                "infusions"
-            ].append(infusion)
-    for day in days.values():
-        day["items"].sort(key=lambda item: item.when, reverse=True)
-    older = _older_than(patient, since, selected)
-    context = {
+    found = queries.timeline(patient, since, until, kind)
+    return {
         "patient": patient,
-        "days": [days[d] for d in sorted(days, reverse=True)],
+        "days": found.days,
         "kind": kind,
         "since": since,
         "until": until,
-        "older_until": older,
+        "older_until": queries.last_day_before(patient, since, kind),
         "newer_until": until + dt.timedelta(days=TIMELINE_DAYS) if until < today else None,
     }
-    return context
-
-
-def _older_than(patient, since: dt.date, selected: list[str]) -> dt.date | None:
-    """The last day before this page that has anything, so the “Older” link skips empty weeks."""
-    start, _ignored = entries.day_bounds(patient, since)
-    candidates = []
-    if "symptoms" in selected:
-        candidates.append(
-            SymptomEntry.objects.filter(patient=patient, onset__lt=start)
-            .values_list("onset", flat=True)
-            .first()
-        )
-    if "notes" in selected:
-        candidates.append(
-            Note.objects.filter(patient=patient, written_at__lt=start)
-            .values_list("written_at", flat=True)
-            .first()
-        )
-    if "measures" in selected:
-        candidates.append(
-            Measure.objects.filter(patient=patient, measured_at__lt=start)
-            .values_list("measured_at", flat=True)
-            .first()
-        )
-    days = [entries.local_date(patient, c) for c in candidates if c]
-    if "infusions" in selected:
-        last = (
-            Infusion.objects.filter(patient=patient, date__lt=since)
-            .values_list("date", flat=True)
-            .first()
-        )
-        if last:
-            days.append(last)
-    return max(days) if days else None
 
 
 def _get_record(request: PatientRequest, kind: str, pk: int, *, deleted: bool = False):

@@ -6,6 +6,7 @@ concentration (10 % = 100 mg/mL) and the patient's weight (clinical.md, Infusion
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
@@ -50,7 +51,9 @@ def convert_rate(
     *,
     concentration_percent: Decimal,
     weight_kg: Decimal | None,
+    places: Decimal = Decimal("0.01"),
 ) -> Decimal:
+    """A rate in any unit, in ``target``, rounded to ``places``."""
     per_kg_h = to_ml_per_kg_h(
         value, unit, concentration_percent=concentration_percent, weight_kg=weight_kg
     )
@@ -64,7 +67,36 @@ def convert_rate(
         result = per_kg_h * Decimal(weight_kg)
     else:
         raise ValueError(f"unknown rate unit {target!r}")
-    return result.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return result.quantize(places, rounding=ROUND_HALF_UP)
+
+
+def highest_rate(
+    rates: Iterable[tuple[Decimal, str]],
+    target: str = RateUnit.ML_PER_KG_H,
+    *,
+    concentration_percent: Decimal,
+    weight_kg: Decimal | None,
+    places: Decimal = Decimal("0.01"),
+) -> Decimal | None:
+    """The fastest of ``rates`` ((value, unit) pairs, as logged step by step), in ``target``:
+    what to compare with a label's maximum. A rate that cannot be converted (mL/h without a
+    weight) is left out; None if none can be."""
+    converted = []
+    for value, unit in rates:
+        try:
+            converted.append(
+                convert_rate(
+                    value,
+                    unit,
+                    target,
+                    concentration_percent=concentration_percent,
+                    weight_kg=weight_kg,
+                    places=places,
+                )
+            )
+        except ValueError:  # MissingWeight, or a unit this code no longer knows
+            continue
+    return max(converted, default=None)
 
 
 # Plausibility bounds, in mL/kg/h. Labels step up to about 4-8 mL/kg/h (clinical.md); above the

@@ -93,16 +93,15 @@ def patient_view(
     *,
     owner_only: bool = False,
     for_editors: bool = False,
-    post_is_read: bool = False,
     viewer_may_post: bool = False,
 ):
     """Decorate a view whose URL starts with ``p/<str:public_id>/``.
 
     ``owner_only``: only the patient's owner may use the view at all (others with a membership
     get 403). ``for_editors``: the whole view is for writing (a form page), so viewers get 403
-    on GET too. ``post_is_read``: the view's POST changes nothing (a search form), so viewers may
-    use it. ``viewer_may_post``: the one write a caregiver who may only view may make, marking a
-    red-flag warning as dealt with (tests/test_access.py keeps the list of such routes).
+    on GET too. ``viewer_may_post``: the one write a caregiver who may only view may make,
+    marking a red-flag warning as dealt with (tests/test_access.py keeps the list of such routes).
+    Any other POST, PUT, PATCH or DELETE is a write: viewers get 403.
     """
 
     def decorator(func: Callable[..., HttpResponse]):
@@ -112,9 +111,7 @@ def patient_view(
             membership = get_membership(request.user, public_id)
             if owner_only and not membership.is_owner:
                 raise PermissionDenied
-            is_write = for_editors or (
-                request.method in WRITE_METHODS and not (post_is_read or viewer_may_post)
-            )
+            is_write = for_editors or (request.method in WRITE_METHODS and not viewer_may_post)
             if is_write and not membership.can_write:
                 raise PermissionDenied
             request.membership = membership

@@ -11,7 +11,6 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from patients.access import patient_view
 from patients.models import Membership
 
 PATIENT_PREFIX = "p/<str:public_id>/"
@@ -141,19 +140,6 @@ def test_the_gate_lets_a_viewer_read(patient, viewer_client):
     response = viewer_client.get(reverse("today", args=[patient.public_id]))
     assert response.status_code == 200
     assert b"You can view this diary" in response.content
-
-
-def test_post_is_read_lets_viewers_search(rf, patient, viewer):
-    @patient_view(post_is_read=True)
-    def search(request):
-        from django.http import HttpResponse
-
-        return HttpResponse(request.patient.name)
-
-    request = rf.post("/p/x/search/")
-    request.user = viewer
-    request.session = {}
-    assert search(request, public_id=patient.public_id).content == b"Maya"
 
 
 def test_owner_only_views_refuse_caregivers(patient, caregiver_client, owner_client):

@@ -238,6 +238,21 @@ def test_gone_now_and_still_going(patient, owner, owner_client):
     assert ChangeRecord.objects.filter(object_id=entry.pk, action="updated").count() == 2
 
 
+def test_still_going_shows_when_it_was_last_confirmed(patient, owner, owner_client):
+    entry = make_entry(patient, owner, onset=local(2026, 11, 22, 7))
+    assert "still going at" not in owner_client.get(today_url(patient)).content.decode()
+    with time_machine.travel(local(2026, 11, 23, 9, 30), tick=False):
+        owner_client.post(url("side-effect-still-going", patient, entry.pk))
+    # On Today's "Still going" list and on the diary's line for the entry: a caregiver sees when
+    # it was last checked, not only that it began on Sunday.
+    today = owner_client.get(today_url(patient)).content.decode()
+    assert "since Sun 07:00 · still going at Mon 09:30" in today
+    timeline = owner_client.get(url("timeline", patient)).content.decode()
+    assert "still going at Mon 09:30" in timeline
+    owner_client.post(url("side-effect-gone", patient, entry.pk))
+    assert "still going at" not in owner_client.get(url("timeline", patient)).content.decode()
+
+
 def test_same_as_yesterday_copies_what_ended_not_what_is_still_going(patient, owner, owner_client):
     make_entry(
         patient,
@@ -501,6 +516,23 @@ def test_each_measure(patient, owner_client, kind, data, stored):
         str(measure.value_right) if measure.value_right is not None else None,
         measure.unit,
     ) == stored
+
+
+def test_the_gbs_form_offers_its_grades_and_shows_its_source(patient, owner, owner_client):
+    from clinical import scales
+
+    response = owner_client.get(url("measure-add", patient, "gbs_disability"))
+    grades = [value for value, _label in response.context["form"].fields["level"].choices]
+    assert grades == list(range(scales.GBS_DISABILITY_MIN, scales.GBS_DISABILITY_MAX + 1))
+    assert scales.GBS_DISABILITY_CITATION in response.content.decode()
+    owner_client.post(
+        url("measure-add", patient, "gbs_disability"),
+        {"level": str(scales.GBS_DISABILITY_MIN), "measured_at": "2026-11-23T09:00", "notes": ""},
+    )
+    assert Measure.objects.get().value == scales.GBS_DISABILITY_MIN
+    # Under the results too, as MG-ADL's source is.
+    measures = owner_client.get(url("measures", patient)).content.decode()
+    assert scales.GBS_DISABILITY_CITATION in measures
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,368 @@
+"""What the diary shows, as plain data: the questions its pages ask, ready for the report too.
+
+Each function takes a patient and plain values (dates, a kind, the time now), never a request,
+filters by that patient itself, and runs a fixed handful of queries whatever the diary's size.
+Views add what belongs to a page (forms, links, paging); the doctor's report asks the same
+questions for its own period, so both say the same thing about the same diary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from itertools import chain
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clinical import red_flags, scales
+from infusions.models import Infusion
+from infusions.schedule import InfusionStatus, infusion_status
+from patients.models import Membership, Patient
+
+from . import alerts, entries
+from .models import Measure, Note, RedFlagEvent, SymptomEntry
+
+TIMELINE_KINDS = ("symptoms", "notes", "measures", "infusions")
+# Today looks back a week: for the MG-ADL due this week and the warnings dealt with lately.
+RECENT_DAYS = 7
+# A diary with more than this many entries in a week (or symptoms never closed) shows the newest
+# ones on Today, so the page stays fast whatever happens.
+TODAY_MAX_ROWS = 200
+ONGOING_SHOWN = 10
+
+DiaryItem = SymptomEntry | Note | Measure
+
+
+def authors(patient: Patient) -> dict[int, str]:
+    """How each member is named next to what they logged: “Sam (caregiver)”."""
+    names = {}
+    for membership in Membership.objects.filter(patient=patient).select_related("user"):
+        name = str(membership.user)
+        names[membership.user_id] = (
+            name if membership.is_owner else _("%(name)s (caregiver)") % {"name": name}
+        )
+    return names
+
+
+def with_authors(items, names: dict[int, str], weight_unit: str = "kg"):
+    """Name who logged each item (``item.author``); measures also get ``shown_value``, their
+    value in the patient's units."""
+    for item in items:
+        item.author = names.get(item.logged_by_id, _("a former member"))
+        if isinstance(item, Measure):
+            item.shown_value = item.display_value(weight_unit)
+    return items
+
+
+def worst_severity(entry: SymptomEntry) -> int:
+    """The entry's worst severity so far: its first one or any later reading."""
+    return max(entry.severity, entry.peak_severity or 0)
+
+
+# --- today ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class TodaySummary:
+    status: InfusionStatus  # the last infusion and the next one due
+    ongoing: list[SymptomEntry]  # still going, newest first
+    todays: list[DiaryItem]  # logged today, newest first, each with ``author``
+    has_yesterday: bool  # a side effect was logged yesterday (for “Same as yesterday”)
+    mgadl_due: bool  # MG-ADL matters for the conditions and none was scored this week
+    open_questions: int  # questions for the doctor not answered yet
+
+
+def today_summary(patient: Patient, now: dt.datetime) -> TodaySummary:
+    """The day of ``now`` in the patient's zone, in a fixed handful of queries."""
+    now = timezone.localtime(now, patient.tz)
+    today = now.date()
+    start, end = entries.day_bounds(patient, today)
+    yesterday_start, _ignored = entries.day_bounds(patient, today - dt.timedelta(days=1))
+    week_ago = now - dt.timedelta(days=RECENT_DAYS)
+    # One query each for side effects, notes and measures; split up in Python below.
+    recent_symptoms = list(
+        SymptomEntry.objects.filter(
+            Q(onset__gte=min(yesterday_start, week_ago)) | Q(ended_at__isnull=True), patient=patient
+        )[:TODAY_MAX_ROWS]
+    )
+    notes = list(
+        Note.objects.filter(
+            Q(written_at__gte=start, written_at__lt=end)
+            | Q(kind=Note.Kind.QUESTION, answered_at__isnull=True),
+            patient=patient,
+        )
+    )
+    recent_measures = list(
+        Measure.objects.filter(patient=patient, measured_at__gte=week_ago)[:TODAY_MAX_ROWS]
+    )
+    todays = sorted(
+        chain(
+            (e for e in recent_symptoms if start <= e.onset < end),
+            (n for n in notes if start <= n.written_at < end),
+            (m for m in recent_measures if start <= m.measured_at < end),
+        ),
+        key=lambda item: item.when,
+        reverse=True,
+    )
+    mgadl_relevant = scales.MGADL in scales.default_measures(patient.conditions)
+    return TodaySummary(
+        status=infusion_status(patient, today),
+        ongoing=sorted(
+            (e for e in recent_symptoms if e.ended_at is None), key=lambda e: e.onset, reverse=True
+        )[:ONGOING_SHOWN],
+        todays=with_authors(todays, authors(patient) if todays else {}, patient.weight_unit),
+        has_yesterday=any(yesterday_start <= e.onset < start for e in recent_symptoms),
+        mgadl_due=mgadl_relevant and not any(m.kind == Measure.Kind.MGADL for m in recent_measures),
+        open_questions=sum(
+            1 for n in notes if n.kind == Note.Kind.QUESTION and n.answered_at is None
+        ),
+    )
+
+
+def follow_up_codes(patient: Patient, saved: list[SymptomEntry]) -> list[str]:
+    """The warning signs to ask about after logging ``saved``: those their symptoms call for,
+    except signs already logged on the day of the first one."""
+    if not saved:
+        return []
+    day = timezone.localtime(saved[0].onset, patient.tz).date()
+    start, end = entries.day_bounds(patient, day)
+    logged = {e.symptom for e in saved}
+    logged |= set(
+        SymptomEntry.objects.filter(patient=patient, onset__gte=start, onset__lt=end).values_list(
+            "symptom", flat=True
+        )
+    )
+    codes: dict[str, None] = {}
+    for entry in saved:
+        codes.update(
+            dict.fromkeys(
+                c
+                for c in red_flags.follow_ups_for(entry.symptom, worst_severity(entry))
+                if c not in logged
+            )
+        )
+    return list(codes)
+
+
+# --- red-flag warnings ----------------------------------------------------------------------------
+
+
+@dataclass
+class Warnings:
+    open: list[dict]  # nobody has dealt with them yet (any age), as the warning component shows
+    handled: list[RedFlagEvent]  # dealt with since then, each with ``title``, ``handled_by_name``
+
+
+def warnings(
+    patient: Patient,
+    handled_since: dt.datetime,
+    *,
+    fresh: Iterable[int] = (),
+    handle_url: Callable[[RedFlagEvent], str] | None = None,
+) -> Warnings:
+    """The open warnings, and those dealt with since ``handled_since``.
+
+    ``fresh``: ids of events to mark as new. ``handle_url``: the address of each event's
+    “dealt with” form, if the caller shows one.
+    """
+    fresh = set(fresh)
+    shown = [
+        alerts.as_alert(
+            event,
+            patient.tz,
+            fresh=event.pk in fresh,
+            handle_url=handle_url(event) if handle_url else "",
+        )
+        for event in alerts.open_events(patient)
+    ]
+    handled = alerts.recently_handled(patient, handled_since)
+    names = authors(patient) if handled else {}
+    for event in handled:
+        event.title = red_flags.get_rule(event.rule).title
+        event.handled_by_name = names.get(event.handled_by_id, _("a former member"))
+    return Warnings(open=shown, handled=handled)
+
+
+# --- timeline -------------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineDay:
+    date: dt.date
+    items: list[DiaryItem] = field(default_factory=list)  # newest first, each with ``author``
+    infusions: list[Infusion] = field(default_factory=list)
+
+
+@dataclass
+class Timeline:
+    since: dt.date
+    until: dt.date
+    kind: str  # "" for everything, else one of TIMELINE_KINDS
+    days: list[TimelineDay]  # newest first; only days with something on them
+
+
+def _kinds(kind: str) -> list[str]:
+    if kind and kind not in TIMELINE_KINDS:
+        raise ValueError(f"unknown timeline kind {kind!r}")
+    return [kind] if kind else list(TIMELINE_KINDS)
+
+
+def timeline(patient: Patient, since: dt.date, until: dt.date, kind: str = "") -> Timeline:
+    """Everything logged from ``since`` to ``until`` (local dates, both included), by day.
+
+    One query per kind shown, one for the authors: the count does not grow with the period.
+    """
+    selected = _kinds(kind)
+    start, _ignored = entries.day_bounds(patient, since)
+    _ignored, end = entries.day_bounds(patient, until)
+    querysets = {
+        "symptoms": SymptomEntry.objects.filter(
+            patient=patient, onset__gte=start, onset__lt=end
+        ).select_related("infusion"),
+        "notes": Note.objects.filter(patient=patient, written_at__gte=start, written_at__lt=end),
+        "measures": Measure.objects.filter(
+            patient=patient, measured_at__gte=start, measured_at__lt=end
+        ),
+    }
+    items: list[DiaryItem] = []
+    for name in selected:
+        if name in querysets:
+            items.extend(querysets[name])
+    with_authors(items, authors(patient) if items else {}, patient.weight_unit)
+    days: dict[dt.date, TimelineDay] = {}
+    for item in items:
+        day = item.local_date or entries.local_date(patient, item.when)  # its own zone
+        days.setdefault(day, TimelineDay(day)).items.append(item)
+    if "infusions" in selected:
+        for infusion in Infusion.objects.filter(
+            patient=patient, date__gte=since, date__lte=until
+        ).select_related("product"):
+            days.setdefault(infusion.date, TimelineDay(infusion.date)).infusions.append(infusion)
+    for day in days.values():
+        day.items.sort(key=lambda item: item.when, reverse=True)
+    return Timeline(
+        since=since,
+        until=until,
+        kind=kind,
+        days=[days[d] for d in sorted(days, reverse=True)],
+    )
+
+
+def last_day_before(patient: Patient, day: dt.date, kind: str = "") -> dt.date | None:
+    """The last local date before ``day`` with anything of ``kind`` on it (None if nothing),
+    so paging back skips empty weeks. One query per kind."""
+    selected = _kinds(kind)
+    start, _ignored = entries.day_bounds(patient, day)
+    candidates = []
+    if "symptoms" in selected:
+        candidates.append(
+            SymptomEntry.objects.filter(patient=patient, onset__lt=start)
+            .values_list("onset", flat=True)
+            .first()
+        )
+    if "notes" in selected:
+        candidates.append(
+            Note.objects.filter(patient=patient, written_at__lt=start)
+            .values_list("written_at", flat=True)
+            .first()
+        )
+    if "measures" in selected:
+        candidates.append(
+            Measure.objects.filter(patient=patient, measured_at__lt=start)
+            .values_list("measured_at", flat=True)
+            .first()
+        )
+    days = [entries.local_date(patient, c) for c in candidates if c]
+    if "infusions" in selected:
+        last = (
+            Infusion.objects.filter(patient=patient, date__lt=day)
+            .values_list("date", flat=True)
+            .first()
+        )
+        if last:
+            days.append(last)
+    return max(days) if days else None
+
+
+# --- measures -------------------------------------------------------------------------------------
+
+
+@dataclass
+class MeasureSection:
+    kind: str
+    label: str
+    # Newest first, each with ``shown_value``; MG-ADL scores with ``change`` from the score before
+    # (None for the first score ever).
+    rows: list[Measure]
+    citation: str  # the published source of the scale, "" if none
+
+
+def measures(
+    patient: Patient, since: dt.date | None = None, until: dt.date | None = None
+) -> list[MeasureSection]:
+    """Each measure over the period (local dates, both included; default: all), one section per
+    kind: the patient's usual measures first, even when empty, then any other kind with data.
+
+    Two queries at most: the rows, and the MG-ADL score just before the period (its change).
+    """
+    rows_query = Measure.objects.filter(patient=patient)
+    before = None
+    if since is not None:
+        start, _ignored = entries.day_bounds(patient, since)
+        rows_query = rows_query.filter(measured_at__gte=start)
+        before = (
+            Measure.objects.filter(patient=patient, kind=Measure.Kind.MGADL, measured_at__lt=start)
+            .order_by("-measured_at", "-pk")
+            .first()
+        )
+    if until is not None:
+        _ignored, end = entries.day_bounds(patient, until)
+        rows_query = rows_query.filter(measured_at__lt=end)
+    by_kind: dict[str, list[Measure]] = {}
+    for row in rows_query.order_by("kind", "measured_at", "pk"):
+        by_kind.setdefault(row.kind, []).append(row)
+    for kind_rows in by_kind.values():
+        previous = before if kind_rows[0].kind == Measure.Kind.MGADL else None
+        for row in kind_rows:
+            row.change = None
+            if row.kind == Measure.Kind.MGADL and previous is not None:
+                row.change = scales.compare_mgadl(previous.total, row.total)
+            row.shown_value = row.display_value(patient.weight_unit)
+            previous = row
+        kind_rows.reverse()  # newest first
+    shown = scales.default_measures(patient.conditions)
+    kinds_with_data = [k for k in Measure.Kind.values if k in by_kind]
+    return [
+        MeasureSection(
+            kind=kind,
+            label=Measure.Kind(kind).label,
+            rows=by_kind.get(kind, []),
+            citation=scales.citation(kind),
+        )
+        for kind in dict.fromkeys([*shown, *kinds_with_data])
+    ]
+
+
+# --- questions for the doctor ---------------------------------------------------------------------
+
+
+@dataclass
+class Questions:
+    open: list[Note]  # newest first, each with ``author``
+    answered: list[Note]  # first answered first
+
+
+def questions(patient: Patient) -> Questions:
+    items = list(
+        Note.objects.filter(patient=patient, kind=Note.Kind.QUESTION).order_by(
+            "answered_at", "-written_at"
+        )
+    )
+    with_authors(items, authors(patient) if items else {})
+    return Questions(
+        open=[q for q in items if not q.is_answered],
+        answered=[q for q in items if q.is_answered],
+    )
