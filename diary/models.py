@@ -1,8 +1,8 @@
 """The diary: side effects, improvement notes, questions for the doctor, and measures.
 
 Every entry belongs to a patient, remembers who logged it, links itself to the infusion it
-follows, and is never lost: edits and deletes leave a :class:`ChangeRecord`, and deletes are
-soft (``deleted_at``) so they can be undone.
+follows, and is never lost: edits and deletes leave a ``patients.models.ChangeRecord``, and
+deletes are soft (``deleted_at``) so they can be undone.
 """
 
 from __future__ import annotations
@@ -20,22 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from clinical import scales, symptoms
 from infusions.models import Course, Infusion
-from patients.models import Patient
+from patients.history import LiveManager, LiveQuerySet
 
-
-class LiveQuerySet(models.QuerySet):
-    def delete(self):
-        """Bulk deletes are soft too, so nothing is lost through a queryset path."""
-        from .history import soft_delete_queryset
-
-        return soft_delete_queryset(self)
-
-
-class LiveManager(models.Manager.from_queryset(LiveQuerySet)):
-    """Hides soft-deleted rows; ``all_objects`` sees everything."""
-
-    def get_queryset(self):
-        return super().get_queryset().filter(deleted_at__isnull=True)
+# ChangeRecord: the one change history of the project lives in the lowest layer
+# (patients.history); it stays importable from here for the diary's code.
+from patients.models import ChangeRecord, Patient  # noqa: F401
 
 
 class DiaryRecord(models.Model):
@@ -376,34 +365,3 @@ class Measure(DiaryRecord):
         if self.kind == self.Kind.GBS_DISABILITY:
             return str(dict(scales.GBS_DISABILITY_CHOICES).get(int(self.value), number))
         return f"{number} {self.unit}".strip()
-
-
-class ChangeRecord(models.Model):
-    """Who changed what in the diary, when, with the values before and after. Never edited."""
-
-    # Written alongside every diary write, which already bumps the patient's data version.
-    bumps_patient_data_version = False
-
-    class Action(models.TextChoices):
-        CREATED = "created", _("Added")
-        UPDATED = "updated", _("Changed")
-        DELETED = "deleted", _("Deleted")
-        RESTORED = "restored", _("Restored")
-
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
-    model = models.CharField(max_length=40)
-    object_id = models.PositiveBigIntegerField()
-    action = models.CharField(max_length=10, choices=Action)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    changed_at = models.DateTimeField(default=timezone.now)
-    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
-    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
-
-    class Meta:
-        ordering = ["-changed_at", "-pk"]
-        indexes = [models.Index(fields=["model", "object_id"], name="change_object")]
-
-    def __str__(self) -> str:
-        return f"{self.model}#{self.object_id} {self.action}"

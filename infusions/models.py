@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from clinical import red_flags, symptoms
 from clinical.conditions import Condition
+from patients.history import LiveManager, LiveQuerySet
 from patients.models import Patient
 
-from .units import RateUnit, to_ml_per_kg_h
+from .units import RateUnit, highest_rate, to_ml_per_kg_h
 
 
 class Route(models.TextChoices):
@@ -92,7 +93,13 @@ class IntervalUnit(models.TextChoices):
     WEEKS = "weeks", _("weeks")
 
 
-class RegimenQuerySet(models.QuerySet):
+class RegimenQuerySet(LiveQuerySet):
+    def delete(self):
+        """Soft, recorded, and the infusions relinked, as the plan page's Delete does."""
+        from . import records
+
+        return records.soft_delete_queryset(self, records.delete_plan)
+
     def active(self):
         return self.filter(end_date__isnull=True)
 
@@ -102,7 +109,11 @@ class RegimenQuerySet(models.QuerySet):
 
 
 class Regimen(models.Model):
-    """A treatment plan: what is given, how much, and how often. One is active at a time."""
+    """A treatment plan: what is given, how much, and how often. One is active at a time.
+
+    Deleting one is soft (``deleted_at``, undone by a restore); every change is kept in the
+    patient's change history (:mod:`infusions.records`).
+    """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="regimens")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, verbose_name=_("product"))
@@ -147,14 +158,19 @@ class Regimen(models.Model):
     end_date = models.DateField(_("ended on"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = RegimenQuerySet.as_manager()
+    objects = LiveManager.from_queryset(RegimenQuerySet)()
+    all_objects = RegimenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_date", "-pk"]
+        base_manager_name = "all_objects"
         constraints = [
             models.UniqueConstraint(
-                fields=["patient"], condition=Q(end_date__isnull=True), name="regimen_one_active"
+                fields=["patient"],
+                condition=Q(end_date__isnull=True, deleted_at__isnull=True),
+                name="regimen_one_active",
             ),
             models.CheckConstraint(
                 condition=Q(course_days__gte=1, course_days__lte=5), name="regimen_course_days_1_5"
@@ -213,7 +229,13 @@ class Course(models.Model):
         return f"Course from {self.start_date}"
 
 
-class InfusionQuerySet(models.QuerySet):
+class InfusionQuerySet(LiveQuerySet):
+    def delete(self):
+        """Soft, recorded, courses regrouped and the diary told, as the Delete button does."""
+        from . import records
+
+        return records.soft_delete_queryset(self, records.delete_infusion)
+
     def with_details(self):
         return self.select_related("product", "logged_by").prefetch_related(
             "lots", "rate_steps", "premedications", "reactions"
@@ -221,7 +243,18 @@ class InfusionQuerySet(models.QuerySet):
 
 
 class Infusion(models.Model):
-    """One infusion day, as given."""
+    """One infusion day, as given.
+
+    Deleting one is soft (``deleted_at``): it leaves courses, the schedule, diary links and
+    warnings as if it had never been given, and a restore puts it all back. Its lots stay, so a
+    recall search still finds them. Every change, with its child rows, is kept in the patient's
+    change history (:mod:`infusions.records`).
+    """
+
+    # What the change history keeps besides its own fields, and what it leaves out: courses
+    # and the plan link are worked out from the date (courses.regroup, plans.relink).
+    history_children = ("lots", "rate_steps", "premedications", "reactions")
+    history_exclude = ("course", "regimen", "time_zone")
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="infusions")
     course = models.ForeignKey(
@@ -273,11 +306,14 @@ class Infusion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = InfusionQuerySet.as_manager()
+    objects = LiveManager.from_queryset(InfusionQuerySet)()
+    all_objects = InfusionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-start_time", "-pk"]
+        base_manager_name = "all_objects"
         indexes = [models.Index(fields=["patient", "-date"], name="infusion_patient_date")]
         constraints = [
             models.CheckConstraint(condition=Q(dose_g__gt=0), name="infusion_dose_positive"),
@@ -335,13 +371,16 @@ class Infusion(models.Model):
 
     def max_rate_ml_per_kg_h(self) -> Decimal | None:
         """The highest rate reached, in mL/kg/h (uses prefetched rate steps)."""
-        rates = []
-        for step in self.rate_steps.all():
-            try:
-                rates.append(step.ml_per_kg_h(self))
-            except ValueError:
-                continue
-        return max(rates).quantize(Decimal("0.1")) if rates else None
+        steps = [(step.rate, step.unit) for step in self.rate_steps.all()]
+        if not steps:
+            return None
+        return highest_rate(
+            steps,
+            RateUnit.ML_PER_KG_H,
+            concentration_percent=self.product.concentration_percent,
+            weight_kg=self.weight_kg,
+            places=Decimal("0.1"),
+        )
 
 
 class InfusionLot(models.Model):

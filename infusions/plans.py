@@ -9,6 +9,8 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from patients.models import Patient
 
@@ -37,3 +39,22 @@ def relink(patient: Patient) -> None:
         infusions.filter(span).exclude(regimen=plan).update(regimen=plan)
         covered |= span
     infusions.exclude(covered).exclude(regimen=None).update(regimen=None)
+
+
+def overlapping(patient: Patient, start: dt.date, end: dt.date | None, exclude=None):
+    """The first plan of the patient (deleted ones do not count) sharing a day with the span
+    from ``start`` to ``end`` (no end: still going), or None."""
+    others = Regimen.objects.filter(patient=patient).select_related("product")
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    if end is not None:
+        others = others.filter(start_date__lte=end)
+    return others.filter(Q(end_date__isnull=True) | Q(end_date__gte=start)).first()
+
+
+def span_text(plan: Regimen) -> str:
+    """“from 1 Jan 2026, still going” or “1 Jan 2026 to 3 Mar 2026”."""
+    start = date_format(plan.start_date, "j M Y")
+    if plan.end_date is None:
+        return _("from %(start)s, still going") % {"start": start}
+    return _("%(start)s to %(end)s") % {"start": start, "end": date_format(plan.end_date, "j M Y")}

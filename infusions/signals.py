@@ -1,9 +1,11 @@
 """Signals other apps listen to (layers import downward only: infusions cannot call the diary).
 
 ``infusion_recorded`` is sent once an infusion *and all its rows* (lots, rates, premedication,
-reactions) are saved and courses regrouped, or after it was deleted (``deleted=True``). Django's
-``post_save`` for ``Infusion`` fires before the reactions exist, so the red-flag check of
-reactions listens to this one instead.
+reactions) are saved and courses regrouped, after it was deleted (``deleted=True``; deletes are
+soft: the row stays, hidden, and every query of the default manager leaves it out) or once it
+was restored (``deleted=False``), always by :mod:`infusions.records`. Django's ``post_save`` for
+``Infusion`` fires before the reactions exist, so the red-flag check of reactions listens to
+this one instead.
 """
 
 from django.dispatch import Signal

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from clinical import red_flags
+from patients import history
 from patients.access import PatientRequest, get_for_patient, patient_view
 from patients.caching import render_cached
 from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
 
-from . import calendar, courses, plans
+from . import calendar, changes, plans, records
 from .forms import (
     LOT_SEARCH_MAX,
     InfusionForm,
@@ -37,9 +38,12 @@ from .forms import (
 )
 from .models import CalendarFeed, Course, Infusion, InfusionLot, Regimen
 from .schedule import schedule_for
-from .signals import infusion_recorded
 
 COURSES_PER_PAGE = 10
+LOT_SEARCH_ROWS = 200
+LOT_SEARCH_REMOVED_ROWS = 50
+DELETED_SHOWN = 10  # recently deleted plans, offered for restoring on the plan page
+DELETED_LIST_MAX = 100  # deleted infusions listed on their page
 
 
 def local_now(request: PatientRequest) -> dt.datetime:
@@ -160,26 +164,10 @@ def _infusion_form_page(
                 row.errors for row in formsets["rates"].forms
             )
         if form_ok and sets_ok:
-            with transaction.atomic():
-                infusion = form.save(commit=False)
-                infusion.patient = request.patient
-                if infusion.pk is None:
-                    infusion.logged_by = request.user
-                if infusion.pk is None or "date" in form.changed_data:
-                    # The plan in force that day, which for a back-dated one may be an old plan.
-                    infusion.regimen = plans.plan_on(request.patient, infusion.date)
-                infusion.save()
-                for formset in formsets.values():
-                    formset.instance = infusion
-                    formset.save()
-                courses.regroup(request.patient)
-                infusion_recorded.send(
-                    sender=Infusion,
-                    patient=request.patient,
-                    infusion=infusion,
-                    deleted=False,
-                    previous_date=previous_date,
-                )
+            # Saved with its rows, courses regrouped, the diary told, the change kept.
+            infusion = records.save_infusion(
+                form, formsets, request.patient, request.user, previous_date
+            )
             messages.success(
                 request,
                 _("Infusion of %(date)s saved.") % {"date": infusion.date.strftime("%d %b %Y")},
@@ -221,8 +209,22 @@ def infusion_detail(request: PatientRequest, pk: int) -> HttpResponse:
         "patient": request.patient,
         "infusion": infusion,
         "red_flag_alerts": _reaction_alerts(request, infusion),
+        "changes": changes.infusion_changes(infusion),
     }
     return render(request, "infusions/detail.html", context)
+
+
+@patient_view
+@require_GET
+def infusion_history(request: PatientRequest, pk: int) -> HttpResponse:
+    """An infusion's changes, also once it is deleted (with a button to restore it)."""
+    infusion = get_for_patient(request, Infusion.all_objects.select_related("product"), pk)
+    context = {
+        "patient": request.patient,
+        "infusion": infusion,
+        "changes": changes.infusion_changes(infusion),
+    }
+    return render(request, "infusions/history.html", context)
 
 
 def _reaction_alerts(request: PatientRequest, infusion: Infusion) -> list[dict]:
@@ -253,13 +255,10 @@ def infusion_edit(request: PatientRequest, pk: int) -> HttpResponse:
 def infusion_delete(request: PatientRequest, pk: int) -> HttpResponse:
     infusion = _get_infusion(request, pk)
     if request.method == "POST":
-        with transaction.atomic():
-            infusion.delete()
-            courses.regroup(request.patient)
-            infusion_recorded.send(
-                sender=Infusion, patient=request.patient, infusion=infusion, deleted=True
-            )
-        messages.success(request, _("Infusion deleted."))
+        # Soft: courses, schedule and diary go on as without it; Undo brings it all back.
+        records.delete_infusion(infusion, request.user)
+        restore_url = reverse("infusions:restore", args=[request.patient.public_id, pk])
+        messages.success(request, _("Deleted."), extra_tags=f"undo:{restore_url}")
         return _redirect(request, reverse("infusions:list", args=[request.patient.public_id]))
     return render(
         request, "infusions/delete.html", {"patient": request.patient, "infusion": infusion}
@@ -268,23 +267,51 @@ def infusion_delete(request: PatientRequest, pk: int) -> HttpResponse:
 
 @patient_view
 @require_GET
+def infusion_deleted(request: PatientRequest) -> HttpResponse:
+    """Deleted infusions, newest deletion first, each with its history and a Restore button."""
+    deleted = (
+        Infusion.all_objects.filter(patient=request.patient, deleted_at__isnull=False)
+        .select_related("product")
+        .prefetch_related("lots")
+        .order_by("-deleted_at", "-pk")[:DELETED_LIST_MAX]
+    )
+    context = {"patient": request.patient, "deleted": deleted, "limit": DELETED_LIST_MAX}
+    return render(request, "infusions/deleted.html", context)
+
+
+@patient_view
+@require_POST
+def infusion_restore(request: PatientRequest, pk: int) -> HttpResponse:
+    infusion = get_for_patient(request, Infusion.all_objects, pk, deleted_at__isnull=False)
+    records.restore_infusion(infusion, request.user)
+    messages.success(request, _("Restored."))
+    return _redirect(request, reverse("infusions:detail", args=[request.patient.public_id, pk]))
+
+
+@patient_view
+@require_GET
 def lot_search(request: PatientRequest) -> HttpResponse:
     """“Was I given lot X?” — for recalls."""
     query = request.GET.get("q", "").strip()
     too_long = len(query) > LOT_SEARCH_MAX
-    lots = []
+    lots, removed = [], []
     if query and not too_long:
-        lots = (
+        # Lots of deleted infusions too (marked, with Undo): a recall must not miss one.
+        lots = list(
             InfusionLot.objects.filter(
                 infusion__patient=request.patient, lot_number__icontains=query
             )
             .select_related("infusion__product")
-            .order_by("-infusion__date", "lot_number")[:200]
+            .order_by("-infusion__date", "lot_number")[:LOT_SEARCH_ROWS]
         )
+        # And numbers an edit took off an infusion, from its change history.
+        removed = changes.removed_lots(request.patient, query, limit=LOT_SEARCH_REMOVED_ROWS)
     context = {
         "patient": request.patient,
         "query": query,
         "lots": lots,
+        "removed": removed,
+        "found": len(lots) + len(removed),
         "too_long": too_long,
         "max_length": LOT_SEARCH_MAX,
     }
@@ -301,6 +328,10 @@ def plan(request: PatientRequest) -> HttpResponse:
         "patient": patient,
         "active": next((p for p in regimens if p.is_active), None),
         "past": [p for p in regimens if not p.is_active],
+        # Deleted plans stay restorable from here (and from their history page).
+        "deleted": Regimen.all_objects.filter(patient=patient, deleted_at__isnull=False)
+        .select_related("product")
+        .order_by("-deleted_at")[:DELETED_SHOWN],
         "schedule": schedule_for(patient, now.date()),
         "feed": CalendarFeed.objects.filter(patient=patient, revoked_at__isnull=True).first(),
     }
@@ -328,12 +359,10 @@ def plan_new(request: PatientRequest) -> HttpResponse:
         start = form.cleaned_data["start_date"]
         with transaction.atomic():
             if current:
-                current.end_date = start - dt.timedelta(days=1)
-                current.save(update_fields=["end_date"])
+                records.end_plan(current, start - dt.timedelta(days=1), request.user, relink=False)
             new = form.save(commit=False)
             new.patient = patient
-            new.save()
-            plans.relink(patient)
+            records.save_plan(new, request.user)
         messages.success(request, _("Treatment plan saved."))
         return _redirect(request, reverse("infusions:plan", args=[patient.public_id]))
     context = {"patient": patient, "form": form, "current": current}
@@ -344,12 +373,13 @@ def plan_new(request: PatientRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: PatientRequest, pk: int) -> HttpResponse:
     regimen = get_for_patient(request, Regimen, pk)
+    before = history.snapshot(regimen)  # the form changes the instance as it checks it
     form = RegimenForm(request.POST or None, instance=regimen, patient=request.patient)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            if {"start_date", "end_date"} & set(form.changed_data):
-                plans.relink(request.patient)
+        dates_changed = bool({"start_date", "end_date"} & set(form.changed_data))
+        records.save_plan(
+            form.save(commit=False), request.user, before=before, relink=dates_changed
+        )
         messages.success(request, _("Treatment plan saved."))
         return _redirect(request, reverse("infusions:plan", args=[request.patient.public_id]))
     context = {"patient": request.patient, "form": form, "regimen": regimen}
@@ -361,10 +391,70 @@ def plan_edit(request: PatientRequest, pk: int) -> HttpResponse:
 def plan_end(request: PatientRequest, pk: int) -> HttpResponse:
     regimen = get_for_patient(request, Regimen, pk, end_date__isnull=True)
     today = local_now(request).date()
-    regimen.end_date = max(today, regimen.start_date)
-    regimen.save(update_fields=["end_date"])
+    records.end_plan(regimen, max(today, regimen.start_date), request.user)
     messages.success(request, _("The plan is marked as ended."))
     return _redirect(request, reverse("infusions:plan", args=[request.patient.public_id]))
+
+
+@patient_view(for_editors=True)
+@require_http_methods(["GET", "POST"])
+def plan_delete(request: PatientRequest, pk: int) -> HttpResponse:
+    """Delete a plan (after a confirmation page): infusions given under it are relinked as if
+    it had never existed; Undo brings it back."""
+    regimen = get_for_patient(request, Regimen.objects.select_related("product"), pk)
+    if request.method == "POST":
+        records.delete_plan(regimen, request.user)
+        restore_url = reverse("infusions:plan-restore", args=[request.patient.public_id, pk])
+        messages.success(request, _("Deleted."), extra_tags=f"undo:{restore_url}")
+        return _redirect(request, reverse("infusions:plan", args=[request.patient.public_id]))
+    context = {
+        "patient": request.patient,
+        "regimen": regimen,
+        "infusion_count": regimen.infusions.count(),
+    }
+    return render(request, "infusions/plan_delete.html", context)
+
+
+@patient_view
+@require_POST
+def plan_restore(request: PatientRequest, pk: int) -> HttpResponse:
+    regimen = get_for_patient(
+        request, Regimen.all_objects.select_related("product"), pk, deleted_at__isnull=False
+    )
+    plan_url = reverse("infusions:plan", args=[request.patient.public_id])
+    try:
+        records.restore_plan(regimen, request.user)
+    except records.PlanOverlaps as refused:
+        messages.error(
+            request,
+            _(
+                "This plan (%(plan)s, %(span)s) cannot be restored: its dates overlap another "
+                "plan (%(other)s, %(other_span)s), and a day can be under one plan only. End or "
+                "correct that plan first, then restore this one."
+            )
+            % {
+                "plan": regimen.product,
+                "span": plans.span_text(regimen),
+                "other": refused.other.product,
+                "other_span": plans.span_text(refused.other),
+            },
+        )
+        return _redirect(request, plan_url)
+    messages.success(request, _("Restored."))
+    return _redirect(request, plan_url)
+
+
+@patient_view
+@require_GET
+def plan_history(request: PatientRequest, pk: int) -> HttpResponse:
+    """A plan's changes (dates, dose, ending it), also once it is deleted."""
+    regimen = get_for_patient(request, Regimen.all_objects.select_related("product"), pk)
+    context = {
+        "patient": request.patient,
+        "regimen": regimen,
+        "changes": changes.plan_changes(regimen),
+    }
+    return render(request, "infusions/plan_history.html", context)
 
 
 @patient_view(for_editors=True)
@@ -428,14 +518,23 @@ def calendar_revoke(request: PatientRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def calendar_feed(request, token: str) -> HttpResponse:
-    """The iCal feed. The secret token in the URL is the only credential; never logged."""
+    """The iCal feed. The secret token in the URL is the only credential; never logged
+    (config/redaction.py takes it out of every log line)."""
+    from .feeds import maker_may_read
+
     feed = (
         CalendarFeed.objects.filter(token_hash=_hash_token(token), revoked_at__isnull=True)
         .select_related("patient")
         .first()
     )
-    # A feed lives only as long as its maker may still see the diary.
-    if feed is None or not feed.patient.memberships.filter(user_id=feed.created_by_id).exists():
+    if feed is None:
+        raise Http404
+    # A feed lives only while its maker is an active owner of the diary. The signals in
+    # infusions.feeds revoke it when that ends; this catches what they cannot see.
+    if not maker_may_read(feed):
+        CalendarFeed.objects.filter(pk=feed.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         raise Http404
     CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
     patient = feed.patient

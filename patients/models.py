@@ -3,9 +3,12 @@ from __future__ import annotations
 import secrets
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, router, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinical import emergency
@@ -68,6 +71,22 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 
+class PatientQuerySet(models.QuerySet):
+    def delete(self):
+        """Each diary through :meth:`Patient.delete`, all in one transaction."""
+        total, per_model = 0, {}
+        with transaction.atomic(using=self.db):
+            for patient in self:
+                count, counts = patient.delete(using=self.db)
+                total += count
+                for label, n in counts.items():
+                    per_model[label] = per_model.get(label, 0) + n
+        return total, per_model
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
 class Patient(models.Model):
     """The person whose diary this is. Every piece of health data belongs to a patient."""
 
@@ -122,6 +141,8 @@ class Patient(models.Model):
     # under it, so a cached page can never outlive a change.
     data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
+    objects = PatientQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "pk"]
 
@@ -153,6 +174,19 @@ class Patient(models.Model):
     def condition_labels(self) -> list[str]:
         labels = dict(Condition.choices)
         return [str(labels[c]) for c in self.conditions if c in labels]
+
+    def delete(self, using=None, keep_parents=False):
+        """Delete the diary and every row of it, in one transaction (see patients.deletion:
+        its infusions and plans go first, as they may use the diary's own products)."""
+        from .deletion import delete_protecting_rows
+
+        using = using or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            first, first_counts = delete_protecting_rows(self, using)
+            count, counts = super().delete(using=using, keep_parents=keep_parents)
+        for label, n in first_counts.items():
+            counts[label] = counts.get(label, 0) + n
+        return first + count, counts
 
 
 class Membership(models.Model):
@@ -190,6 +224,39 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} → {self.patient} ({self.role})"
 
+    def save(self, *args, **kwargs):
+        """Refuses (ValidationError) to leave a diary without an owner: the last owner cannot
+        be given another role (removing one is guarded in patients.owners)."""
+        if self._state.adding:
+            return super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            before = (
+                type(self)
+                ._base_manager.using(using)
+                .filter(pk=self.pk)
+                .values_list("role", "patient_id")
+                .first()
+            )
+            super().save(*args, **kwargs)
+            took_away_an_owner = (
+                before is not None
+                and before[0] == self.Role.OWNER
+                and (self.role != self.Role.OWNER or self.patient_id != before[1])
+            )
+            if took_away_an_owner:
+                ensure_an_owner_remains(before[1], using)
+        return None
+
+    def delete(self, using=None, keep_parents=False):
+        # In a block of its own, like save(): refusing to remove the last owner
+        # (patients.owners) undoes only this delete, and a caller inside a transaction may
+        # catch the ValidationError and go on. (QuerySet.delete() needs the caller's own
+        # atomic block for that, as for an IntegrityError.)
+        using = using or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            return super().delete(using=using, keep_parents=keep_parents)
+
     @property
     def can_write(self) -> bool:
         return self.role != self.Role.CAREGIVER_VIEWER
@@ -197,3 +264,64 @@ class Membership(models.Model):
     @property
     def is_owner(self) -> bool:
         return self.role == self.Role.OWNER
+
+
+def last_owner_message(patient: Patient) -> str:
+    return _(
+        "“%(name)s” needs an owner. Make someone else an owner of this diary first, "
+        "or delete the diary."
+    ) % {"name": patient.name}
+
+
+def ensure_an_owner_remains(patient_id: int, using: str = "default") -> None:
+    """Raise ValidationError if the diary has no owner left. Call it after the write, inside
+    the write's transaction: the exception then undoes the write.
+
+    The diary's row is locked first, so two requests each taking away one of two owners wait for
+    each other and the second sees the first's change (PostgreSQL; SQLite writes one at a time).
+    """
+    patient = Patient.objects.using(using).select_for_update().filter(pk=patient_id).first()
+    if patient is None:
+        return  # the diary itself is gone
+    owners = Membership.objects.using(using).filter(
+        patient_id=patient_id, role=Membership.Role.OWNER
+    )
+    if not owners.exists():
+        raise ValidationError(last_owner_message(patient), code="last_owner")
+
+
+class ChangeRecord(models.Model):
+    """Who changed what in a patient's data, when, with the values before and after.
+
+    One history for every app (diary entries, infusions with their rows, plans), written by
+    :mod:`patients.history`. ``model`` is the model's ``app_label.model_name``. Never edited.
+    """
+
+    # Written alongside every write it records, which already bumps the patient's data version.
+    bumps_patient_data_version = False
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Added")
+        UPDATED = "updated", _("Changed")
+        DELETED = "deleted", _("Deleted")
+        RESTORED = "restored", _("Restored")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    model = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField()
+    action = models.CharField(max_length=10, choices=Action)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["patient", "model", "object_id"], name="change_patient_object")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model}#{self.object_id} {self.action}"

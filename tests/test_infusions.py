@@ -20,7 +20,7 @@ from infusions.models import (
     Regimen,
 )
 from infusions.schedule import schedule_for
-from infusions.units import MissingWeight, RateUnit, convert_rate
+from infusions.units import MissingWeight, RateUnit, convert_rate, highest_rate
 
 from .factories import InfusionFactory, PatientFactory, RegimenFactory, catalog_product
 
@@ -108,6 +108,29 @@ def test_rates_convert_through_concentration_and_weight():
             concentration_percent=ten,
             weight_kg=None,
         )
+
+
+def test_the_highest_rate_compares_steps_logged_in_different_units():
+    ten = Decimal("10")
+    steps = [
+        (Decimal("0.5"), RateUnit.ML_PER_KG_H),
+        (Decimal("8"), RateUnit.MG_PER_KG_MIN),  # 4.8 mL/kg/h: the fastest
+        (Decimal("272"), RateUnit.ML_PER_H),  # 4 mL/kg/h at 68 kg
+    ]
+    assert highest_rate(steps, concentration_percent=ten, weight_kg=Decimal("68")) == Decimal(
+        "4.80"
+    )
+    # In the label's unit, for comparing with the label's maximum.
+    assert highest_rate(
+        steps, RateUnit.MG_PER_KG_MIN, concentration_percent=ten, weight_kg=Decimal("68")
+    ) == Decimal("8.00")
+    # Without a weight, mL/h cannot be compared: it is left out, not guessed.
+    assert highest_rate(
+        [(Decimal("500"), RateUnit.ML_PER_H), (Decimal("1"), RateUnit.ML_PER_KG_H)],
+        concentration_percent=ten,
+        weight_kg=None,
+    ) == Decimal("1.00")
+    assert highest_rate([], concentration_percent=ten, weight_kg=None) is None
 
 
 # --- courses -------------------------------------------------------------------------------------
@@ -638,6 +661,10 @@ def test_a_calendar_feed_dies_with_its_makers_membership(patient, owner, owner_c
     RegimenFactory(patient=patient, start_date=dt.date(2026, 6, 1))
     feed_url = owner_client.post(url("calendar-create", patient)).context["feed_url"]
     assert client.get(feed_url).status_code == 200
+    # Another owner first: the last owner's membership cannot be removed (patients.owners).
+    from .factories import MembershipFactory
+
+    MembershipFactory(patient=patient, role=Membership.Role.OWNER)
     Membership.objects.filter(user=owner, patient=patient).delete()
     assert client.get(feed_url).status_code == 404
 
