@@ -6,6 +6,14 @@ class PatientsConfig(AppConfig):
     verbose_name = "Patients and care circle"
 
     def ready(self) -> None:
-        from . import signals
+        from django.db.models.signals import post_delete
+
+        from . import owners, signals
+        from .models import Membership
 
         signals.connect()
+        post_delete.connect(
+            owners.refuse_to_remove_the_last_owner,
+            sender=Membership,
+            dispatch_uid="refuse-to-remove-the-last-owner",
+        )

@@ -176,3 +176,31 @@ class StartDiaryForm(PatientForm):
                 _("You already have a diary for yourself. Pick “For someone I care for”.")
             )
         return for_whom
+
+
+class DeleteDiaryForm(PlainWordsMixin, forms.Form):
+    """Deleting a diary is confirmed by typing its name (not a tap that can slip)."""
+
+    confirm_name = forms.CharField(max_length=Patient._meta.get_field("name").max_length)
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+        field = self.fields["confirm_name"]
+        field.label = _("Type the diary’s name, “%(name)s”, to confirm") % {"name": patient.name}
+        field.widget.attrs.update({"autocomplete": "off", "autocapitalize": "off"})
+
+    @staticmethod
+    def _plain(text: str) -> str:
+        # Spaces and capitals don't count: a phone's keyboard capitalises the first letter.
+        return " ".join(text.split()).casefold()
+
+    def clean_confirm_name(self) -> str:
+        typed = self.cleaned_data["confirm_name"]
+        if self._plain(typed) != self._plain(self.patient.name):
+            raise forms.ValidationError(
+                _("That is not this diary’s name. Type “%(name)s” to delete it.")
+                % {"name": self.patient.name},
+                code="mismatch",
+            )
+        return typed

@@ -9,4 +9,5 @@ urlpatterns = [
     path("diaries/", views.patient_list, name="list"),
     path("start/", views.start, name="start"),
     path("p/<str:public_id>/settings/", views.settings_view, name="settings"),
+    path("p/<str:public_id>/settings/delete/", views.delete_diary, name="delete"),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,7 @@ from clinical import emergency
 
 from . import places
 from .access import LAST_PATIENT_SESSION_KEY, PatientRequest, patient_view
-from .forms import PatientForm, StartDiaryForm
+from .forms import DeleteDiaryForm, PatientForm, StartDiaryForm
 from .models import Membership, Patient
 
 # The name of the "Use 999" button on the settings page.
@@ -119,3 +120,28 @@ def settings_view(request: PatientRequest) -> HttpResponse:
         "emergency_numbers_json": json.dumps(emergency.NUMBERS, separators=(",", ":")),
     }
     return render(request, "patients/settings.html", context)
+
+
+@patient_view(owner_only=True)
+@require_http_methods(["GET", "POST"])
+def delete_diary(request: PatientRequest) -> HttpResponse:
+    """The owner deletes the whole diary, confirmed by typing its name."""
+    form = DeleteDiaryForm(request.POST or None, patient=request.patient)
+    if request.method == "POST" and form.is_valid():
+        return _delete_diary_now(request)
+    return render(request, "patients/delete.html", {"form": form, "patient": request.patient})
+
+
+@reauthentication_required
+def _delete_diary_now(request: PatientRequest) -> HttpResponse:
+    # Asked only once the name matches: allauth keeps this POST while the password is asked
+    # again, then sends it through delete_diary (and the gate) once more.
+    patient = request.patient
+    name = patient.name
+    patient.delete()  # everything in it, in one transaction (Patient.delete)
+    if request.session.get(LAST_PATIENT_SESSION_KEY) == patient.public_id:
+        del request.session[LAST_PATIENT_SESSION_KEY]
+    messages.success(
+        request, _("The diary “%(name)s” is deleted, with everything in it.") % {"name": name}
+    )
+    return redirect("patients:list")

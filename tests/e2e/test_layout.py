@@ -26,6 +26,7 @@ def test_main_pages_fit_320_px_and_pass_axe(page, axe, sign_in, transactional_db
         f"{base}/infusions/{infusion.pk}/",
         f"{base}/infusions/plan/",
         f"{base}/settings/",
+        f"{base}/settings/delete/",
         "/diaries/",
     ]
     for path in paths:

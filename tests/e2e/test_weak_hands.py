@@ -228,6 +228,7 @@ def test_no_page_scrolls_sideways_at_320_px(page, axe, transactional_db):
         f"{base}/infusions/lots/",
         f"{base}/infusions/lots/?q={lot.lot_number}",
         f"{base}/settings/",
+        f"{base}/settings/delete/",
         "/diaries/",
     ]
     for path in paths:
