@@ -8,8 +8,10 @@ silently changing behaviour.
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
@@ -253,8 +255,29 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+# includeSubDomains is on with HSTS by default: hosts under the diary's own name (e.g.
+# *.diary.example.org) should be HTTPS-only too. Turn it off when the diary is served from an
+# organisation's apex domain whose other subdomains still need plain HTTP.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0 and envbool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", True
+)
+# Preload is a commitment for the whole registrable domain, hard to undo (browsers ship the list
+# for months), so only the operator who owns that domain turns it on, never a default.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+if SECURE_HSTS_PRELOAD and not (SECURE_HSTS_SECONDS >= 31536000 and SECURE_HSTS_INCLUDE_SUBDOMAINS):
+    # hstspreload.org refuses anything less, so a header that asks for it would be a lie.
+    raise ImproperlyConfigured(
+        "SECURE_HSTS_PRELOAD needs SECURE_HSTS_SECONDS >= 31536000 and "
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS on"
+    )
+SILENCED_SYSTEM_CHECKS = []
+if SECURE_HSTS_SECONDS > 0 and not SECURE_HSTS_PRELOAD:
+    # security.W021 only says "not on the preload list": off is our deliberate default (above),
+    # and `check --deploy --fail-level WARNING` must stay clean for a production that keeps it.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+if SECURE_HSTS_SECONDS > 0 and not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+    # security.W005: reached only when the operator turned includeSubDomains off on purpose.
+    SILENCED_SYSTEM_CHECKS.append("security.W005")
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = (
@@ -301,21 +324,90 @@ STORAGES = {
     },
 }
 
-# Per-process memory cache: page fragments (patients.caching) and allauth's rate limits. Several
-# app servers should share one cache (see docs/deploy.md).
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 5000, minimum=100)},
+# --- Cache ----------------------------------------------------------------------------------
+# Page fragments (patients.caching, the header's {% cache %}) and allauth's rate limits live here.
+# Without a URL: a memory cache in each process, right for one process (`make run`, tests).
+# Several processes or machines must share one cache, or each counts rate limits on its own:
+# CACHE_URL (or REDIS_URL, as hosts name it; CACHE_URL wins) points at Redis, e.g.
+# redis://cache.internal:6379/0 or rediss://:password@cache.example.org:6380/0. Several URLs
+# separated by commas: the first is written to, the others are read replicas. Give the diary a
+# Redis database of its own: cache.clear() (the tests call it) flushes the whole database.
+CACHE_URL = (os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "").strip()
+if CACHE_URL:
+    # Django splits LOCATION on commas and semicolons; every part must be a Redis URL. The
+    # message names only the scheme: the URL may hold a password.
+    for _scheme in {urlsplit(server.strip()).scheme for server in re.split("[;,]", CACHE_URL)}:
+        if _scheme not in {"redis", "rediss"}:
+            raise ImproperlyConfigured(
+                "CACHE_URL/REDIS_URL must be redis:// or rediss:// URLs, not "
+                + (f"{_scheme}://" if _scheme else "a URL without a scheme")
+            )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # Sets the diary's keys apart in a shared database (clear() still flushes it all).
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "diary"),
+            "OPTIONS": {
+                # Like the database, Redis is then needed to serve pages: one that stopped
+                # answering fails a request within seconds instead of hanging the worker.
+                "socket_connect_timeout": 2,
+                "socket_timeout": 2,
+                "health_check_interval": 30,
+            },
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 5000, minimum=100)},
+        }
+    }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# --- Admin ----------------------------------------------------------------------------------
+# Django's admin at /admin/: mounted only when ADMIN_ENABLED is on (default: on in development,
+# off in production, where an operator turns it on deliberately). Its sign-in is allauth's
+# (config/urls.py), so two-factor and the login rate limits apply to it too.
+ADMIN_ENABLED = envbool("ADMIN_ENABLED", not PRODUCTION)
+
+# --- Logging --------------------------------------------------------------------------------
+# No secret reaches a log: calendar feed addresses (/calendar/<token>.ics) are rewritten to
+# /calendar/[redacted].ics (config/redaction.py). The filter sits on the loggers that print
+# request paths, so every handler (Django's defaults too) gets the redacted record, and on our
+# handlers for anything else. Naming a logger here replaces its handlers, so django.server's
+# (runserver's request lines) is declared again as Django's default. gunicorn's own logs get the
+# same filter through gunicorn.conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "config.redaction.RedactSecrets"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
+    "loggers": {
+        "django.request": {"filters": ["redact_secrets"]},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

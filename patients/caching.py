@@ -4,6 +4,14 @@ A fragment is stored under the patient's ``data_version`` (bumped by every write
 session (so the CSRF tokens inside stay theirs), their role, the language, the exact URL and the
 hour in the patient's time zone (pages say "today" and "in 3 days"). A write, a new login or the
 next hour each give a new key; stale entries simply age out.
+
+Names of members (“Sam (caregiver)”) live on users and memberships, outside the patient row:
+``patients.signals`` bumps the ``data_version`` of every diary a user belongs to when their name
+or email changes, and a membership's own writes bump it like any diary write.
+
+The key is short (a name and a SHA-256) and the value a plain string, so any backend takes it:
+the per-process memory cache, or Redis shared by every app process (``REDIS_URL``), where all
+processes agree because the version is read from the patient row on each request.
 """
 
 from __future__ import annotations

@@ -2,13 +2,14 @@
 
 import datetime as dt
 
+import pytest
 import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
 from diary import entries
 from diary.models import SymptomEntry
-from patients.models import Patient
+from patients.models import Membership, Patient
 
 from .factories import InfusionFactory
 
@@ -59,3 +60,103 @@ def test_a_new_hour_rebuilds_the_page(patient, owner_client):
     with time_machine.travel(dt.datetime(2026, 11, 24, 0, 1, tzinfo=dt.UTC), tick=False):
         assert b"Tuesday 24 November 2026" in owner_client.get(url).content
     cache.clear()
+
+
+def _log_chills(patient, user):
+    return SymptomEntry.objects.create(
+        patient=patient,
+        symptom="chills",
+        severity=3,
+        onset=dt.datetime.now(dt.UTC),
+        logged_by=user,
+    )
+
+
+def _pages(patient):
+    return [
+        reverse("today", args=[patient.public_id]),
+        reverse("diary:timeline", args=[patient.public_id]),
+    ]
+
+
+def test_a_caregiver_renamed_shows_on_cached_pages(
+    patient, owner, owner_client, caregiver, django_assert_max_num_queries
+):
+    caregiver.display_name = "Sam"
+    caregiver.save()
+    _log_chills(patient, caregiver)
+    for url in _pages(patient):
+        assert "Sam (caregiver)" in owner_client.get(url).content.decode()
+    with django_assert_max_num_queries(3):  # served from the cache from now on
+        owner_client.get(_pages(patient)[0])
+
+    caregiver.display_name = "Samantha"
+    caregiver.save(update_fields=["display_name"])
+    for url in _pages(patient):
+        body = owner_client.get(url).content.decode()
+        assert "Samantha (caregiver)" in body
+        assert "Sam (caregiver)" not in body
+
+
+def test_a_new_email_renames_a_member_without_a_display_name(
+    patient, owner, caregiver, caregiver_client
+):
+    owner.display_name = ""
+    owner.email = "maya.k@example.com"
+    owner.save()
+    _log_chills(patient, owner)
+    for url in _pages(patient):
+        assert "· maya.k" in caregiver_client.get(url).content.decode()
+    owner.email = "maya.r@example.com"
+    owner.save()
+    for url in _pages(patient):
+        body = caregiver_client.get(url).content.decode()
+        assert "· maya.r" in body
+        assert "maya.k" not in body
+
+
+def test_a_membership_change_shows_on_cached_pages(patient, owner, owner_client, caregiver):
+    caregiver.display_name = "Sam"
+    caregiver.save()
+    _log_chills(patient, caregiver)
+    today = _pages(patient)[0]
+    assert "Sam (caregiver)" in owner_client.get(today).content.decode()
+    membership = Membership.objects.get(patient=patient, user=caregiver)
+    membership.role = Membership.Role.OWNER
+    membership.save()
+    body = owner_client.get(today).content.decode()
+    assert "· Sam" in body
+    assert "Sam (caregiver)" not in body
+    membership.delete()
+    assert "a former member" in owner_client.get(today).content.decode()
+
+
+def test_only_what_pages_show_of_a_user_invalidates_their_diaries(patient, owner, stranger):
+    version = Patient.objects.get(pk=patient.pk).data_version
+    owner.last_login = dt.datetime.now(dt.UTC)
+    owner.save(update_fields=["last_login"])  # every sign-in does this
+    stranger.display_name = "Someone else"
+    stranger.save()  # not a member of this diary
+    assert Patient.objects.get(pk=patient.pk).data_version == version
+    owner.display_name = "Maya R."
+    owner.save(update_fields=["display_name"])
+    assert Patient.objects.get(pk=patient.pk).data_version > version
+
+
+def test_a_cached_fragment_suits_any_cache_backend(patient, owner_client):
+    """Short keys and plain strings: what Redis (pickled values, any key) stores as well."""
+    import pickle
+
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    backend = caches["default"]
+    if not isinstance(backend, LocMemCache):
+        pytest.skip("the cache in this run is not the memory cache (CI's Redis pass)")
+    owner_client.get(_pages(patient)[0])
+    keys = [k for k in backend._cache if ":fragment:" in k]
+    assert keys
+    for key in keys:
+        assert len(key) < 250  # also under memcached's limit, far under Redis's
+        value = pickle.loads(backend._cache[key])
+        assert isinstance(value, str)

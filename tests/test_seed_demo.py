@@ -1,4 +1,5 @@
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 
 from patients import demo
 from patients.models import Membership, Patient, User
@@ -34,3 +35,10 @@ def test_the_demo_login_works(db, client):
     assert client.get("/")["Location"] == f"/p/{maya.public_id}/"
     caregiver = Membership.objects.get(user__email=demo.DEMO_CAREGIVER_EMAIL)
     assert caregiver.role == Membership.Role.CAREGIVER_EDITOR
+
+
+def test_seed_demo_refuses_to_run_in_production(db, settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="published password"):
+        call_command("seed_demo", if_empty=True)
+    assert not User.objects.exists()

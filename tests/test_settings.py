@@ -1,6 +1,8 @@
+import importlib.util
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -115,3 +117,134 @@ def test_a_typo_in_an_environment_variable_stops_start_up():
     result = _check_settings({"DJANGO_ENV": "prod"})
     assert result.returncode != 0
     assert "DJANGO_ENV must be one of" in result.stderr
+
+
+def _load_settings(monkeypatch, **env: str):
+    """Run config/settings.py afresh as a separate module under `env` (live settings untouched)."""
+    for name in [
+        *["DJANGO_ENV", "DEBUG", "CACHE_URL", "REDIS_URL"],
+        *["SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD", "SECURE_HSTS_INCLUDE_SUBDOMAINS"],
+    ]:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location(
+        "settings_under_test", Path(config_settings.__file__)
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("env", "location"),
+    [
+        ({"REDIS_URL": "redis://127.0.0.1:6379/3"}, "redis://127.0.0.1:6379/3"),
+        ({"CACHE_URL": "rediss://:pw@cache.example.org:6380/0"}, None),
+        ({"CACHE_URL": "redis://a:6379/1", "REDIS_URL": "redis://b:6379/2"}, "redis://a:6379/1"),
+        ({"REDIS_URL": "redis://primary:6379/0,redis://replica:6379/0"}, None),
+    ],
+)
+def test_a_redis_url_selects_djangos_redis_cache(monkeypatch, env, location):
+    cache = _load_settings(monkeypatch, **env).CACHES["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == (location or next(iter(env.values())))
+    assert cache["OPTIONS"]["socket_timeout"] > 0  # a dead Redis cannot hang a worker
+
+
+def test_without_a_cache_url_each_process_keeps_a_memory_cache(monkeypatch):
+    cache = _load_settings(monkeypatch).CACHES["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+@pytest.mark.parametrize(
+    "url", ["memcached://127.0.0.1:11211", "127.0.0.1:6379", "redis://a:6379/0,http://b/"]
+)
+def test_a_cache_url_that_is_not_redis_stops_start_up(monkeypatch, url):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="redis:// or rediss://"):
+        _load_settings(monkeypatch, CACHE_URL=url)
+
+
+def test_the_cache_round_trips_through_redis():
+    """Run by CI's Redis pass (REDIS_URL set): what one process stores, another reads."""
+    url = os.environ.get("REDIS_URL") or os.environ.get("CACHE_URL")
+    if not url:
+        pytest.skip("REDIS_URL is not set in this run (CI's Redis pass sets it)")
+    import redis
+    from django.core.cache import cache, caches
+    from django.core.cache.backends.redis import RedisCache
+    from django.utils.safestring import SafeString, mark_safe
+
+    assert isinstance(caches["default"], RedisCache)
+    html = mark_safe("<p>Sam (caregiver)</p>")
+    cache.set("round-trip", {"html": html, "n": 3}, 30)
+    # A second backend instance, as another gunicorn process would have, reads the same value.
+    other = caches.create_connection("default")
+    value = other.get("round-trip")
+    assert value == {"html": html, "n": 3}
+    assert isinstance(value["html"], SafeString)  # still marked safe after pickling
+    # And the key is in Redis itself, under the configured prefix.
+    client = redis.Redis.from_url(url.split(",")[0])
+    assert client.exists(cache.make_key("round-trip")) == 1
+    assert cache.make_key("round-trip").startswith(settings.CACHES["default"]["KEY_PREFIX"])
+    # allauth's rate-limit counters use incr/add: they work across processes too.
+    cache.add("counter", 0, 30)
+    other.incr("counter")
+    assert cache.get("counter") == 1
+    cache.delete_many(["round-trip", "counter"])
+
+
+def test_hsts_preload_is_off_unless_asked_for(monkeypatch):
+    production = {"DJANGO_ENV": "production", "SECRET_KEY": "k" * 60}
+    default = _load_settings(monkeypatch, **production)
+    assert default.SECURE_HSTS_SECONDS >= 31536000
+    assert default.SECURE_HSTS_INCLUDE_SUBDOMAINS is True
+    assert default.SECURE_HSTS_PRELOAD is False
+    # Exactly the "not on the preload list" warning is silenced, nothing else.
+    assert default.SILENCED_SYSTEM_CHECKS == ["security.W021"]
+
+    preload = _load_settings(monkeypatch, **production, SECURE_HSTS_PRELOAD="true")
+    assert preload.SECURE_HSTS_PRELOAD is True
+    assert preload.SILENCED_SYSTEM_CHECKS == []
+
+    development = _load_settings(monkeypatch)
+    assert development.SECURE_HSTS_SECONDS == 0
+    assert not development.SECURE_HSTS_INCLUDE_SUBDOMAINS
+    assert not development.SECURE_HSTS_PRELOAD
+    assert development.SILENCED_SYSTEM_CHECKS == []
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"SECURE_HSTS_PRELOAD": "true", "SECURE_HSTS_INCLUDE_SUBDOMAINS": "false"},
+        {"SECURE_HSTS_PRELOAD": "true", "SECURE_HSTS_SECONDS": "86400"},
+    ],
+)
+def test_hsts_preload_that_the_preload_list_would_refuse_stops_start_up(monkeypatch, env):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="SECURE_HSTS_PRELOAD needs"):
+        _load_settings(monkeypatch, DJANGO_ENV="production", SECRET_KEY="k" * 60, **env)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"SECURE_HSTS_PRELOAD": "true"},
+        {"SECURE_HSTS_INCLUDE_SUBDOMAINS": "false"},
+        {"REDIS_URL": "redis://127.0.0.1:6379/0"},  # only read, never connected to, by check
+    ],
+)
+def test_the_deploy_check_stays_clean_with_each_production_choice(env):
+    result = _check_settings(
+        {
+            "DJANGO_ENV": "production",
+            "SECRET_KEY": "x7#" * 20 + "production-grade-random-secret",
+            "ALLOWED_HOSTS": "diary.example.org",
+        }
+        | env
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -2,9 +2,13 @@
 
 It lives in the top app (``reports``) because it composes every layer's demo data; each app
 keeps its own ``demo.py`` so the layers still import downward only.
+
+It refuses to run in production (``DJANGO_ENV=production``): the demo accounts' password is
+printed here and written in the repository, so anyone could sign in to them.
 """
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +30,11 @@ class Command(BaseCommand):
     def handle(self, *args, if_empty: bool = False, **options):
         from patients.models import User
 
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo does not run in production (DJANGO_ENV=production): the demo "
+                "accounts have a published password, so anyone could sign in to them."
+            )
         if if_empty and User.objects.exists():
             self.stdout.write("The database already has accounts; demo data not loaded again.")
         else:
