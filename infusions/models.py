@@ -17,7 +17,7 @@ from clinical.conditions import Condition
 from patients.history import LiveManager, LiveQuerySet
 from patients.models import Patient
 
-from .units import RateUnit, highest_rate, to_ml_per_kg_h
+from .units import RateUnit, highest_rate
 
 
 class Route(models.TextChoices):
@@ -432,14 +432,6 @@ class RateStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rate} {self.unit} at +{self.minutes_from_start} min"
-
-    def ml_per_kg_h(self, infusion: Infusion) -> Decimal:
-        return to_ml_per_kg_h(
-            self.rate,
-            self.unit,
-            concentration_percent=infusion.product.concentration_percent,
-            weight_kg=infusion.weight_kg,
-        )
 
 
 class Premedication(models.Model):

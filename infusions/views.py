@@ -24,6 +24,7 @@ from patients.caching import render_cached
 from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
 
 from . import calendar, changes, plans, records
+from .feeds import maker_may_read
 from .forms import (
     LOT_SEARCH_MAX,
     InfusionForm,
@@ -520,7 +521,6 @@ def calendar_revoke(request: PatientRequest) -> HttpResponse:
 def calendar_feed(request, token: str) -> HttpResponse:
     """The iCal feed. The secret token in the URL is the only credential; never logged
     (config/redaction.py takes it out of every log line)."""
-    from .feeds import maker_may_read
 
     feed = (
         CalendarFeed.objects.filter(token_hash=_hash_token(token), revoked_at__isnull=True)
