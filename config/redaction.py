@@ -17,9 +17,10 @@ import re
 from collections.abc import Mapping
 
 # The feed's route (config/urls.py: "calendar/<str:token>.ics"; a test ties the two). The token
-# is whatever follows up to the end of the path, with or without ".ics" (a mistyped address
-# still holds the secret); "calendar/new/" inside a diary's URL is left alone.
-FEED_PATH = re.compile(r"/calendar/[^/?#\s\"'<>]+?(\.ics)?(?=$|[?#\s\"'<>])")
+# is whatever follows up to the end of the path, slashes included, with or without ".ics" (a
+# mistyped address, "/calendar//<token>.ics/", still holds the secret); the diary's own
+# "infusions/calendar/new/" and ".../revoke/" are left alone.
+FEED_PATH = re.compile(r"(?<!/infusions)/calendar/[^?#\s\"'<>]+?(\.ics)?(?=$|[?#\s\"'<>])")
 REDACTED = "/calendar/[redacted]"
 
 

@@ -334,18 +334,19 @@ STORAGES = {
 # Redis database of its own: cache.clear() (the tests call it) flushes the whole database.
 CACHE_URL = (os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL") or "").strip()
 if CACHE_URL:
-    # Django splits LOCATION on commas and semicolons; every part must be a Redis URL. The
-    # message names only the scheme: the URL may hold a password.
-    for _scheme in {urlsplit(server.strip()).scheme for server in re.split("[;,]", CACHE_URL)}:
-        if _scheme not in {"redis", "rediss"}:
+    # Several URLs are separated by commas or semicolons (spaces around them allowed); every
+    # part must be a Redis URL. The message names only the scheme: the URL may hold a password.
+    CACHE_SERVERS = [server.strip() for server in re.split("[;,]", CACHE_URL) if server.strip()]
+    for _scheme in {urlsplit(server).scheme for server in CACHE_SERVERS}:
+        if _scheme not in {"redis", "rediss", "unix"}:
             raise ImproperlyConfigured(
-                "CACHE_URL/REDIS_URL must be redis:// or rediss:// URLs, not "
+                "CACHE_URL/REDIS_URL must be redis://, rediss:// or unix:// URLs, not "
                 + (f"{_scheme}://" if _scheme else "a URL without a scheme")
             )
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
+            "LOCATION": CACHE_SERVERS,
             # Sets the diary's keys apart in a shared database (clear() still flushes it all).
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "diary"),
             "OPTIONS": {

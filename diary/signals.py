@@ -7,7 +7,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from infusions.models import Infusion
-from infusions.signals import infusion_recorded
+from infusions.signals import infusion_recorded, plans_changed
 from patients.models import Patient
 
 from . import alerts
@@ -24,6 +24,12 @@ def recheck_after_infusion_recorded(sender, patient, infusion: Infusion, **kwarg
     previous = kwargs.get("previous_date")
     if previous and previous != infusion.date:  # moved: the signs after its old date too
         alerts.refresh_infusion(patient, previous, infusion.tz)
+
+
+@receiver(plans_changed, dispatch_uid="diary-relink-on-plans-changed")
+def relink_after_plans_changed(sender, patient, **kwargs) -> None:
+    # Courses may have been regrouped: each entry's course and day of the cycle follow them.
+    relink(patient)
 
 
 @receiver(post_save, sender=Infusion, dispatch_uid="diary-relink-on-infusion-save")

@@ -157,10 +157,12 @@ class RemovedLot:
     infusion_state: str  # "live", "deleted" or "gone"
 
 
-def removed_lots(patient: Patient, query: str, limit: int = 50) -> list[RemovedLot]:
+def removed_lots(patient: Patient, query: str) -> list[RemovedLot]:
     """Lot numbers matching ``query`` (any part, any case) that were on one of the patient's
     infusions before an edit and not after it, newest removal first, one per infusion and
     number; a number that is back on that infusion now is left out (the live search finds it).
+    The newest ``REMOVED_LOTS_SCAN`` edits that mention the query are read; the caller decides
+    how many to show and says when there are more.
     """
     records = ChangeRecord.objects.filter(
         patient=patient, model=history.model_key(Infusion), action=ChangeRecord.Action.UPDATED
@@ -190,8 +192,6 @@ def removed_lots(patient: Patient, query: str, limit: int = 50) -> list[RemovedL
                 removed_by=record.changed_by,
                 infusion_state="gone",
             )
-        if len(found) >= limit:
-            break
     if not found:
         return []
     ids = {infusion_id for infusion_id, _number in found}
@@ -211,4 +211,4 @@ def removed_lots(patient: Patient, query: str, limit: int = 50) -> list[RemovedL
         if lot.infusion_id in states:
             state = "live" if states[lot.infusion_id] is None else "deleted"
         result.append(replace(lot, infusion_state=state))
-    return result[:limit]
+    return result

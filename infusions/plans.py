@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 
 from patients.models import Patient
 
+from . import courses
 from .models import Infusion, Regimen
+from .signals import plans_changed
 
 
 def plan_on(patient: Patient, date: dt.date) -> Regimen | None:
@@ -26,7 +28,9 @@ def plan_on(patient: Patient, date: dt.date) -> Regimen | None:
 
 @transaction.atomic
 def relink(patient: Patient) -> None:
-    """After plan dates change, point every infusion at the plan in force on its date.
+    """After any change of plans, point every infusion at the plan in force on its date,
+    regroup the courses (a plan's course length decides whether a late day 2 joins its course)
+    and tell the other apps (:data:`infusions.signals.plans_changed`).
 
     A few updates per plan; a patient has a handful of plans.
     """
@@ -39,6 +43,8 @@ def relink(patient: Patient) -> None:
         infusions.filter(span).exclude(regimen=plan).update(regimen=plan)
         covered |= span
     infusions.exclude(covered).exclude(regimen=None).update(regimen=None)
+    courses.regroup(patient)
+    plans_changed.send(sender=Regimen, patient=patient)
 
 
 def overlapping(patient: Patient, start: dt.date, end: dt.date | None, exclude=None):

@@ -12,3 +12,8 @@ from django.dispatch import Signal
 
 # kwargs: patient, infusion, deleted (bool), previous_date (the date before an edit, or None)
 infusion_recorded = Signal()
+
+# kwargs: patient. Sent once a plan was saved, ended, deleted or restored and the infusions were
+# relinked to the plan in force and the courses regrouped (a plan's course length decides whether
+# a late day joins its course), so the diary can relink its entries' course and cycle day.
+plans_changed = Signal()

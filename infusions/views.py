@@ -293,9 +293,10 @@ def infusion_restore(request: PatientRequest, pk: int) -> HttpResponse:
 @require_GET
 def lot_search(request: PatientRequest) -> HttpResponse:
     """“Was I given lot X?” — for recalls."""
-    query = request.GET.get("q", "").strip()
+    # Control characters (a NUL byte cannot even reach PostgreSQL) are never part of a lot.
+    query = "".join(ch for ch in request.GET.get("q", "") if ch.isprintable()).strip()
     too_long = len(query) > LOT_SEARCH_MAX
-    lots, removed = [], []
+    lots, removed, more = [], [], False
     if query and not too_long:
         # Lots of deleted infusions too (marked, with Undo): a recall must not miss one.
         lots = list(
@@ -303,16 +304,20 @@ def lot_search(request: PatientRequest) -> HttpResponse:
                 infusion__patient=request.patient, lot_number__icontains=query
             )
             .select_related("infusion__product")
-            .order_by("-infusion__date", "lot_number")[:LOT_SEARCH_ROWS]
+            .order_by("-infusion__date", "lot_number")[: LOT_SEARCH_ROWS + 1]
         )
         # And numbers an edit took off an infusion, from its change history.
-        removed = changes.removed_lots(request.patient, query, limit=LOT_SEARCH_REMOVED_ROWS)
+        removed = changes.removed_lots(request.patient, query)
+        # Never cut silently: the page says when there are more than it shows.
+        more = len(lots) > LOT_SEARCH_ROWS or len(removed) > LOT_SEARCH_REMOVED_ROWS
+        lots, removed = lots[:LOT_SEARCH_ROWS], removed[:LOT_SEARCH_REMOVED_ROWS]
     context = {
         "patient": request.patient,
         "query": query,
         "lots": lots,
         "removed": removed,
         "found": len(lots) + len(removed),
+        "more": more,
         "too_long": too_long,
         "max_length": LOT_SEARCH_MAX,
     }
@@ -377,10 +382,9 @@ def plan_edit(request: PatientRequest, pk: int) -> HttpResponse:
     before = history.snapshot(regimen)  # the form changes the instance as it checks it
     form = RegimenForm(request.POST or None, instance=regimen, patient=request.patient)
     if request.method == "POST" and form.is_valid():
-        dates_changed = bool({"start_date", "end_date"} & set(form.changed_data))
-        records.save_plan(
-            form.save(commit=False), request.user, before=before, relink=dates_changed
-        )
+        # Relinked and regrouped even when only the course length or interval changed:
+        # they decide whether a late day joins its course.
+        records.save_plan(form.save(commit=False), request.user, before=before)
         messages.success(request, _("Treatment plan saved."))
         return _redirect(request, reverse("infusions:plan", args=[request.patient.public_id]))
     context = {"patient": request.patient, "form": form, "regimen": regimen}

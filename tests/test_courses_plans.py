@@ -476,3 +476,66 @@ def test_a_junk_vial_size_on_add_a_lot_is_no_500(patient, owner_client):
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     response = owner_client.post(reverse("infusions:log", args=[patient.public_id]), data)
     assert response.status_code == 200
+
+
+# --- a change of plan regroups the courses ---------------------------------------------------
+
+
+@pytest.fixture
+def late_day_two(patient, owner):
+    """Day 1 on the 2nd, day 2 given late on the 5th: one course only while a 2-day plan says so."""
+    from diary import entries
+    from diary.models import SymptomEntry
+
+    plan = RegimenFactory(patient=patient, course_days=2, start_date=dt.date(2026, 10, 1))
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 2), regimen=plan)
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 5), regimen=plan)
+    entry = SymptomEntry(
+        patient=patient,
+        symptom="headache",
+        severity=4,
+        onset=dt.datetime(2026, 11, 6, 10, 0, tzinfo=dt.UTC),
+    )
+    entries.save(entry, owner)
+    return plan, entry
+
+
+def _courses(patient) -> list[tuple[dt.date, dt.date]]:
+    return list(
+        Course.objects.filter(patient=patient)
+        .order_by("start_date")
+        .values_list("start_date", "end_date")
+    )
+
+
+ONE_COURSE = [(dt.date(2026, 11, 2), dt.date(2026, 11, 5))]
+TWO_COURSES = [(dt.date(2026, 11, 2),) * 2, (dt.date(2026, 11, 5),) * 2]
+
+
+def test_deleting_and_restoring_a_plan_regroups_courses_and_entries(
+    patient, owner_client, late_day_two
+):
+    plan, entry = late_day_two
+    assert _courses(patient) == ONE_COURSE
+    entry.refresh_from_db()
+    assert entry.day_of_cycle == 4  # the 6th, in the course that began on the 2nd (day 0)
+
+    assert owner_client.post(url("plan-delete", patient, plan.pk)).status_code == 302
+    assert _courses(patient) == TWO_COURSES  # no plan: the 5th is a course of its own
+    entry.refresh_from_db()
+    assert entry.day_of_cycle == 1
+
+    assert owner_client.post(url("plan-restore", patient, plan.pk)).status_code == 302
+    assert _courses(patient) == ONE_COURSE
+    entry.refresh_from_db()
+    assert entry.day_of_cycle == 4
+
+
+def test_editing_a_plans_course_length_regroups_courses(patient, owner_client, late_day_two):
+    plan, _entry = late_day_two
+    data = plan_data(
+        product=plan.product_id, course_days="1", interval_value="4", start_date="2026-10-01"
+    )
+    response = owner_client.post(url("plan-edit", patient, plan.pk), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert _courses(patient) == TWO_COURSES

@@ -573,3 +573,27 @@ def test_the_migration_keeps_existing_diary_change_records():
         assert "diary_changerecord" not in connection.introspection.table_names()
     finally:
         MigrationExecutor(connection).migrate(latest)
+
+
+def test_the_lot_search_ignores_control_characters(patient, owner_client):
+    # A NUL byte cannot reach PostgreSQL (it used to answer 500 there).
+    response = owner_client.get(
+        reverse("infusions:lot-search", args=[patient.public_id]), {"q": "A1\x00B2\x07"}
+    )
+    assert response.status_code == 200
+    assert response.context["query"] == "A1B2"
+
+
+def test_the_lot_search_says_when_it_shows_fewer_than_it_found(patient, owner_client, monkeypatch):
+    from infusions import views
+
+    infusion = InfusionFactory(patient=patient)
+    for n in range(3):
+        InfusionLot.objects.create(infusion=infusion, lot_number=f"REC{n}", vial_count=1)
+    monkeypatch.setattr(views, "LOT_SEARCH_ROWS", 2)
+    url = reverse("infusions:lot-search", args=[patient.public_id])
+    response = owner_client.get(url, {"q": "rec"})
+    assert len(response.context["lots"]) == 2 and response.context["more"]
+    assert "There are more matches than shown here" in response.content.decode()
+    response = owner_client.get(url, {"q": "rec2"})
+    assert not response.context["more"]

@@ -57,6 +57,16 @@ def test_feed_requests_log_no_token(patient, owner_client, feed_url, caplog):
     assert "Not Found: /calendar/[redacted]\n" in text + "\n"
 
 
+@pytest.mark.parametrize("suffix", ["/", "/extra", "x/"])
+def test_a_mistyped_feed_address_logs_no_token(feed_url, caplog, suffix):
+    token = token_of(feed_url)
+    with caplog.at_level(logging.INFO):
+        assert Client().get(feed_url + suffix).status_code == 404
+    text = logged_text(caplog)
+    assert token not in text
+    assert "Not Found: /calendar/[redacted]" in text
+
+
 def test_the_settings_put_the_filter_on_the_handlers_and_loggers():
     logging_config = settings.LOGGING
     assert "redact_secrets" in logging_config["handlers"]["console"]["filters"]
@@ -143,6 +153,14 @@ def test_gunicorns_access_and_error_logs_are_redacted():
             "POST /p/Ab3/infusions/calendar/new/ HTTP/1.1",
             "POST /p/Ab3/infusions/calendar/new/ HTTP/1.1",
         ),
+        (
+            "POST /p/Ab3/infusions/calendar/revoke/ HTTP/1.1",
+            "POST /p/Ab3/infusions/calendar/revoke/ HTTP/1.1",
+        ),
+        # Mistyped addresses still hold the secret.
+        ("GET /calendar/abc.ics/ HTTP/1.1", "GET /calendar/[redacted] HTTP/1.1"),
+        ("Not Found: /calendar/abc.ics/extra", "Not Found: /calendar/[redacted]"),
+        ("Not Found: /calendar//abc.ics", f"Not Found: {REDACTED}"),
         ("nothing to see", "nothing to see"),
     ],
 )
