@@ -18,6 +18,7 @@ urlpatterns = [
     path("plan/new/", views.plan_new, name="plan-new"),
     path("plan/<int:pk>/edit/", views.plan_edit, name="plan-edit"),
     path("plan/<int:pk>/end/", views.plan_end, name="plan-end"),
+    path("plan/<int:pk>/reopen/", views.plan_reopen, name="plan-reopen"),
     path("plan/<int:pk>/delete/", views.plan_delete, name="plan-delete"),
     path("plan/<int:pk>/restore/", views.plan_restore, name="plan-restore"),
     path("plan/<int:pk>/history/", views.plan_history, name="plan-history"),

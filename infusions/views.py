@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -198,14 +199,23 @@ def log_infusion(request: PatientRequest) -> HttpResponse:
     return _infusion_form_page(request, Infusion(patient=request.patient), initial, children)
 
 
-def _get_infusion(request: PatientRequest, pk: int) -> Infusion:
-    return get_for_patient(request, Infusion.objects.with_details(), pk)
+def _get_infusion(request: PatientRequest, pk: int) -> Infusion | HttpResponse:
+    """The live infusion, or, for one of the patient's deleted ones (Back after Delete, an old
+    bookmark), its history page, which says when it was deleted and offers Restore."""
+    try:
+        return get_for_patient(request, Infusion.objects.with_details(), pk)
+    except Http404:
+        deleted = get_for_patient(request, Infusion.all_objects, pk, deleted_at__isnull=False)
+    messages.info(request, _("This infusion was deleted. You can restore it here."))
+    return redirect(reverse("infusions:history", args=[request.patient.public_id, deleted.pk]))
 
 
 @patient_view
 @require_GET
 def infusion_detail(request: PatientRequest, pk: int) -> HttpResponse:
     infusion = _get_infusion(request, pk)
+    if isinstance(infusion, HttpResponse):
+        return infusion
     context = {
         "patient": request.patient,
         "infusion": infusion,
@@ -248,18 +258,27 @@ def _reaction_alerts(request: PatientRequest, infusion: Infusion) -> list[dict]:
 @patient_view(for_editors=True)
 @require_http_methods(["GET", "POST"])
 def infusion_edit(request: PatientRequest, pk: int) -> HttpResponse:
-    return _infusion_form_page(request, _get_infusion(request, pk))
+    infusion = _get_infusion(request, pk)
+    if isinstance(infusion, HttpResponse):
+        return infusion
+    return _infusion_form_page(request, infusion)
 
 
 @patient_view(for_editors=True)
 @require_http_methods(["GET", "POST"])
 def infusion_delete(request: PatientRequest, pk: int) -> HttpResponse:
     infusion = _get_infusion(request, pk)
+    if isinstance(infusion, HttpResponse):
+        return infusion
     if request.method == "POST":
         # Soft: courses, schedule and diary go on as without it; Undo brings it all back.
         records.delete_infusion(infusion, request.user)
         restore_url = reverse("infusions:restore", args=[request.patient.public_id, pk])
-        messages.success(request, _("Deleted."), extra_tags=f"undo:{restore_url}")
+        messages.success(
+            request,
+            _("Infusion of %(date)s deleted.") % {"date": date_format(infusion.date, "j M Y")},
+            extra_tags=f"undo:{restore_url}",
+        )
         return _redirect(request, reverse("infusions:list", args=[request.patient.public_id]))
     return render(
         request, "infusions/delete.html", {"patient": request.patient, "infusion": infusion}
@@ -286,6 +305,19 @@ def infusion_restore(request: PatientRequest, pk: int) -> HttpResponse:
     infusion = get_for_patient(request, Infusion.all_objects, pk, deleted_at__isnull=False)
     records.restore_infusion(infusion, request.user)
     messages.success(request, _("Restored."))
+    if (
+        Infusion.objects.filter(patient=request.patient, date=infusion.date)
+        .exclude(pk=infusion.pk)
+        .exists()
+    ):
+        messages.warning(
+            request,
+            _(
+                "Another infusion is logged on %(date)s too. If it is the same one, delete "
+                "one of them."
+            )
+            % {"date": date_format(infusion.date, "j M Y")},
+        )
     return _redirect(request, reverse("infusions:detail", args=[request.patient.public_id, pk]))
 
 
@@ -391,14 +423,49 @@ def plan_edit(request: PatientRequest, pk: int) -> HttpResponse:
     return _render(request, "infusions/plan_form.html", "plan-form", context)
 
 
+@patient_view(for_editors=True)
+@require_http_methods(["GET", "POST"])
+def plan_end(request: PatientRequest, pk: int) -> HttpResponse:
+    """“Treatment stopped”: asked once more, then ended today, with Undo (reopen)."""
+    regimen = get_for_patient(
+        request, Regimen.objects.select_related("product"), pk, end_date__isnull=True
+    )
+    end_date = max(local_now(request).date(), regimen.start_date)
+    if request.method == "POST":
+        records.end_plan(regimen, end_date, request.user)
+        reopen_url = reverse("infusions:plan-reopen", args=[request.patient.public_id, pk])
+        messages.success(
+            request, _("The plan is marked as ended."), extra_tags=f"undo:{reopen_url}"
+        )
+        return _redirect(request, reverse("infusions:plan", args=[request.patient.public_id]))
+    context = {"patient": request.patient, "regimen": regimen, "end_date": end_date}
+    return render(request, "infusions/plan_end.html", context)
+
+
 @patient_view
 @require_POST
-def plan_end(request: PatientRequest, pk: int) -> HttpResponse:
-    regimen = get_for_patient(request, Regimen, pk, end_date__isnull=True)
-    today = local_now(request).date()
-    records.end_plan(regimen, max(today, regimen.start_date), request.user)
-    messages.success(request, _("The plan is marked as ended."))
-    return _redirect(request, reverse("infusions:plan", args=[request.patient.public_id]))
+def plan_reopen(request: PatientRequest, pk: int) -> HttpResponse:
+    """Undo “Treatment stopped”: the plan goes on, unless another plan has begun since."""
+    regimen = get_for_patient(
+        request, Regimen.objects.select_related("product"), pk, end_date__isnull=False
+    )
+    plan_url = reverse("infusions:plan", args=[request.patient.public_id])
+    other = plans.overlapping(request.patient, regimen.start_date, None, exclude=regimen)
+    if other is not None:
+        messages.error(
+            request,
+            _(
+                "This plan cannot go on: another plan (%(other)s, %(other_span)s) follows it. "
+                "Correct that plan instead."
+            )
+            % {"other": other.product, "other_span": plans.span_text(other)},
+        )
+        return _redirect(request, plan_url)
+    before = history.snapshot(regimen)
+    regimen.end_date = None
+    records.save_plan(regimen, request.user, before=before)
+    messages.success(request, _("The plan goes on."))
+    return _redirect(request, plan_url)
 
 
 @patient_view(for_editors=True)
@@ -410,7 +477,12 @@ def plan_delete(request: PatientRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         records.delete_plan(regimen, request.user)
         restore_url = reverse("infusions:plan-restore", args=[request.patient.public_id, pk])
-        messages.success(request, _("Deleted."), extra_tags=f"undo:{restore_url}")
+        messages.success(
+            request,
+            _("Plan %(plan)s (%(span)s) deleted.")
+            % {"plan": regimen.product, "span": plans.span_text(regimen)},
+            extra_tags=f"undo:{restore_url}",
+        )
         return _redirect(request, reverse("infusions:plan", args=[request.patient.public_id]))
     context = {
         "patient": request.patient,

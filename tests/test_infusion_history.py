@@ -179,7 +179,7 @@ def test_deleting_an_infusion_is_soft_and_undo_puts_everything_back(patient, own
     response = owner_client.post(url("delete", patient, day2.pk), follow=True)
     restore_url = url("restore", patient, day2.pk)
     html = response.content.decode()
-    assert "Deleted." in html and f'action="{restore_url}"' in html and "Undo" in html
+    assert "deleted." in html and f'action="{restore_url}"' in html and "Undo" in html
 
     gone = Infusion.all_objects.get(pk=day2.pk)
     assert gone.deleted_at is not None and gone.lots.count() == day2.lots.count()
@@ -229,13 +229,17 @@ def test_a_deleted_infusions_reaction_warning_is_withdrawn_and_comes_back(
     assert "Call emergency services now" in owner_client.get(today).content.decode()
 
 
-def test_a_deleted_infusion_cannot_be_seen_edited_or_deleted_again(patient, owner_client):
+def test_a_deleted_infusion_cannot_be_edited_or_deleted_again(patient, owner_client):
     infusion = InfusionFactory(patient=patient)
     owner_client.post(url("delete", patient, infusion.pk))
-    for name in ["detail", "edit", "delete"]:
-        assert owner_client.get(url(name, patient, infusion.pk)).status_code == 404
-    assert owner_client.post(url("edit", patient, infusion.pk), form_data()).status_code == 404
-    assert owner_client.post(url("delete", patient, infusion.pk)).status_code == 404
+    before = database_fingerprint()
+    for response in (
+        owner_client.post(url("edit", patient, infusion.pk), form_data()),
+        owner_client.post(url("delete", patient, infusion.pk)),
+    ):  # sent to its history page, nothing changed
+        assert response.status_code == 302
+        assert response["Location"] == url("history", patient, infusion.pk)
+    assert database_fingerprint() == before
     # Its history stays readable, with a way back.
     page = owner_client.get(url("history", patient, infusion.pk)).content.decode()
     assert "Restore this infusion" in page and "deleted" in page
@@ -322,7 +326,7 @@ def test_a_lot_removed_by_an_edit_is_still_found(patient, owner, owner_client):
     assert not InfusionLot.objects.filter(lot_number="A123").exists()
 
     page = owner_client.get(url("lot-search", patient), {"q": "a123"}).content.decode()
-    assert "Yes: lot “a123” matches 1 record." in page
+    assert "Maybe: a lot matching “a123” was entered for an infusion, then taken off" in page
     assert "removed from the infusion of 2 Nov 2026" in page
     assert f"by {escape(str(owner))}" in page and "on 23 Nov 2026" in page
     assert url("detail", patient, infusion.pk) in page
@@ -384,7 +388,7 @@ def test_deleting_a_plan_relinks_its_infusions_and_undo_brings_it_back(patient, 
     assert "Delete this plan?" in page and "1 infusion was given under it" in page
     response = owner_client.post(url("plan-delete", patient, new.pk), follow=True)
     html = response.content.decode()
-    assert "Deleted." in html and url("plan-restore", patient, new.pk) in html
+    assert "deleted." in html and url("plan-restore", patient, new.pk) in html
     assert Regimen.all_objects.get(pk=new.pk).deleted_at is not None
     under_new.refresh_from_db()
     under_old.refresh_from_db()
@@ -597,3 +601,22 @@ def test_the_lot_search_says_when_it_shows_fewer_than_it_found(patient, owner_cl
     assert "There are more matches than shown here" in response.content.decode()
     response = owner_client.get(url, {"q": "rec2"})
     assert not response.context["more"]
+
+
+def test_back_to_a_deleted_infusion_leads_to_its_history(patient, owner_client):
+    infusion = InfusionFactory(patient=patient)
+    owner_client.post(url("delete", patient, infusion.pk))
+    for name in ("detail", "edit", "delete"):
+        response = owner_client.get(url(name, patient, infusion.pk))
+        assert response.status_code == 302, name
+        assert response["Location"] == url("history", patient, infusion.pk)
+    page = owner_client.get(url("history", patient, infusion.pk)).content.decode()
+    assert url("restore", patient, infusion.pk) in page
+
+
+def test_restoring_beside_an_infusion_of_the_same_day_warns(patient, owner_client):
+    first = InfusionFactory(patient=patient)
+    owner_client.post(url("delete", patient, first.pk))
+    InfusionFactory(patient=patient, date=first.date)  # logged again instead of Undo
+    response = owner_client.post(url("restore", patient, first.pk), follow=True)
+    assert "Another infusion is logged on 2 Nov 2026 too" in response.content.decode()

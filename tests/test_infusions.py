@@ -672,3 +672,40 @@ def test_a_calendar_feed_dies_with_its_makers_membership(patient, owner, owner_c
 def test_only_the_owner_makes_or_stops_calendar_addresses(patient, caregiver_client):
     assert caregiver_client.post(url("calendar-create", patient)).status_code == 403
     assert caregiver_client.post(url("calendar-revoke", patient)).status_code == 403
+
+
+def test_treatment_stopped_asks_first_and_can_be_undone(patient, owner_client):
+    regimen = RegimenFactory(patient=patient, start_date=dt.date(2026, 1, 1))
+    plan_page = owner_client.get(url("plan", patient)).content.decode()
+    assert f'href="{url("plan-end", patient, regimen.pk)}"' in plan_page  # a page, not a tap
+    confirm = owner_client.get(url("plan-end", patient, regimen.pk))
+    assert "Has this treatment stopped?" in confirm.content.decode()
+    regimen.refresh_from_db()
+    assert regimen.end_date is None  # asking changes nothing
+
+    ended = owner_client.post(url("plan-end", patient, regimen.pk), follow=True)
+    regimen.refresh_from_db()
+    assert regimen.end_date == dt.date(2026, 11, 23)
+    reopen = url("plan-reopen", patient, regimen.pk)
+    assert f'action="{reopen}"' in ended.content.decode()  # Undo
+
+    owner_client.post(reopen)
+    regimen.refresh_from_db()
+    assert regimen.end_date is None
+
+
+def test_a_plan_cannot_go_on_over_the_plan_that_followed_it(patient, owner_client):
+    old = RegimenFactory(
+        patient=patient, start_date=dt.date(2026, 1, 1), end_date=dt.date(2026, 5, 31)
+    )
+    RegimenFactory(patient=patient, start_date=dt.date(2026, 6, 1))
+    response = owner_client.post(url("plan-reopen", patient, old.pk), follow=True)
+    assert "another plan" in response.content.decode()
+    old.refresh_from_db()
+    assert old.end_date == dt.date(2026, 5, 31)
+
+
+def test_a_viewer_cannot_end_a_plan(patient, viewer_client):
+    regimen = RegimenFactory(patient=patient, start_date=dt.date(2026, 1, 1))
+    assert viewer_client.get(url("plan-end", patient, regimen.pk)).status_code == 403
+    assert viewer_client.post(url("plan-end", patient, regimen.pk)).status_code == 403

@@ -135,6 +135,7 @@ OBJECTS: dict[str, list[tuple[str, object]]] = {
     "infusions/<int:pk>/history/": INFUSIONS,
     "infusions/plan/<int:pk>/edit/": PLANS,
     "infusions/plan/<int:pk>/end/": PLANS,
+    "infusions/plan/<int:pk>/reopen/": PLANS,
     "infusions/plan/<int:pk>/delete/": PLANS,
     "infusions/plan/<int:pk>/restore/": PLANS,
     "infusions/plan/<int:pk>/history/": PLANS,
