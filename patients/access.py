@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LAST_PATIENT_SESSION_KEY = "last_patient"
+# Why a member was refused, for the 403 page's wording (Django hands it over as `exception`).
+OWNER_ONLY = "owner-only"
+VIEW_ONLY = "view-only"
 
 
 class PatientRequest(HttpRequest):
@@ -110,10 +113,10 @@ def patient_view(
         def wrapper(request: HttpRequest, public_id: str, *args, **kwargs) -> HttpResponse:
             membership = get_membership(request.user, public_id)
             if owner_only and not membership.is_owner:
-                raise PermissionDenied
+                raise PermissionDenied(OWNER_ONLY)
             is_write = for_editors or (request.method in WRITE_METHODS and not viewer_may_post)
             if is_write and not membership.can_write:
-                raise PermissionDenied
+                raise PermissionDenied(VIEW_ONLY)
             request.membership = membership
             request.patient = membership.patient
             if request.session.get(LAST_PATIENT_SESSION_KEY) != public_id:

@@ -144,8 +144,18 @@ def test_the_gate_lets_a_viewer_read(patient, viewer_client):
 
 def test_owner_only_views_refuse_caregivers(patient, caregiver_client, owner_client):
     url = reverse("patients:settings", args=[patient.public_id])
-    assert caregiver_client.get(url).status_code == 403
+    refused = caregiver_client.get(url)
+    assert refused.status_code == 403
+    # A caregiver who may log is told it is for the owner, not that they may only view.
+    assert "Only the diary" in refused.content.decode()
+    assert "view this diary but not change it" not in refused.content.decode()
     assert owner_client.get(url).status_code == 200
+
+
+def test_a_viewer_refused_a_write_is_told_they_may_only_view(patient, viewer_client):
+    response = viewer_client.get(reverse("infusions:log", args=[patient.public_id]))
+    assert response.status_code == 403
+    assert "view this diary but not change it" in response.content.decode()
 
 
 def test_the_gate_costs_one_query(patient, owner, django_assert_num_queries):
