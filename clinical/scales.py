@@ -219,6 +219,107 @@ GBS_DISABILITY_CHOICES: list[tuple[int, Promise]] = [
 GBS_DISABILITY_MIN = 0
 GBS_DISABILITY_MAX = 5
 
+# --- INCAT disability score (CIDP) ---
+
+INCAT_CITATION = (
+    "INCAT disability score: Hughes R, Bensa S, Willison H, et al. Randomized controlled trial of "
+    "intravenous immunoglobulin versus oral prednisolone in chronic inflammatory demyelinating "
+    "polyradiculoneuropathy. Ann Neurol. 2001;50(2):195-201. doi:10.1002/ana.1088. Adjusted "
+    "score (an arm change between 0 and 1 not counted) as in the ICE, PATH and ProCID trials."
+)
+INCAT_LIMB_MAX = 5
+INCAT_TOTAL_MAX = 10
+# The published grades (Hughes 2001), arms and legs 0-5 each, total 0-10, higher = worse; the
+# wording as published, since a patient's own reading of a paraphrase is not the same scale.
+INCAT_ARM_GRADES: tuple[tuple[int, Promise], ...] = (
+    (0, _("No upper limb problems")),
+    (
+        1,
+        _(
+            "Symptoms, in one or both arms, not affecting the ability to perform any of the "
+            "following functions: doing all zips and buttons; washing or brushing hair; using a "
+            "knife and fork together; handling small coins"
+        ),
+    ),
+    (
+        2,
+        _(
+            "Symptoms, in one or both arms, affecting but not preventing any of the "
+            "above-mentioned functions"
+        ),
+    ),
+    (
+        3,
+        _("Symptoms, in one or both arms, preventing one or two of the above-mentioned functions"),
+    ),
+    (
+        4,
+        _(
+            "Symptoms, in one or both arms, preventing three or all of the functions listed, "
+            "but some purposeful movements still possible"
+        ),
+    ),
+    (5, _("Inability to use either arm for any purposeful movement")),
+)
+INCAT_LEG_GRADES: tuple[tuple[int, Promise], ...] = (
+    (0, _("Walking not affected")),
+    (1, _("Walking affected, but walks independently outdoors")),
+    (2, _("Usually uses unilateral support (stick, single crutch, one arm) to walk outdoors")),
+    (3, _("Usually uses bilateral support (sticks, crutches, frame, two arms) to walk outdoors")),
+    (
+        4,
+        _(
+            "Usually uses wheelchair to travel outdoors, but able to stand and walk a few steps "
+            "with help"
+        ),
+    ),
+    (5, _("Restricted to wheelchair, unable to stand and walk a few steps with help")),
+)
+# A 1-point change of the adjusted score is meaningful: PATH (van Schaik IN et al., Lancet
+# Neurol 2018;17:35-46) called a >= 1-point worsening a relapse; ProCID called a >= 1-point
+# improvement a response.
+INCAT_MEANINGFUL_CHANGE = 1
+
+
+@dataclass(frozen=True)
+class IncatScore:
+    arms: int  # 0-5
+    legs: int  # 0-5
+
+    def __post_init__(self):
+        for limb in (self.arms, self.legs):
+            if not _is_int_between(limb, 0, INCAT_LIMB_MAX):
+                raise ValueError(f"INCAT arm and leg grades must be 0-5, not {limb!r}.")
+
+    @property
+    def total(self) -> int:
+        return self.arms + self.legs
+
+    @classmethod
+    def from_answers(cls, answers: Mapping[str, int]) -> IncatScore:
+        """From a stored measure's answers, ``{"arms": a, "legs": l}``."""
+        return cls(arms=answers["arms"], legs=answers["legs"])
+
+
+def incat_total(arms: int, legs: int) -> int:
+    """The INCAT total (0-10, higher = more disability)."""
+    return IncatScore(arms, legs).total
+
+
+def incat_adjusted(before: IncatScore, after: IncatScore) -> int:
+    """The *adjusted* INCAT change from ``before`` to ``after`` (positive = worse).
+
+    As the ICE trial defined it (Hughes RA et al., Lancet Neurol 2008;7:136-144) and PATH and
+    ProCID used it: a change of the arm grade from 0 to 1 or from 1 to 0 is not counted; every
+    other change of either limb counts in full. The rule is about a pair of scores, not one
+    score, so it is a change, never a total of its own.
+    """
+    arms = after.arms - before.arms
+    if {before.arms, after.arms} == {0, 1}:
+        arms = 0
+    return arms + (after.legs - before.legs)
+
+
 # --- Measures: plausible bounds for form validation ---
 
 
@@ -243,17 +344,19 @@ VIGORIMETER_MEANINGFUL_CHANGE_KPA = 8
 # --- Which measures to show by default ---
 
 MGADL = "mgadl"
+INCAT = "incat"
 GBS_DISABILITY = "gbs_disability"
 GRIP = "grip"
 PLATELETS = "platelets"
 WEIGHT = "weight"
 # The order measures appear in, whatever order the conditions were given in. Weight (which
 # doses depend on) is shown for everyone, last.
-MEASURE_ORDER: tuple[str, ...] = (MGADL, GBS_DISABILITY, GRIP, PLATELETS, WEIGHT)
+MEASURE_ORDER: tuple[str, ...] = (MGADL, INCAT, GBS_DISABILITY, GRIP, PLATELETS, WEIGHT)
 
 MEASURES_BY_CONDITION: dict[str, tuple[str, ...]] = {
     Condition.MYASTHENIA_GRAVIS.value: (MGADL, WEIGHT),
-    Condition.CIDP.value: (GRIP, WEIGHT),
+    # INCAT is the disability score CIDP trials use; grip showed change earlier (clinical.md).
+    Condition.CIDP.value: (INCAT, GRIP, WEIGHT),
     Condition.GBS.value: (GBS_DISABILITY, GRIP, WEIGHT),
     Condition.ITP.value: (PLATELETS, WEIGHT),
     Condition.MYOSITIS.value: (GRIP, WEIGHT),
@@ -275,4 +378,84 @@ def default_measures(conditions: Iterable[str]) -> list[str]:
 
 def citation(measure: str) -> str:
     """The published source of a scale, shown under its form and its results ("" if none)."""
-    return {MGADL: MGADL_CITATION, GBS_DISABILITY: GBS_DISABILITY_CITATION}.get(measure, "")
+    return {
+        MGADL: MGADL_CITATION,
+        INCAT: INCAT_CITATION,
+        GBS_DISABILITY: GBS_DISABILITY_CITATION,
+    }.get(measure, "")
+
+
+# --- Better or worse: direction and meaningful worsening (clinical.md, "Wear-off") ---
+
+# Whether a higher value means worse. A measure not listed (weight, custom) has no direction the
+# diary may assume, so nothing is called its "best" or "worse".
+HIGHER_IS_WORSE: dict[str, bool] = {
+    MGADL: True,  # more symptoms (Wolfe 1999)
+    INCAT: True,  # more disability (Hughes 2001)
+    GBS_DISABILITY: True,  # Hughes 1978
+    GRIP: False,  # a weaker grip
+    PLATELETS: False,  # ITP: fewer platelets, more bleeding
+}
+# MG-ADL asks about the past 7 days: a score tells the week before it, not the day.
+MGADL_RECALL_DAYS = 7
+
+
+@dataclass(frozen=True)
+class MeaningfulWorsening:
+    """The smallest worsening from a cycle's best value that counts as meaningful."""
+
+    measure: str
+    amount: int
+    unit: str  # the unit it holds for ("" for a score)
+    inclusive: bool  # True: at least ``amount``; False: more than ``amount``
+    source: str
+
+    def is_met(self, worsening) -> bool:
+        return worsening >= self.amount if self.inclusive else worsening > self.amount
+
+
+MEANINGFUL_WORSENING: tuple[MeaningfulWorsening, ...] = (
+    # A 2-point change of the total (Muppidi 2011, above); a rise is treated as worsening.
+    MeaningfulWorsening(
+        MGADL, MEANINGFUL_CHANGE, "", True, "Muppidi S et al. Muscle Nerve. 2011;44(5):727-731."
+    ),
+    # On the adjusted score (incat_adjusted): PATH's relapse was a >= 1-point worsening.
+    MeaningfulWorsening(
+        INCAT,
+        INCAT_MEANINGFUL_CHANGE,
+        "",
+        True,
+        "van Schaik IN et al. Lancet Neurol. 2018;17:35-46.",
+    ),
+    # Martin vigorimeter only; grip in kg has no published threshold for this use.
+    MeaningfulWorsening(
+        GRIP,
+        VIGORIMETER_MEANINGFUL_CHANGE_KPA,
+        "kPa",
+        False,
+        "Vanhoutte EK et al. Eur J Neurol. 2013;20:748 (ICE trial).",
+    ),
+)
+
+
+def meaningful_worsening(measure: str, unit: str = "") -> MeaningfulWorsening | None:
+    """The published meaningful worsening of ``measure`` in ``unit``; None when none is
+    published for that use (grip in kg, platelets, weight, custom): show the numbers, make no
+    judgement."""
+    for threshold in MEANINGFUL_WORSENING:
+        if threshold.measure == measure and threshold.unit == (unit if threshold.unit else ""):
+            return threshold
+    return None
+
+
+def worsening(measure: str, before, after):
+    """How much worse ``after`` is than ``before`` (positive = worse, negative = better).
+
+    Numbers for most measures; :class:`IncatScore` pairs for INCAT, whose change is the
+    adjusted one. A measure with no known direction has no worsening (ValueError).
+    """
+    if measure == INCAT:
+        return incat_adjusted(before, after)
+    if measure not in HIGHER_IS_WORSE:
+        raise ValueError(f"{measure!r} has no direction: better and worse are not known.")
+    return after - before if HIGHER_IS_WORSE[measure] else before - after

@@ -573,6 +573,45 @@ class WeightForm(MeasureForm):
         measure.unit = "kg"
 
 
+class IncatForm(MeasureForm):
+    """INCAT disability score (CIDP): one published grade for the arms, one for the legs."""
+
+    kind = Measure.Kind.INCAT
+    # The score's two parts, in the order shown; the template renders each grade as one
+    # whole-row target, as the MG-ADL items are.
+    LIMBS = ("arms", "legs")
+
+    arms = forms.TypedChoiceField(
+        label=_lazy("Arms: which describes them best?"),
+        coerce=int,
+        choices=[(grade, f"{grade} – {text}") for grade, text in scales.INCAT_ARM_GRADES],
+        widget=forms.RadioSelect,
+        error_messages={"required": _lazy("Choose how your arms are (0 if no problems).")},
+    )
+    legs = forms.TypedChoiceField(
+        label=_lazy("Legs: which describes your walking best?"),
+        coerce=int,
+        choices=[(grade, f"{grade} – {text}") for grade, text in scales.INCAT_LEG_GRADES],
+        widget=forms.RadioSelect,
+        error_messages={"required": _lazy("Choose how your walking is (0 if not affected).")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            answers = self.instance.answers or {}
+            self.initial |= {limb: answers.get(limb) for limb in self.LIMBS}
+
+    @property
+    def limb_fields(self):
+        return [self[limb] for limb in self.LIMBS]
+
+    def fill(self, measure):
+        score = scales.IncatScore(arms=self.cleaned_data["arms"], legs=self.cleaned_data["legs"])
+        measure.answers = {"arms": score.arms, "legs": score.legs}
+        measure.value = score.total
+
+
 class GbsDisabilityForm(MeasureForm):
     kind = Measure.Kind.GBS_DISABILITY
     level = forms.TypedChoiceField(
@@ -627,6 +666,7 @@ MEASURE_FORMS: dict[str, type[MeasureForm]] = {
     form.kind: form
     for form in (
         MgAdlForm,
+        IncatForm,
         GripForm,
         PlateletsForm,
         WeightForm,

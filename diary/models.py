@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from clinical import scales, symptoms
@@ -141,11 +142,22 @@ class SymptomEntry(DiaryRecord):
     def severity_word(self):
         return symptoms.severity_word(self.severity)
 
+    @cached_property
+    def latest_reading(self) -> SymptomReading | None:
+        """The latest later reading of the episode, None if there is none: one query (none
+        when the readings were prefetched), however many readings the episode has."""
+        if not self.pk:
+            return None
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("readings")
+        if prefetched is not None:
+            return max(prefetched, key=lambda r: (r.at, r.pk), default=None)
+        return self.readings.order_by("-at", "-pk").first()
+
     @property
     def current_severity(self) -> int:
         """The latest reading's severity (the first one if there is no later reading)."""
-        readings = list(self.readings.all()) if self.pk else []
-        return max(readings, key=lambda r: (r.at, r.pk)).severity if readings else self.severity
+        reading = self.latest_reading
+        return reading.severity if reading is not None else self.severity
 
     @property
     def current_severity_word(self):
@@ -287,10 +299,14 @@ class Note(DiaryRecord):
 
 
 class Measure(DiaryRecord):
-    """A number over time: MG-ADL, grip strength, platelets, weight, GBS level, or custom."""
+    """A number over time: MG-ADL, INCAT, grip strength, platelets, weight, GBS level, or custom.
+
+    ``answers`` keeps a score's items: MG-ADL {item code: 0-3}, INCAT {"arms": 0-5, "legs": 0-5}.
+    """
 
     class Kind(models.TextChoices):
         MGADL = scales.MGADL, _("MG-ADL score")
+        INCAT = scales.INCAT, _("INCAT disability score")
         GRIP = scales.GRIP, _("Grip strength")
         PLATELETS = scales.PLATELETS, _("Platelet count")
         WEIGHT = scales.WEIGHT, _("Weight")
@@ -299,7 +315,8 @@ class Measure(DiaryRecord):
 
     kind = models.CharField(max_length=16, choices=Kind)
     measured_at = models.DateTimeField(_("date"), default=timezone.now)
-    # The value in SI units (kg, 10^9/L), the MG-ADL total, the GBS level, or grip left hand.
+    # The value in SI units (kg, 10^9/L), the MG-ADL or INCAT total, the GBS level, or grip left
+    # hand.
     value = models.DecimalField(_("value"), max_digits=8, decimal_places=2)
     # Grip strength, right hand.
     value_right = models.DecimalField(
@@ -323,6 +340,10 @@ class Measure(DiaryRecord):
                 condition=~Q(kind="mgadl") | Q(value__gte=0, value__lte=24),
                 name="measure_mgadl_0_24",
             ),
+            models.CheckConstraint(
+                condition=~Q(kind="incat") | Q(value__gte=0, value__lte=10),
+                name="measure_incat_0_10",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -334,7 +355,13 @@ class Measure(DiaryRecord):
 
     @property
     def title(self) -> str:
-        return self.name if self.kind == self.Kind.CUSTOM else str(self.get_kind_display())
+        if self.kind == self.Kind.CUSTOM:
+            return self.name
+        # Not get_kind_display(): it translates every kind's label to find this one.
+        try:
+            return str(self.Kind(self.kind).label)
+        except ValueError:
+            return self.kind
 
     @property
     def total(self) -> int:
@@ -358,6 +385,14 @@ class Measure(DiaryRecord):
             }
         if self.kind == self.Kind.MGADL:
             return f"{self.total} / 24"
+        if self.kind == self.Kind.INCAT:
+            if {"arms", "legs"} <= set(self.answers or {}):
+                return _("%(total)s / 10 (arms %(arms)s, legs %(legs)s)") % {
+                    "total": self.total,
+                    "arms": self.answers["arms"],
+                    "legs": self.answers["legs"],
+                }
+            return f"{self.total} / 10"
         if self.kind == self.Kind.PLATELETS:
             return f"{number} × 10⁹/L"
         if self.kind == self.Kind.WEIGHT:

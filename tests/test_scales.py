@@ -219,7 +219,7 @@ def test_it_knows_the_measures_of_every_condition():
     ("conditions", "expected"),
     [
         (["mg"], ["mgadl", "weight"]),
-        (["cidp"], ["grip", "weight"]),
+        (["cidp"], ["incat", "grip", "weight"]),
         (["gbs"], ["gbs_disability", "grip", "weight"]),
         (["itp"], ["platelets", "weight"]),
         (["myositis"], ["grip", "weight"]),
@@ -233,13 +233,14 @@ def test_it_picks_default_measures_per_condition(conditions, expected):
 
 
 def test_it_keeps_a_stable_order_whatever_the_condition_order():
-    expected = ["mgadl", "grip", "platelets", "weight"]
+    expected = ["mgadl", "incat", "grip", "platelets", "weight"]
     assert default_measures(["itp", "cidp", "mg"]) == expected
     assert default_measures(["mg", "itp", "cidp"]) == expected
 
 
 def test_it_lists_each_measure_once():
     assert default_measures(["cidp", "gbs", "myositis", "cidp"]) == [
+        "incat",
         "gbs_disability",
         "grip",
         "weight",

@@ -1,0 +1,241 @@
+"""When the benefit of a course fades: the wear-off estimate (clinical.md, "Wear-off").
+
+Per cycle: the cycle's best reading, then the first day after it on which the measure is worse
+than that best by at least the meaningful change and *stays* worse, every later reading of the
+cycle included (up to the next course, so the score taken before the next infusion counts).
+"Typical" is the median of those days over the finished cycles with enough readings.
+
+What counts as meaningful, and which way is worse, is clinical knowledge and lives in
+``clinical.scales`` with its sources: MG-ADL 2 points, adjusted INCAT 1 point, grip more than
+8 kPa on the vigorimeter. Any other measure (grip in kg, platelets, ...) gets its numbers and
+no judgement. No validated wear-off method exists (clinical.md): the estimate says how it was
+worked out and on how many cycles, and says "not enough data" rather than guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from clinical import scales
+from patients.models import Patient
+
+from .cycles import CyclePoint, CycleSeries, cycle_series
+
+# A cycle counts towards "typical" when it is finished (the next course has started) and has
+# at least this many readings, one of them after its best: two readings cannot show a worsening
+# that *stays*, and a cycle whose best is its last reading shows nothing after it.
+ENOUGH_READINGS = 3
+# "Typical" needs at least this many such cycles: one cycle is an observation, not a pattern.
+ENOUGH_CYCLES = 2
+
+# What happened in one cycle.
+WORE_OFF = "wore_off"  # worse by the meaningful change from a day on, to the next course
+NO_WEAR_OFF = "no_wear_off"  # enough readings, and no lasting meaningful worsening
+TOO_FEW_READINGS = "too_few_readings"  # fewer than ENOUGH_READINGS, or none after the best
+NO_JUDGEMENT = "no_judgement"  # no published threshold for this measure: numbers only
+
+
+@dataclass(frozen=True)
+class CycleWearOff:
+    course_id: int
+    start_date: dt.date
+    cycle_end: dt.date | None
+    complete: bool  # False for the current cycle: shown "so far", never counted in typical
+    readings: int
+    before: Decimal | None  # the reading just before the course (the last of the cycle before)
+    best: Decimal | None  # the cycle's best value (None when the measure has no direction)
+    best_day: int | None  # the first day of the cycle it was reached on
+    wear_off_day: int | None  # the day of the cycle the lasting worsening began, if it did
+    status: str  # WORE_OFF, NO_WEAR_OFF, TOO_FEW_READINGS or NO_JUDGEMENT
+
+    @property
+    def counted(self) -> bool:
+        """Whether this cycle is one of those "typical" rests on."""
+        return self.complete and self.status in (WORE_OFF, NO_WEAR_OFF)
+
+
+@dataclass(frozen=True)
+class WearOffEstimate:
+    measure: str
+    side: str | None  # grip: "left" or "right"
+    unit: str
+    threshold: scales.MeaningfulWorsening | None  # None: no judgement, numbers only
+    cycles: list[CycleWearOff]  # oldest first
+    cycles_counted: int  # finished cycles with enough readings: what "typical" rests on
+    cycles_worn_off: int  # of those, how many wore off
+    enough_data: bool  # at least ENOUGH_CYCLES counted; otherwise nothing is estimated
+    typical_day: float | None  # median wear-off day of the cycles that wore off
+    how: str  # one line: how this was worked out, or why nothing was
+
+
+def wear_off(
+    patient: Patient,
+    since: dt.date,
+    until: dt.date,
+    measure_kind: str,
+    side: str | None = None,
+    *,
+    name: str = "",
+    unit: str | None = None,
+) -> WearOffEstimate:
+    """The wear-off estimate of a measure over the cycles overlapping the period (two
+    queries, as :func:`reports.cycles.cycle_series`)."""
+    series = cycle_series(patient, since, until, measure_kind, side, name=name, unit=unit)
+    found_unit = series[0].unit if series else (unit or "")
+    return estimate(series, measure_kind, side=side, unit=found_unit)
+
+
+def estimate(
+    series: Sequence[CycleSeries], measure_kind: str, *, side: str | None = None, unit: str = ""
+) -> WearOffEstimate:
+    """The estimate from cycle series already built (no query)."""
+    threshold = scales.meaningful_worsening(measure_kind, unit)
+    cycles = [_cycle(one, measure_kind, threshold) for one in series]
+    counted = [c for c in cycles if c.counted]
+    worn = [c.wear_off_day for c in counted if c.status == WORE_OFF]
+    enough = threshold is not None and len(counted) >= ENOUGH_CYCLES
+    typical = float(statistics.median(worn)) if enough and worn else None
+    return WearOffEstimate(
+        measure=measure_kind,
+        side=side,
+        unit=unit,
+        threshold=threshold,
+        cycles=cycles,
+        cycles_counted=len(counted),
+        cycles_worn_off=len(worn),
+        enough_data=enough,
+        typical_day=typical,
+        how=_how(measure_kind, unit, threshold, len(counted), enough),
+    )
+
+
+def _judged(point: CyclePoint, measure_kind: str):
+    """What the threshold compares: the arm and leg grades for INCAT, else the value."""
+    return point.incat if measure_kind == scales.INCAT else point.value
+
+
+def _cycle(
+    series: CycleSeries, measure_kind: str, threshold: scales.MeaningfulWorsening | None
+) -> CycleWearOff:
+    points = series.points
+    if measure_kind == scales.INCAT:
+        points = [p for p in points if p.incat is not None]  # a score without its grades
+    result = {
+        "course_id": series.course_id,
+        "start_date": series.start_date,
+        "cycle_end": series.cycle_end,
+        "complete": series.complete,
+        "readings": len(points),
+        "before": series.before.value if series.before else None,
+        "best": None,
+        "best_day": None,
+        "wear_off_day": None,
+    }
+    if not points:
+        return CycleWearOff(**result, status=TOO_FEW_READINGS)
+    higher_is_worse = scales.HIGHER_IS_WORSE.get(measure_kind)
+    if higher_is_worse is None:
+        return CycleWearOff(**result, status=NO_JUDGEMENT)
+    # The best reading; the first one if it was reached more than once (min/max keep the first).
+    choose = min if higher_is_worse else max
+    best_at = choose(range(len(points)), key=lambda i: points[i].value)
+    best = points[best_at]
+    result |= {"best": best.value, "best_day": best.day}
+    if threshold is None:
+        return CycleWearOff(**result, status=NO_JUDGEMENT)
+    later = points[best_at + 1 :]
+    if len(points) < ENOUGH_READINGS or not later:
+        return CycleWearOff(**result, status=TOO_FEW_READINGS)
+    best_judged = _judged(best, measure_kind)
+    worse = [
+        threshold.is_met(scales.worsening(measure_kind, best_judged, _judged(p, measure_kind)))
+        for p in later
+    ]
+    # The first reading from which every later one is worse too: walk back from the end.
+    start = None
+    for i in range(len(later) - 1, -1, -1):
+        if not worse[i]:
+            break
+        start = i
+    if start is None:
+        return CycleWearOff(**result, status=NO_WEAR_OFF)
+    return CycleWearOff(**result | {"wear_off_day": later[start].day}, status=WORE_OFF)
+
+
+def _threshold_words(measure_kind: str, threshold: scales.MeaningfulWorsening) -> str:
+    amount = threshold.amount
+    if measure_kind == scales.MGADL:
+        return ngettext(
+            "the MG-ADL score was %(n)s point or more above the cycle’s best",
+            "the MG-ADL score was %(n)s points or more above the cycle’s best",
+            amount,
+        ) % {"n": amount}
+    if measure_kind == scales.INCAT:
+        return ngettext(
+            "the adjusted INCAT score (an arm change between 0 and 1 not counted) was %(n)s "
+            "point or more worse than the cycle’s best",
+            "the adjusted INCAT score (an arm change between 0 and 1 not counted) was %(n)s "
+            "points or more worse than the cycle’s best",
+            amount,
+        ) % {"n": amount}
+    return _("grip was more than %(n)s %(unit)s weaker than the cycle’s best") % {
+        "n": amount,
+        "unit": threshold.unit,
+    }
+
+
+def _how(
+    measure_kind: str,
+    unit: str,
+    threshold: scales.MeaningfulWorsening | None,
+    counted: int,
+    enough: bool,
+) -> str:
+    if threshold is None:
+        if measure_kind == scales.GRIP and not unit:
+            return _("No grip readings in this period, so nothing is estimated.")
+        if measure_kind == scales.GRIP:
+            return _(
+                "No change in grip measured in %(unit)s has been shown to be meaningful for "
+                "this, so the numbers are shown and no wear-off is judged."
+            ) % {"unit": unit or "?"}
+        return _(
+            "No published change of this measure is known to be meaningful for this, so the "
+            "numbers are shown and no wear-off is judged."
+        )
+    if not enough:
+        return ngettext(
+            "Not enough data to estimate when the benefit wears off: that needs %(need)s "
+            "finished cycles with %(readings)s or more readings each, one after the cycle’s "
+            "best, and there is %(n)s.",
+            "Not enough data to estimate when the benefit wears off: that needs %(need)s "
+            "finished cycles with %(readings)s or more readings each, one after the cycle’s "
+            "best, and there are %(n)s.",
+            counted,
+        ) % {"need": ENOUGH_CYCLES, "readings": ENOUGH_READINGS, "n": counted}
+    text = ngettext(
+        "From %(n)s finished cycle with %(readings)s or more readings: in each, the first day "
+        "on which %(rule)s and stayed so until the next course; typical is the median of those "
+        "days.",
+        "From %(n)s finished cycles with %(readings)s or more readings each: in each, the first "
+        "day on which %(rule)s and stayed so until the next course; typical is the median of "
+        "those days.",
+        counted,
+    ) % {
+        "n": counted,
+        "readings": ENOUGH_READINGS,
+        "rule": _threshold_words(measure_kind, threshold),
+    }
+    if measure_kind == scales.MGADL:
+        text += " " + _(
+            "Each MG-ADL score covers the past %(days)s days, so the day is accurate to about "
+            "a week."
+        ) % {"days": scales.MGADL_RECALL_DAYS}
+    return text
