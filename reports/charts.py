@@ -1,0 +1,979 @@
+"""Charts for Trends and the report, as SVG text drawn by pygal and finished here.
+
+pygal lays out the axes, scales, ticks and lines; this module then rewrites its SVG for our two
+readers:
+
+- the browser, where the strict CSP (``style-src 'self'``) blocks any ``<style>`` element or
+  ``style=""`` attribute inside an inline SVG, so every colour is a presentation attribute and
+  ``static/css/app.css`` (rules under ``.chart-svg``) re-colours the classes in dark mode;
+- WeasyPrint, which does not apply the page's CSS inside an inline SVG: the attributes alone must
+  give the light, printed look.
+
+The output keeps only a whitelist of elements and attributes (no script, no style, no link to
+anything outside the SVG), has ``role="img"``, a ``<title>`` and a ``<desc>`` with ids, and is
+deterministic: the same input gives the same bytes (the id comes from a hash of the input), so it
+can be cached and compared in tests.
+
+Inputs are plain data: numbers, dates and lists of tuples (documented on each function), so the
+code that computes them (``reports/cycles.py``) needs nothing from here but the call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pygal
+from django.utils import formats
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from pygal.style import Style
+
+# pygal appends a finder for its map plugins (pygal.maps.*, unused here) to sys.meta_path. It has
+# no find_spec(), so every later import elsewhere warns (ImportWarning; an error in our tests).
+# Upstream fix not released (Kozea/pygal pull request 532): take the finder off.
+sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginImportFixer)]
+
+# One (day, value) reading on a cycle chart. A None value is skipped: the line joins the
+# readings on either side (MG-ADL is weekly, so most days have none).
+CyclePoint = tuple[float, float | None]
+# (label, points): one cycle ("Cycle 3, 12 Sep") or one side effect, oldest first.
+CycleSeries = tuple[str, Sequence[CyclePoint]]
+# (when, value); `when` a date or a datetime already in the patient's time zone.
+DatedValue = tuple[dt.date, float]
+
+# The drawing is 600 units wide and scales to its box (width 100 %). Text is 22 units: about
+# 13 CSS px on a 390 px phone (358 px of content), 16-20 px on a laptop or on A4.
+WIDTH = 600
+FONT = 22
+_LINE = round(FONT * 1.35)
+_SVG_NS = "http://www.w3.org/2000/svg"
+
+# Okabe & Ito's colour-blind-safe hues, darkened where needed for 3:1 on white (the PDF and the
+# light theme). The dark theme swaps in lighter versions through app.css (.chart-c0 ... .chart-c3).
+# Beyond four series the lines also change pattern, so no two look alike even without colour.
+PALETTE = ("#0072B2", "#D55E00", "#00805C", "#A0527F")
+_DASHES = (None, "10 6", "2 6")
+_SHAPES = ("circle", "square", "diamond", "triangle")
+
+_CYCLE_WIDTH = 2.5
+_SPARSE = 10  # a line with this many points or fewer also shows its dots
+_MEDIAN_WIDTH = 7
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    """The chart's numbers as a table: the text alternative shown under (or instead of) it.
+
+    ``columns`` are the header labels; each row starts with its key (a day number or a date)
+    followed by one cell per remaining column, None where there is no value.
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A finished chart. ``{{ chart }}`` in a template inserts the SVG (it is already safe)."""
+
+    svg: SafeString
+    title: str
+    summary: str | None
+    table: ChartTable
+    chart_id: str
+    empty: bool
+
+    def __str__(self) -> str:
+        return self.svg  # a SafeString: Django's {{ chart }} calls str() first, then escapes
+
+    def __html__(self) -> str:
+        return self.svg
+
+
+# --- the three charts ------------------------------------------------------------------------
+
+
+def cycle_chart(
+    series: Sequence[CycleSeries],
+    median: Sequence[CyclePoint],
+    *,
+    title: str,
+    y_label: str,
+    higher_is_worse: bool | None,
+    x_label: str | None = None,
+    y_min: float | None = None,
+    y_max: float | None = None,
+    marker_day: float | None = None,
+    marker_label: str | None = None,
+    summary: str | None = None,
+    chart_id: str | None = None,
+) -> Chart:
+    """Every cycle overlaid on x = day of the cycle, thin lines, and the median as a thick one.
+
+    ``series``: ``[(label, [(day, value), ...]), ...]``, one entry per cycle (the label names the
+    column of the table alternative, e.g. "Cycle 3 (12 Sep)"); ``median``: ``[(day, value), ...]``.
+    ``higher_is_worse`` puts "higher is worse/better" in the axis title (None: no judgement, as
+    for platelets). ``marker_day`` draws the typical wear-off day as a dashed vertical line
+    labelled ``marker_label`` (default "Typical wear-off: day N").
+    With no value at all the chart says "No data" (``Chart.empty`` is True).
+    """
+    title, y_label = str(title), str(y_label)
+    x_label = str(x_label) if x_label is not None else _("Day of the cycle")
+    series = [(str(label), _clean_points(points)) for label, points in series]
+    median = _clean_points(median)
+    chart_id = chart_id or _make_id(
+        "cycle", series, median, title, y_label, higher_is_worse, x_label, y_min, y_max,
+        marker_day, marker_label, summary,
+    )  # fmt: skip
+    table = _cycle_table(series, median, x_label)
+    all_points = [p for _label, points in series for p in points] + list(median)
+    if not all_points:
+        return _no_data(title, summary, table, chart_id)
+
+    days = [d for d, _v in all_points] + ([marker_day] if marker_day is not None else [])
+    x_lo, x_hi = math.floor(min(days)), math.ceil(max(days))
+    x_lo, x_hi = min(x_lo, 0), max(x_hi, x_lo + 1)
+    step = _tick_step(x_hi - x_lo)
+    x_hi = math.ceil(x_hi / step) * step  # end on a tick: 0-27 is drawn as 0-28
+    y_lo, y_hi = _y_range([v for _d, v in all_points], y_min, y_max)
+
+    has_cycles = any(points for _label, points in series)
+    legend = []
+    if has_cycles:
+        legend.append(("cycles", _("Each cycle"), {}))
+    if median:
+        legend.append(("median", _("Median"), {}))
+    if marker_day is not None:
+        marker_label = marker_label or _("Typical wear-off: day %(day)s") % {
+            "day": _number(marker_day)
+        }
+        legend.append(("marker", marker_label, {}))
+
+    specs: list[dict] = []
+    chart = _new_chart(
+        pygal.XY,
+        height=420,
+        legend=legend,
+        x_title=x_label,
+        y_title=_axis_title(y_label, higher_is_worse),
+        range=(y_lo, y_hi),
+        xrange=(x_lo, x_hi),
+        x_labels=_day_ticks(x_lo, x_hi),
+        show_dots=False,
+        allow_interruptions=True,
+    )
+    for index, (label, points) in enumerate(series):
+        if not points:
+            continue
+        # Sparse readings (a weekly score) get dots, or a cycle with one reading would not show.
+        sparse = len(points) <= _SPARSE
+        chart.add(label, list(points), show_dots=sparse)
+        specs.append({**_line_spec(index), "shape": "circle" if sparse else None, "size": 5})
+    if median:
+        sparse = len(median) <= _SPARSE
+        chart.add(_("Median"), list(median), show_dots=sparse)
+        specs.append(
+            {
+                "class": "chart-median",
+                "stroke": "currentColor",
+                "width": _MEDIAN_WIDTH,
+                "shape": "circle" if sparse else None,
+                "size": 7,
+            }
+        )
+
+    def decorate(plot: ET.Element, view: _View) -> None:
+        if marker_day is not None:
+            x = view.x(marker_day)
+            plot.append(_marker_line(x, view.height))
+
+    count = sum(1 for _label, points in series if points)
+    desc = summary or ngettext(
+        "%(count)s cycle, one thin line; the thick line is the median.",
+        "%(count)s cycles, one thin line each; the thick line is the median.",
+        count,
+    ) % {"count": count}
+    svg = _render(chart, chart_id, title, desc, specs, legend, decorate)
+    return Chart(_safe(svg), title, summary, table, chart_id, empty=False)
+
+
+def timeline_chart(
+    *,
+    title: str,
+    start: dt.date,
+    end: dt.date,
+    courses: Sequence[tuple[dt.date, dt.date, str]] = (),
+    infusions: Sequence[tuple[dt.date, str]] = (),
+    side_effects: Sequence[tuple[str, Sequence[DatedValue]]] = (),
+    measure: tuple[str, Sequence[DatedValue]] | None = None,
+    measure_higher_is_worse: bool | None = None,
+    summary: str | None = None,
+    chart_id: str | None = None,
+) -> Chart:
+    """Infusions, side effects and one measure on a shared time axis from ``start`` to ``end``.
+
+    ``courses``: ``[(first day, last day, label), ...]``, shaded bands. ``infusions``:
+    ``[(day, label), ...]``, a marker at the top with a dotted line. ``side_effects``:
+    ``[(name, [(when, severity 0-10), ...]), ...]``, one colour and shape each, left axis; only
+    the worst severity of each day is drawn, so a long period stays light. ``measure``:
+    ``(name, [(when, value), ...])``, a line on the right axis. ``when`` may be a date or a
+    datetime already in the patient's time zone (only its date counts). Readings outside the
+    period are left out.
+    """
+    title = str(title)
+    start, end = sorted((_as_date(start), _as_date(end)))
+
+    def inside(day: dt.date) -> bool:
+        return start <= day <= end
+
+    worst: list[tuple[str, dict[dt.date, float]]] = []
+    for name, readings in side_effects:
+        by_day: dict[dt.date, float] = {}
+        for when, severity in readings:
+            day = _as_date(when)
+            if severity is None or not inside(day):
+                continue
+            by_day[day] = max(by_day.get(day, severity), severity)
+        worst.append((str(name), dict(sorted(by_day.items()))))
+    measure_points: list[tuple[dt.date, float]] = []
+    if measure is not None:
+        measure_points = sorted(
+            (_as_date(when), value)
+            for when, value in measure[1]
+            if value is not None and inside(_as_date(when))
+        )
+    infusion_days = sorted(
+        (_as_date(day), str(label)) for day, label in infusions if inside(_as_date(day))
+    )
+    course_spans = sorted(
+        (max(_as_date(first), start), min(_as_date(last), end), str(label))
+        for first, last, label in courses
+        if _as_date(first) <= end and _as_date(last) >= start
+    )
+    measure_name = str(measure[0]) if measure is not None else None
+    chart_id = chart_id or _make_id(
+        "timeline", title, start, end, course_spans, infusion_days, worst, measure_name,
+        measure_points, measure_higher_is_worse, summary,
+    )  # fmt: skip
+    table = _timeline_table(worst, measure_name, measure_points, infusion_days)
+    has_data = any(by_day for _name, by_day in worst) or measure_points or infusion_days
+    if not has_data:
+        return _no_data(title, summary, table, chart_id)
+
+    def pos(day: dt.date) -> float:
+        # A day is the stretch [n, n + 1) of the axis; readings sit in its middle.
+        return (day - start).days + 0.5
+
+    days = (end - start).days + 1
+    on_left = [(index, name, by_day) for index, (name, by_day) in enumerate(worst) if by_day]
+    measure_title = _axis_title(measure_name, measure_higher_is_worse) if measure_points else None
+    chart_kw = {
+        "height": 440,
+        "xrange": (0, days),
+        "x_labels": _date_ticks(start, end),
+        "x_value_formatter": lambda x: _date_label(start, x, days),
+        "allow_interruptions": True,
+    }
+    if on_left:
+        chart_kw.update(y_title=_("How bad (0-10)"), range=(0, 10), y_labels=[0, 2, 4, 6, 8, 10])
+        if measure_points:
+            # The right axis shares the left one's six guides: give it round steps too.
+            lo, hi = _y_range([v for _d, v in measure_points], None, None)
+            chart_kw["secondary_range"] = _five_steps(lo, hi)
+    elif measure_points:
+        chart_kw.update(
+            y_title=measure_title, range=_y_range([v for _d, v in measure_points], None, None)
+        )
+    else:
+        chart_kw.update(range=(0, 10), show_y_labels=False)
+
+    legend = []
+    if course_spans:
+        legend.append(("band", _("Course"), {}))
+    if infusion_days:
+        legend.append(("infusion", _("Infusion"), {}))
+    legend += [("shape", name, _shape_spec(index)) for index, name, _by_day in on_left]
+    if measure_points:
+        legend.append(("measure", measure_title, {}))
+
+    chart = _new_chart(pygal.XY, legend=legend, **chart_kw)
+    specs: list[dict] = []
+    for index, name, by_day in on_left:
+        chart.add(name, [(pos(day), v) for day, v in by_day.items()], stroke=False)
+        specs.append(_shape_spec(index))
+    if measure_points:
+        chart.add(
+            measure_name,
+            [(pos(day), v) for day, v in measure_points],
+            secondary=bool(on_left),
+            show_dots=True,
+        )
+        specs.append(
+            {
+                "class": "chart-measure",
+                "stroke": "currentColor",
+                "width": 3,
+                "shape": "circle",
+                "size": 6,
+            }
+        )
+
+    def decorate(plot: ET.Element, view: _View) -> None:
+        # Bands first (the series groups come before them in the SVG, so move them behind).
+        bands = ET.Element("g", {"class": "chart-courses", "fill": "currentColor"})
+        for first, last, _label in course_spans:
+            x0, x1 = view.x(pos(first) - 0.5), view.x(pos(last) + 0.5)
+            bands.append(_rect(x0, 0, max(x1 - x0, 3), view.height, {"fill-opacity": "0.1"}))
+        plot.insert(_first_series_index(plot), bands)
+        marks = ET.Element("g", {"class": "chart-infusions", "stroke": "currentColor"})
+        for day, _label in infusion_days:
+            x = view.x(pos(day))
+            marks.append(_line(x, 0, x, view.height, {"stroke-dasharray": "3 5"}))
+            marks.append(_shape_element("down", x, -8, 9, {"fill": "currentColor"}))
+        plot.append(marks)
+
+    desc = summary or _timeline_desc(worst, measure_name, measure_points, infusion_days)
+    svg = _render(chart, chart_id, title, desc, specs, legend, decorate)
+    return Chart(_safe(svg), title, summary, table, chart_id, empty=False)
+
+
+def severity_by_day_chart(
+    per_day: Sequence[tuple[int, float | None]],
+    *,
+    title: str,
+    value_kind: Literal["cycles", "severity"],
+    cycles_total: int | None = None,
+    x_label: str | None = None,
+    summary: str | None = None,
+    chart_id: str | None = None,
+) -> Chart:
+    """One side effect by day of the cycle, as bars.
+
+    ``per_day``: ``[(day, value), ...]``. With ``value_kind="cycles"`` the value is how many
+    cycles had the side effect that day (the axis runs to ``cycles_total``); with
+    ``"severity"`` it is the median severity, 0-10. Days missing in between are drawn empty.
+    """
+    title = str(title)
+    x_label = str(x_label) if x_label is not None else _("Day of the cycle")
+    values = {int(day): value for day, value in per_day if value is not None}
+    chart_id = chart_id or _make_id(
+        "by-day", sorted(values.items()), title, value_kind, cycles_total, x_label, summary
+    )
+    if value_kind not in ("cycles", "severity"):
+        raise ValueError(f"value_kind must be 'cycles' or 'severity', not {value_kind!r}")
+    if value_kind == "cycles":
+        y_label = (
+            _("Cycles with it (of %(total)s)") % {"total": cycles_total}
+            if cycles_total
+            else _("Cycles with it")
+        )
+        top = cycles_total or max(values.values(), default=1)
+    else:
+        y_label = _("Median severity (0-10)")
+        top = 10
+    table = ChartTable((x_label, y_label), tuple((day, values[day]) for day in sorted(values)))
+    if not values:
+        return _no_data(title, summary, table, chart_id)
+
+    first, last = min(min(values), 0), max(values)
+    days = list(range(first, last + 1))
+    step = _tick_step(last - first)
+    chart = _new_chart(
+        pygal.Bar,
+        height=400,
+        legend=[],
+        x_title=x_label,
+        y_title=y_label,
+        range=(0, max(top, 1)),
+        y_labels=_int_ticks(max(top, 1)),
+        x_labels=[str(day) for day in days],
+        x_labels_major=[str(day) for day in days if (day - first) % step == 0],
+        show_minor_x_labels=False,
+        spacing=4,
+    )
+    chart.add(y_label, [values.get(day, 0) for day in days])
+    specs = [{"class": "chart-c0 chart-bars", "fill": PALETTE[0], "stroke": "none"}]
+    desc = summary or title
+    svg = _render(chart, chart_id, title, desc, specs, [], None)
+    return Chart(_safe(svg), title, summary, table, chart_id, empty=False)
+
+
+# --- tables and descriptions -------------------------------------------------------------------
+
+
+def _cycle_table(series, median, x_label: str) -> ChartTable:
+    columns = [x_label] + [label for label, _points in series]
+    lookups = [dict(points) for _label, points in series]
+    if median:
+        columns.append(_("Median"))
+        lookups.append(dict(median))
+    days = sorted({day for lookup in lookups for day in lookup})
+    rows = tuple((day, *(lookup.get(day) for lookup in lookups)) for day in days)
+    return ChartTable(tuple(columns), rows)
+
+
+def _timeline_table(worst, measure_name, measure_points, infusion_days) -> ChartTable:
+    columns = [_("Date"), _("Infusion")] + [name for name, _by_day in worst]
+    if measure_name is not None:
+        columns.append(measure_name)
+    infusion_by_day: dict[dt.date, list[str]] = {}
+    for day, label in infusion_days:
+        infusion_by_day.setdefault(day, []).append(label or _("Infusion"))
+    measure_by_day: dict[dt.date, list[float]] = {}
+    for day, value in measure_points:
+        measure_by_day.setdefault(day, []).append(value)
+    days = set(infusion_by_day) | set(measure_by_day)
+    for _name, by_day in worst:
+        days.update(by_day)
+    rows = []
+    for day in sorted(days):
+        row: list[object] = [
+            day,
+            ", ".join(infusion_by_day[day]) if day in infusion_by_day else None,
+        ]
+        row += [by_day.get(day) for _name, by_day in worst]
+        if measure_name is not None:
+            readings = measure_by_day.get(day)
+            row.append(", ".join(_number(v) for v in readings) if readings else None)
+        rows.append(tuple(row))
+    return ChartTable(tuple(columns), tuple(rows))
+
+
+def _timeline_desc(worst, measure_name, measure_points, infusion_days) -> str:
+    count = len(infusion_days)
+    parts = [ngettext("%(count)s infusion", "%(count)s infusions", count) % {"count": count}]
+    for name, by_day in worst:
+        count = len(by_day)
+        parts.append(
+            ngettext("%(name)s on %(count)s day", "%(name)s on %(count)s days", count)
+            % {"name": name, "count": count}
+        )
+    if measure_name is not None:
+        count = len(measure_points)
+        parts.append(
+            ngettext("%(count)s %(name)s reading", "%(count)s %(name)s readings", count)
+            % {"count": count, "name": measure_name}
+        )
+    return "; ".join(parts) + "."
+
+
+def _axis_title(label: str, higher_is_worse: bool | None) -> str:
+    if higher_is_worse is None:
+        return label
+    if higher_is_worse:
+        return _("%(label)s (higher is worse)") % {"label": label}
+    return _("%(label)s (higher is better)") % {"label": label}
+
+
+def _no_data(title: str, summary: str | None, table: ChartTable, chart_id: str) -> Chart:
+    """A small chart that says so: the page keeps its layout and the reader is not left guessing."""
+    svg = _svg_root(chart_id, title, _("No data"), f"0 0 {WIDTH} 120")
+    svg.set("class", "chart-svg chart-empty")
+    frame = _rect(1, 1, WIDTH - 2, 118, {"fill": "none", "stroke": "currentColor"})
+    frame.set("stroke-opacity", "0.3")
+    frame.set("stroke-dasharray", "6 6")
+    svg.append(frame)
+    text = ET.SubElement(
+        svg, "text", {"x": str(WIDTH / 2), "y": "70", "text-anchor": "middle", "font-size": "28"}
+    )
+    text.text = _("No data")
+    _sanitise(svg)
+    body = ET.tostring(svg, encoding="unicode", short_empty_elements=True)
+    return Chart(_safe(body), title, summary, table, chart_id, empty=True)
+
+
+# --- input helpers ----------------------------------------------------------------------------
+
+
+def _clean_points(points) -> list[tuple[float, float]]:
+    """Sorted by day, without None values (a None on the line would need an interruption)."""
+    return sorted((day, value) for day, value in points if value is not None and day is not None)
+
+
+def _as_date(when) -> dt.date:
+    return when.date() if isinstance(when, dt.datetime) else when
+
+
+def _y_range(values, y_min, y_max) -> tuple[float, float]:
+    lo = y_min if y_min is not None else min(values, default=0)
+    hi = y_max if y_max is not None else max(values, default=1)
+    if y_min is None and lo > 0 and lo < hi * 0.5:
+        lo = 0  # a scale that starts near zero shows proportions honestly
+    if hi <= lo:
+        hi = lo + 1
+    return (lo, hi)
+
+
+def _five_steps(lo: float, hi: float) -> tuple[float, float]:
+    """A range of five round steps (1, 2, 2.5 or 5 times a power of ten) that holds lo..hi."""
+    raw = (hi - lo) / 5 or 1
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10, 20):
+        step = factor * power
+        first = math.floor(lo / step) * step
+        if first + 5 * step >= hi:
+            return (first, first + 5 * step)
+    return (lo, hi)  # not reached: a step of 20 x power is over 2 x raw
+
+
+def _tick_step(span: float) -> int:
+    for step in (1, 2, 7, 14, 28, 56, 91):
+        if span / step <= 6:
+            return step
+    return 182
+
+
+def _day_ticks(lo: int, hi: int) -> list[int]:
+    step = _tick_step(hi - lo)
+    first = math.ceil(lo / step) * step
+    return list(range(first, hi + 1, step))
+
+
+def _int_ticks(top: float) -> list[int]:
+    step = max(1, math.ceil(top / 5))
+    return list(range(0, int(top) + 1, step))
+
+
+def _date_ticks(start: dt.date, end: dt.date) -> list[int]:
+    """Day offsets of about five ticks: weekly for short periods, else the 1st of every n months."""
+    days = (end - start).days
+    if days <= 42:
+        step = 7 if days > 10 else 1
+        return list(range(0, days + 1, step))
+    months = (end.year - start.year) * 12 + end.month - start.month
+    every = next((n for n in (1, 2, 3, 6, 12, 24) if months / n <= 5), 60)
+    ticks = []
+    year, month = start.year, start.month
+    while True:
+        tick = dt.date(year, month, 1)
+        if tick > end:
+            break
+        index = year * 12 + month - 1
+        if tick >= start and index % every == 0:
+            ticks.append((tick - start).days)
+        year, month = divmod(index + 1, 12)
+        month += 1
+    return ticks
+
+
+def _date_label(start: dt.date, offset: float, span: int) -> str:
+    day = start + dt.timedelta(days=round(offset))
+    if span <= 42:
+        return formats.date_format(day, "j M")
+    if day.month == 1 or span > 400:
+        return formats.date_format(day, "M Y")
+    return formats.date_format(day, "M")
+
+
+def _number(value: float) -> str:
+    if float(value).is_integer():
+        return formats.number_format(int(value))
+    return formats.number_format(round(value, 2))
+
+
+def _make_id(kind: str, *parts) -> str:
+    """A stable id from the input, so the same chart is the same bytes in every process."""
+    digest = hashlib.sha256(repr(_plain((kind, parts))).encode()).hexdigest()[:10]
+    return f"chart-{kind}-{digest}"
+
+
+def _plain(value):
+    # Lazy translations and other objects would repr as "<... at 0x7f...>": use their text.
+    if isinstance(value, dict):
+        return [(_plain(k), _plain(v)) for k, v in value.items()]
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | dt.date):
+        return value
+    return str(value)
+
+
+def _safe(svg: str) -> SafeString:
+    # Safe because _render rebuilt the tree from a whitelist; labels were escaped as text.
+    return mark_safe(svg)  # noqa: S308
+
+
+# --- pygal -------------------------------------------------------------------------------------
+
+
+class _View:
+    """The plot's coordinate transform, caught while pygal renders (it is gone afterwards)."""
+
+    def __init__(self) -> None:
+        self.x: Callable[[float], float] = lambda x: x
+        self.width = 0.0
+        self.height = 0.0
+
+
+def _style() -> Style:
+    return Style(
+        font_family="sans-serif",
+        background="transparent",
+        plot_background="transparent",
+        label_font_size=FONT,
+        major_label_font_size=FONT,
+        title_font_size=FONT,
+        legend_font_size=FONT,
+        value_font_size=FONT,
+        tooltip_font_size=FONT,
+        no_data_font_size=round(FONT * 1.4),
+    )
+
+
+def _legend_rows(legend) -> list[list[tuple[str, str, dict, float]]]:
+    """Lay the legend out in rows that fit the width (text width estimated at 0.58 em)."""
+    rows: list[list] = [[]]
+    used = 0.0
+    for kind, label, spec in legend:
+        width = 44 + 10 + len(label) * FONT * 0.58 + 24
+        if rows[-1] and used + width > WIDTH - 20:
+            rows.append([])
+            used = 0.0
+        rows[-1].append((kind, label, spec, used))
+        used += width
+    return [row for row in rows if row]
+
+
+def _new_chart(kind, *, height: int, legend, **config):
+    rows = _legend_rows(legend)
+    margin_bottom = 12 + len(rows) * _LINE
+    chart = kind(
+        style=_style(),
+        width=WIDTH,
+        height=height + len(rows) * _LINE,
+        explicit_size=False,
+        js=[],
+        css=[],
+        disable_xml_declaration=True,
+        no_prefix=True,
+        show_legend=False,
+        margin=12,
+        margin_top=FONT + 8,
+        margin_bottom=margin_bottom,
+        truncate_label=-1,
+        print_values=False,
+        no_data_text=_("No data"),
+        value_formatter=_number,
+        **config,
+    )
+    return chart
+
+
+def _render(chart, chart_id, title, desc, specs, legend, decorate) -> str:
+    view = _View()
+
+    def catch_view(root):
+        # pygal drops its state (and the view) when render() returns: keep what we need.
+        view.x = chart.view.x
+        view.width, view.height = chart.view.width, chart.view.height
+        return root
+
+    chart.uuid = chart_id
+    chart.add_xml_filter(catch_view)
+    raw = chart.render(is_unicode=True)
+    root = ET.fromstring(raw)
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.startswith("{"):
+            element.tag = element.tag.split("}", 1)[1]
+    svg = _finish(root, chart_id, title, desc, specs)
+    plot = svg.find("./g/g[@class='chart-plot']")
+    if plot is not None and decorate is not None:
+        decorate(plot, view)
+    rows = _legend_rows(legend)  # the same rows _new_chart made room for
+    if rows:
+        svg.append(_legend(rows, float(root.get("viewBox").split()[3])))
+    _sanitise(svg)
+    return ET.tostring(svg, encoding="unicode", short_empty_elements=True)
+
+
+def _svg_root(chart_id: str, title: str, desc: str, view_box: str) -> ET.Element:
+    svg = ET.Element(
+        "svg",
+        {
+            "xmlns": _SVG_NS,
+            "viewBox": view_box,
+            "width": "100%",
+            "id": chart_id,
+            "class": "chart-svg",
+            "role": "img",
+            "aria-labelledby": f"{chart_id}-title",
+            "aria-describedby": f"{chart_id}-desc",
+            "font-family": "sans-serif",
+            "font-size": str(FONT),
+            "fill": "currentColor",
+        },
+    )
+    ET.SubElement(svg, "title", {"id": f"{chart_id}-title"}).text = title
+    ET.SubElement(svg, "desc", {"id": f"{chart_id}-desc"}).text = desc
+    return svg
+
+
+def _classes(element: ET.Element) -> set[str]:
+    return set((element.get("class") or "").split())
+
+
+def _serie_key(element: ET.Element) -> str | None:
+    return next((c for c in sorted(_classes(element)) if c.startswith("serie-")), None)
+
+
+def _finish(root: ET.Element, chart_id: str, title: str, desc: str, specs) -> ET.Element:
+    """Rebuild pygal's tree with our classes and presentation attributes, dropping the rest
+    (its style, script, tooltips, ids and per-point titles)."""
+    svg = _svg_root(chart_id, title, desc, root.get("viewBox", f"0 0 {WIDTH} 400"))
+    graph = root.find("g")
+    if graph is None:
+        return svg
+    groups = [group for group in graph if group.tag == "g"]
+    # pygal draws a series' line in the plot and its dots in an overlay above it: reunite them.
+    overlays: dict[str, list[ET.Element]] = {}
+    for group in groups:
+        if _classes(group) == {"plot", "overlay"}:
+            for part in group:
+                key = _serie_key(part)
+                if key is not None:
+                    overlays.setdefault(key, []).append(part)
+    out_graph = ET.SubElement(svg, "g", {"class": "chart-graph"})
+    for group in groups:
+        classes = _classes(group)
+        if classes == {"plot"}:
+            plot = ET.SubElement(
+                out_graph, "g", {"class": "chart-plot", "transform": group.get("transform", "")}
+            )
+            for child in group:
+                child_classes = _classes(child)
+                if "axis" in child_classes:
+                    plot.append(_axis(child, child_classes))
+                elif "series" in child_classes:
+                    key = _serie_key(child) or "serie-0"
+                    index = int(key.removeprefix("serie-"))
+                    spec = specs[index] if index < len(specs) else _line_spec(index)
+                    plot.append(_series([child, *overlays.get(key, [])], spec))
+        elif "titles" in classes:
+            titles = ET.SubElement(out_graph, "g", {"class": "chart-axis-title"})
+            for text in group.iter("text"):
+                if "plot_title" not in _classes(text):
+                    titles.append(_copy_text(text))
+    return svg
+
+
+def _copy_text(text: ET.Element) -> ET.Element:
+    keep = {k: v for k, v in text.attrib.items() if k in ("x", "y", "transform")}
+    copy = ET.Element("text", keep)
+    copy.text = "".join(text.itertext())
+    if "title" in (text.get("class") or ""):
+        copy.set("text-anchor", "middle")
+    return copy
+
+
+def _axis(axis: ET.Element, classes: set[str]) -> ET.Element:
+    which = "y2" if "y2" in classes else ("x" if "x" in classes else "y")
+    out = ET.Element("g", {"class": f"chart-axis chart-axis-{which}"})
+    for element in axis.iter():
+        element_classes = set((element.get("class") or "").split())
+        if element.tag == "path" and "line" in element_classes:
+            baseline = "guide" not in element_classes
+            attrs = {
+                "d": element.get("d", ""),
+                "class": "chart-axis-line" if baseline else "chart-grid",
+                "fill": "none",
+                "stroke": "currentColor",
+                "stroke-opacity": "0.6" if baseline else "0.18",
+                "stroke-width": "1.5" if baseline else "1",
+            }
+            out.append(ET.Element("path", attrs))
+        elif element.tag == "text":
+            text = _copy_text(element)
+            if which == "y":
+                text.set("text-anchor", "end")
+            elif which == "y2":
+                text.set("text-anchor", "start")
+            else:
+                text.set("text-anchor", "middle")
+            text.set("class", "chart-tick")
+            out.append(text)
+    return out
+
+
+def _series(parts: list[ET.Element], spec: dict) -> ET.Element:
+    colour = spec.get("stroke", "currentColor")
+    attrs = {"class": f"chart-series {spec.get('class', '')}".strip()}
+    if spec.get("fill"):
+        attrs["fill"] = spec["fill"]
+    elif colour:
+        attrs["fill"] = colour
+    if colour:
+        attrs["stroke"] = colour
+    out = ET.Element("g", attrs)
+    for element in (element for part in parts for element in part.iter()):
+        classes = _classes(element)
+        if element.tag == "path" and "line" in classes:
+            line = {
+                "d": element.get("d", ""),
+                "fill": "none",
+                "stroke-width": str(spec.get("width", _CYCLE_WIDTH)),
+                "stroke-linejoin": "round",
+                "stroke-linecap": "round",
+            }
+            if spec.get("dash"):
+                line["stroke-dasharray"] = spec["dash"]
+            out.append(ET.Element("path", line))
+        elif element.tag == "circle" and "dot" in classes and spec.get("shape"):
+            x, y = float(element.get("cx", 0)), float(element.get("cy", 0))
+            size = spec.get("size", 9)
+            out.append(_shape_element(spec["shape"], x, y, size, {"stroke": "none"}))
+        elif element.tag == "rect" and "rect" in classes:
+            keep = {k: element.get(k) for k in ("x", "y", "width", "height")}
+            out.append(ET.Element("rect", keep))
+    return out
+
+
+def _first_series_index(plot: ET.Element) -> int:
+    for index, child in enumerate(plot):
+        if "chart-series" in (child.get("class") or ""):
+            return index
+    return len(plot)
+
+
+# --- shapes, lines and the legend --------------------------------------------------------------
+
+
+def _line_spec(index: int) -> dict:
+    colour = index % len(PALETTE)
+    dash = _DASHES[(index // len(PALETTE)) % len(_DASHES)]
+    return {
+        "class": f"chart-cycle chart-c{colour}",
+        "stroke": PALETTE[colour],
+        "width": _CYCLE_WIDTH,
+        "dash": dash,
+    }
+
+
+def _shape_spec(index: int) -> dict:
+    colour = index % len(PALETTE)
+    shape = _SHAPES[(index + index // len(PALETTE)) % len(_SHAPES)]
+    return {"class": f"chart-c{colour}", "stroke": PALETTE[colour], "shape": shape}
+
+
+def _shape_element(shape: str, x: float, y: float, r: float, attrs: dict) -> ET.Element:
+    if shape == "circle":
+        return ET.Element("circle", {"cx": str(x), "cy": str(y), "r": str(r * 0.9), **attrs})
+    if shape == "square":
+        s = r * 0.8
+        points = [(x - s, y - s), (x + s, y - s), (x + s, y + s), (x - s, y + s)]
+    elif shape == "diamond":
+        points = [(x, y - r * 1.1), (x + r * 1.1, y), (x, y + r * 1.1), (x - r * 1.1, y)]
+    elif shape == "down":
+        points = [(x - r, y - r), (x + r, y - r), (x, y + r * 0.6)]
+    else:  # triangle
+        points = [(x, y - r * 1.1), (x + r, y + r * 0.8), (x - r, y + r * 0.8)]
+    d = "M" + " L".join(f"{px} {py}" for px, py in points) + " Z"
+    return ET.Element("path", {"d": d, **attrs})
+
+
+def _line(x1: float, y1: float, x2: float, y2: float, attrs: dict) -> ET.Element:
+    return ET.Element("line", {"x1": str(x1), "y1": str(y1), "x2": str(x2), "y2": str(y2), **attrs})
+
+
+def _rect(x: float, y: float, width: float, height: float, attrs: dict) -> ET.Element:
+    return ET.Element(
+        "rect", {"x": str(x), "y": str(y), "width": str(width), "height": str(height), **attrs}
+    )
+
+
+def _marker_line(x: float, height: float) -> ET.Element:
+    group = ET.Element("g", {"class": "chart-marker", "stroke": "currentColor"})
+    group.append(_line(x, -6, x, height, {"stroke-width": "2.5", "stroke-dasharray": "9 6"}))
+    return group
+
+
+def _legend(rows, height: float) -> ET.Element:
+    legend = ET.Element("g", {"class": "chart-legend"})
+    top = height - len(rows) * _LINE - 4
+    for row_index, row in enumerate(rows):
+        y = top + row_index * _LINE + _LINE / 2
+        for kind, label, spec, left in row:
+            x = 12 + left
+            legend.append(_legend_swatch(kind, spec, x, y))
+            text = ET.SubElement(legend, "text", {"x": str(x + 54), "y": str(y + FONT * 0.35)})
+            text.text = label
+    return legend
+
+
+def _legend_swatch(kind: str, spec: dict, x: float, y: float) -> ET.Element:
+    if kind == "cycles":
+        # Three short lines in the first three cycle colours: "thin coloured lines".
+        group = ET.Element("g", {"stroke-width": str(_CYCLE_WIDTH)})
+        for row in range(3):
+            spec = _line_spec(row)
+            group.append(
+                _line(x, y - 7 + 7 * row, x + 44, y - 7 + 7 * row,
+                      {"class": spec["class"], "stroke": spec["stroke"]})
+            )  # fmt: skip
+        return group
+    if kind == "median":
+        return _line(
+            x, y, x + 44, y,
+            {"stroke": "currentColor", "stroke-width": str(_MEDIAN_WIDTH),
+             "stroke-linecap": "round"},
+        )  # fmt: skip
+    if kind == "marker":
+        return _line(
+            x + 22, y - 12, x + 22, y + 12,
+            {"stroke": "currentColor", "stroke-width": "2.5", "stroke-dasharray": "6 4"},
+        )  # fmt: skip
+    if kind == "band":
+        return _rect(x + 6, y - 11, 32, 22, {"fill": "currentColor", "fill-opacity": "0.1"})
+    if kind == "infusion":
+        return _shape_element("down", x + 22, y - 2, 9, {"fill": "currentColor"})
+    if kind == "measure":
+        group = ET.Element("g", {"stroke": "currentColor", "fill": "currentColor"})
+        group.append(_line(x, y, x + 44, y, {"stroke-width": "3"}))
+        group.append(_shape_element("circle", x + 22, y, 6, {"stroke": "none"}))
+        return group
+    # a side effect's shape
+    return _shape_element(
+        spec["shape"], x + 22, y, 8, {"class": spec["class"], "fill": spec["stroke"]}
+    )
+
+
+# --- sanitising ---------------------------------------------------------------------------------
+
+_ELEMENTS = {"svg", "g", "title", "desc", "path", "line", "rect", "circle", "text"}
+_ATTRIBUTES = {
+    "xmlns", "viewBox", "width", "height", "id", "class", "role", "aria-labelledby",
+    "aria-describedby", "font-family", "font-size", "fill", "fill-opacity", "stroke",
+    "stroke-width", "stroke-opacity", "stroke-dasharray", "stroke-linejoin", "stroke-linecap",
+    "d", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "transform", "text-anchor",
+}  # fmt: skip
+
+
+def _sanitise(svg: ET.Element) -> None:
+    """Whitelist elements and attributes, so nothing may load or run anything; and round
+    pygal's 15-digit coordinates to two decimals (plenty for 600 units, and half the size)."""
+    for parent in list(svg.iter()):
+        for child in list(parent):
+            if child.tag not in _ELEMENTS:
+                parent.remove(child)
+        for name in list(parent.attrib):
+            value = parent.attrib[name]
+            if name not in _ATTRIBUTES or "url(" in value or ":" in name:
+                del parent.attrib[name]
+            else:
+                parent.attrib[name] = _LONG_NUMBER.sub(_short_number, value)
+
+
+_LONG_NUMBER = re.compile(r"-?\d+\.\d{3,}")
+
+
+def _short_number(match: re.Match) -> str:
+    text = f"{float(match.group(0)):.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
