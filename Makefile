@@ -13,10 +13,14 @@ $(STAMP): requirements.lock
 
 install: $(STAMP)
 
+# The task worker (PDFs of the report) runs in the background and stops with the server. It does
+# not reload on code changes (its reloader would outlive it): Ctrl+C and `make run` again.
 run: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo --if-empty
-	@echo "Serving on http://127.0.0.1:8000/  (Ctrl+C to stop)"
+	@echo "Serving on http://127.0.0.1:8000/ with a task worker  (Ctrl+C to stop both)"
+	@DEBUG=true $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite, browser tests included (they skip with a reason when Chromium is missing,

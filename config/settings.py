@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "patients",
     "infusions",
     "diary",
@@ -365,6 +367,23 @@ else:
             "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 5000, minimum=100)},
         }
     }
+
+# --- Background tasks -------------------------------------------------------------------------
+# django-tasks (the backport of Django 6's django.tasks) with django-tasks-db's database backend:
+# a task waits in the database until a worker, `manage.py db_worker`, runs it. `make run` starts
+# one next to the server; docs/deploy.md says how to run them in production. "immediate" runs
+# each task at once in the process that queued it (tests; never for PDFs on a real site).
+TASKS_BACKEND = envchoice("TASKS_BACKEND", "database", {"database", "immediate"})
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND]
+    }
+}
+# The report's PDF is kept in the database (no file on an app server's disk), up to this size.
+REPORT_PDF_MAX_BYTES = envint("REPORT_PDF_MAX_BYTES", 20 * 1024 * 1024, minimum=1024 * 1024)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from allauth.account.models import EmailAddress
 
 from clinical.conditions import Condition
@@ -12,6 +14,9 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_CAREGIVER_EMAIL = "sam@example.com"
 DEMO_PASSWORD = "demo-diary-2026"
 DEMO_PATIENT_NAME = "Maya"
+# Printed in the report's header (diary settings, "On the report for the doctor").
+DEMO_DATE_OF_BIRTH = dt.date(1986, 4, 17)
+DEMO_CLINIC_NUMBER = "RX1-204518"
 
 
 def _verified_user(email: str, display_name: str) -> User:
@@ -37,6 +42,8 @@ def seed_patient() -> Patient:
             name=DEMO_PATIENT_NAME,
             time_zone="Europe/London",
             conditions=[Condition.MYASTHENIA_GRAVIS],
+            date_of_birth=DEMO_DATE_OF_BIRTH,
+            clinic_number=DEMO_CLINIC_NUMBER,
         )
         Membership.objects.create(
             user=maya, patient=patient, role=Membership.Role.OWNER, is_self=True

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +18,10 @@ from .forms_base import PlainWordsMixin
 from .models import Patient
 
 PHONE_CHARACTERS = re.compile(r"[0-9 +\-()]*")
+# A clinic's or hospital's patient number: letters, digits and the separators they print.
+CLINIC_NUMBER_CHARACTERS = re.compile(r"[A-Za-z0-9 ./\-]*")
+# The oldest date of birth taken: older is a typo in the year (1889 for 1989).
+OLDEST_AGE_YEARS = 120
 
 
 class TelInput(forms.TextInput):
@@ -63,6 +69,15 @@ class PatientForm(PlainWordsMixin, forms.ModelForm):
         required=False,
         help_text=_("Pick all that apply. This decides which measures the diary offers."),
     )
+    paper_size = forms.ChoiceField(
+        label=_("Paper size"),
+        choices=[("", _("The usual size where you live"))] + Patient.PaperSize.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_(
+            "For printing the report and its PDF. Letter in North America, A4 in most other places."
+        ),
+    )
 
     class Meta:
         model = Patient
@@ -75,16 +90,34 @@ class PatientForm(PlainWordsMixin, forms.ModelForm):
             "country",
             "emergency_number",
             "care_team_phone",
+            "date_of_birth",
+            "clinic_number",
+            "paper_size",
         ]
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "off"}),
+            # Not autocomplete="bday": the diary may be someone else's than the browser's user.
+            "date_of_birth": forms.DateInput(
+                attrs={"type": "date", "autocomplete": "off"}, format="%Y-%m-%d"
+            ),
+            "clinic_number": forms.TextInput(
+                attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+            ),
             "weight_unit": forms.RadioSelect,
             "temperature_unit": forms.RadioSelect,
             # Not autocomplete="tel": the browser would offer the user's own number.
             "emergency_number": TelInput(attrs={"autocomplete": "off"}),
             "care_team_phone": TelInput(attrs={"autocomplete": "off"}),
         }
-        labels = {"emergency_number": _("Emergency number (ambulance)")}
+        labels = {
+            "emergency_number": _("Emergency number (ambulance)"),
+            "date_of_birth": _("Date of birth (optional)"),
+            "clinic_number": _("Clinic or hospital number (optional)"),
+        }
+        help_texts = {
+            "date_of_birth": _("Printed on the report, so the clinic can match it to its records."),
+            "clinic_number": _("The patient number on clinic letters, e.g. RX1-123456."),
+        }
 
     submit_label = _("Save")
 
@@ -113,6 +146,21 @@ class PatientForm(PlainWordsMixin, forms.ModelForm):
                 self.fields["country"].help_text = _(
                     "Suggested from the time zone. Change it if it is not where you live."
                 )
+        if "date_of_birth" in self.fields:
+            # The date picker offers no day after today.
+            self.fields["date_of_birth"].widget.attrs["max"] = self._today().isoformat()
+        if "paper_size" in self.fields:
+            usual = places.paper_size_for(
+                self.instance.country or places.country_for_zone(self.instance.time_zone)
+            )
+            self.fields["paper_size"].choices = [
+                (
+                    "",
+                    gettext("The usual size where you live (now %(size)s)")
+                    % {"size": Patient.PaperSize(usual).label},
+                ),
+                *Patient.PaperSize.choices,
+            ]
         self.helper = FormHelper()
         # Server-side messages, next to the field and in plain words, for every browser.
         self.helper.attrs = {"novalidate": ""}
@@ -123,6 +171,38 @@ class PatientForm(PlainWordsMixin, forms.ModelForm):
 
     def clean_care_team_phone(self) -> str:
         return clean_phone(self.cleaned_data["care_team_phone"], min_digits=3, max_digits=20)
+
+    def _today(self) -> dt.date:
+        return timezone.localtime(timezone.now(), self.instance.tz).date()
+
+    def clean_date_of_birth(self) -> dt.date | None:
+        born = self.cleaned_data["date_of_birth"]
+        if born is None:
+            return None
+        today = self._today()
+        if born > today:
+            raise forms.ValidationError(
+                gettext("A date of birth can’t be in the future. Check the year.")
+            )
+        if (today.year - born.year) - ((today.month, today.day) < (born.month, born.day)) > (
+            OLDEST_AGE_YEARS
+        ):
+            raise forms.ValidationError(
+                gettext("That is more than %(years)s years ago. Check the year.")
+                % {"years": OLDEST_AGE_YEARS}
+            )
+        return born
+
+    def clean_clinic_number(self) -> str:
+        value = " ".join(self.cleaned_data["clinic_number"].split())
+        if not CLINIC_NUMBER_CHARACTERS.fullmatch(value):
+            raise forms.ValidationError(
+                gettext(
+                    "Use only letters, digits, spaces, dashes, dots and slashes, "
+                    "for example RX1-123456."
+                )
+            )
+        return value
 
     def emergency_suggestion(self) -> dict:
         """The usual ambulance number for the country in the form, if it differs from the one

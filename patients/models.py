@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from clinical import emergency
 from clinical.conditions import Condition
 
+from . import places
+
 
 class EmailUserManager(UserManager):
     """Users sign in by email; there is no username."""
@@ -98,6 +100,10 @@ class Patient(models.Model):
         CELSIUS = "C", _("Celsius (°C)")
         FAHRENHEIT = "F", _("Fahrenheit (°F)")
 
+    class PaperSize(models.TextChoices):
+        A4 = places.PAPER_A4, _("A4")
+        LETTER = places.PAPER_LETTER, _("Letter")
+
     public_id = models.CharField(max_length=16, unique=True, default=_new_public_id, editable=False)
     name = models.CharField(
         _("name shown in the app"),
@@ -136,6 +142,13 @@ class Patient(models.Model):
         blank=True,
         help_text=_("The number to call about a reaction, e.g. your infusion nurse or clinic."),
     )
+    # For the report a doctor reads: both optional, printed in its header when given.
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    clinic_number = models.CharField(_("clinic or hospital number"), max_length=30, blank=True)
+    # Empty: the usual paper where the diary's country is (``report_paper_size``).
+    paper_size = models.CharField(
+        _("paper size for the report"), max_length=6, choices=PaperSize, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped by every write to the patient's data (patients.signals); page fragments are cached
     # under it, so a cached page can never outlive a change.
@@ -161,6 +174,14 @@ class Patient(models.Model):
         """The number the warning's call button dials: the one set in diary settings, else the
         usual one for the diary's country, else 112 (emergency services from most mobiles)."""
         return self.emergency_number or emergency.number_for(self.country) or emergency.FALLBACK
+
+    @property
+    def report_paper_size(self) -> str:
+        """The report's paper ("a4" or "letter"): the one chosen in diary settings, else the
+        usual one in the diary's country (with no country set, the country of its time zone)."""
+        if self.paper_size:
+            return self.paper_size
+        return places.paper_size_for(self.country or places.country_for_zone(self.time_zone))
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -125,3 +125,21 @@ def country_names() -> dict[str, str]:
 def country_choices() -> list[tuple[str, str]]:
     names = country_names()
     return sorted(names.items(), key=lambda item: _sort_key(item[1]))
+
+
+# --- Paper for the doctor's report ---------------------------------------------------------------
+
+PAPER_A4 = "a4"
+PAPER_LETTER = "letter"
+# Source: Unicode CLDR, common/supplemental/supplementalData.xml, <measurementData>:
+#   <paperSize type="A4" territories="001"/>  (the world)
+#   <paperSize type="US-Letter" territories="BZ CA CL CO CR GT MX NI PA PH PR SV US VE"/>
+# (UTS #35 Part 6, "Measurement System Data"). Every other country prints on A4.
+LETTER_COUNTRIES = frozenset(
+    ["BZ", "CA", "CL", "CO", "CR", "GT", "MX", "NI", "PA", "PH", "PR", "SV", "US", "VE"]
+)
+
+
+def paper_size_for(country: str) -> str:
+    """The paper a report is printed on where ``country`` (2 letters) is: "letter" or "a4"."""
+    return PAPER_LETTER if (country or "").upper() in LETTER_COUNTRIES else PAPER_A4

@@ -28,6 +28,7 @@ from infusions.models import (
     RateStep,
 )
 from patients.models import Membership, Patient
+from reports import jobs, preferences
 
 from .factories import (
     PASSWORD,
@@ -72,7 +73,8 @@ def patient_scoped_models() -> list:
 def build_rich_diary(owner, caregiver, owner_client) -> Patient:
     """A diary with a row of every kind: its own product in use, a plan, infusions with every
     child row (one soft-deleted), side effects with readings (one soft-deleted), a warning,
-    notes, measures, change history, a calendar feed and two members."""
+    notes, measures, change history, a calendar feed, two members, and the report's remembered
+    choice, a report made and a PDF (its file in the database)."""
     patient = PatientFactory(name="Robin")
     MembershipFactory(patient=patient, user=owner, role=Membership.Role.OWNER)
     MembershipFactory(patient=patient, user=caregiver, role=Membership.Role.CAREGIVER_EDITOR)
@@ -105,6 +107,12 @@ def build_rich_diary(owner, caregiver, owner_client) -> Patient:
 
     response = owner_client.post(reverse("infusions:calendar-create", args=[patient.public_id]))
     assert response.status_code == 200
+
+    preferences.remember(patient, owner, period="6m", parts=["notes"])
+    job = jobs.request_pdf(patient, owner, since=dt.date(2026, 8, 1), until=dt.date(2026, 10, 31))
+    job.status, job.pdf = "done", b"%PDF-1.7 Robin"
+    job.save()
+    preferences.record_made(patient, job.since, job.until, owner)
     return patient
 
 

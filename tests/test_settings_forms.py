@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zoneinfo
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 
 from clinical import emergency
 from patients import places
@@ -247,6 +250,126 @@ def test_settings_stay_with_the_owner(patient, owner, caregiver_client, stranger
     assert caregiver_client.post(url, settings_data(use_emergency_number="999")).status_code == 403
     patient.refresh_from_db()
     assert (patient.country, patient.emergency_number) == ("", "")
+
+
+# --- on the report: date of birth, clinic number, paper size -------------------------------------
+
+
+def test_paper_size_follows_the_country_list():
+    assert places.paper_size_for("US") == places.paper_size_for("ca") == "letter"
+    assert {places.paper_size_for(c) for c in ("MX", "PH", "CL", "PR")} == {"letter"}
+    assert places.paper_size_for("GB") == places.paper_size_for("AU") == "a4"
+    assert places.paper_size_for("") == "a4"
+    assert not places.LETTER_COUNTRIES - set(places.country_names())
+
+
+@pytest.mark.parametrize(
+    ("country", "zone", "chosen", "expected"),
+    [
+        ("US", "America/New_York", "", "letter"),
+        ("", "America/Toronto", "", "letter"),  # no country: the time zone's
+        ("", "Europe/London", "", "a4"),
+        ("", "UTC", "", "a4"),
+        ("US", "America/New_York", "a4", "a4"),  # chosen in the settings: kept
+        ("FR", "Europe/Paris", "letter", "letter"),
+    ],
+)
+def test_the_report_paper_is_the_chosen_one_else_the_countrys(country, zone, chosen, expected):
+    patient = Patient(country=country, time_zone=zone, paper_size=chosen)
+    assert patient.report_paper_size == expected
+
+
+def test_report_details_are_saved_and_shown(patient, owner_client):
+    response = owner_client.post(
+        settings_url(patient),
+        settings_data(
+            date_of_birth="1986-04-17", clinic_number="  rx1 - 204518 ", paper_size="letter"
+        ),
+    )
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.date_of_birth == dt.date(1986, 4, 17)
+    assert patient.clinic_number == "rx1 - 204518"  # spaces tidied, nothing else changed
+    assert patient.paper_size == patient.report_paper_size == "letter"
+    body = owner_client.get(settings_url(patient)).content.decode()
+    assert "On the report for the doctor" in body
+    assert re.search(r'<input type="date" name="date_of_birth" value="1986-04-17"', body)
+    assert 'value="rx1 - 204518"' in body
+    assert re.search(r'<input type="radio"[^>]*name="paper_size" value="letter"[^>]*checked', body)
+
+
+def test_report_details_are_optional_and_the_paper_follows_the_country(patient, owner_client):
+    body = owner_client.get(settings_url(patient)).content.decode()
+    # Europe/London, no country yet: A4, said in the choice that follows the country.
+    assert "The usual size where you live (now A4)" in body
+    assert re.search(r'<input type="radio"[^>]*name="paper_size" value=""[^>]*checked', body)
+    response = owner_client.post(settings_url(patient), settings_data(country="US"))
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert (patient.date_of_birth, patient.clinic_number, patient.paper_size) == (None, "", "")
+    assert patient.report_paper_size == "letter"
+    body = owner_client.get(settings_url(patient)).content.decode()
+    assert "The usual size where you live (now Letter)" in body
+
+
+def test_the_date_of_birth_picker_stops_at_today(patient, owner_client):
+    body = owner_client.get(settings_url(patient)).content.decode()
+    today = timezone.localtime(timezone.now(), patient.tz).date()
+    assert re.search(rf'name="date_of_birth"[^>]*max="{today.isoformat()}"', body)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("date_of_birth", "2999-01-01", "A date of birth can’t be in the future. Check the year."),
+        ("date_of_birth", "1870-06-01", "That is more than 120 years ago. Check the year."),
+        ("date_of_birth", "1986-02-31", "Enter a real date, for example 2026-03-14."),
+        ("date_of_birth", "seventeenth", "Enter a real date, for example 2026-03-14."),
+        (
+            "clinic_number",
+            "RX1#2045;",
+            "Use only letters, digits, spaces, dashes, dots and slashes",
+        ),
+        (
+            "clinic_number",
+            "<b>12</b>",
+            "Use only letters, digits, spaces, dashes, dots and slashes",
+        ),
+        ("clinic_number", "9" * 31, "Use at most 30 characters (you typed 31)."),
+        ("paper_size", "legal", "Choose from the options shown."),
+    ],
+)
+def test_bad_report_details_get_plain_words_and_keep_what_was_typed(
+    patient, owner_client, field, value, message
+):
+    response = owner_client.post(
+        settings_url(patient), settings_data(name="Maya R.", **{field: value})
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert message in body
+    assert 'value="Maya R."' in body
+    if field != "paper_size":
+        assert f'value="{escape(value)}"' in body
+    patient.refresh_from_db()
+    assert (patient.name, patient.date_of_birth, patient.clinic_number) == ("Maya", None, "")
+
+
+def test_a_date_of_birth_today_is_taken(patient, owner_client):
+    today = timezone.localtime(timezone.now(), patient.tz).date()
+    response = owner_client.post(settings_url(patient), settings_data(date_of_birth=today))
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.date_of_birth == today
+
+
+def test_report_details_stay_with_the_owner(patient, owner, caregiver_client, viewer_client):
+    url = settings_url(patient)
+    data = settings_data(date_of_birth="1986-04-17", clinic_number="RX1", paper_size="letter")
+    assert caregiver_client.post(url, data).status_code == 403
+    assert viewer_client.post(url, data).status_code == 403
+    patient.refresh_from_db()
+    assert (patient.date_of_birth, patient.clinic_number, patient.paper_size) == (None, "", "")
 
 
 # --- a new diary's time zone --------------------------------------------------------------------

@@ -1,0 +1,171 @@
+"""The doctor's report: what each diary chose for it, the reports made, and PDFs being made.
+
+* :class:`ReportPreference`: the period and sections last chosen, one row per diary, so the next
+  report starts from them.
+* :class:`ReportRecord`: one row per report made (a PDF today), for "since the last report".
+* :class:`ReportPdfJob`: a PDF asked for and made in the background (``reports.tasks``), with
+  the file itself kept in the database, so no app server keeps state on its disk.
+
+Each belongs to one diary; look them up through ``reports.preferences`` and ``reports.jobs``,
+which always filter by the patient.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import Patient
+
+from . import sections
+
+
+class Period(models.TextChoices):
+    SINCE_LAST = "since_last", _("Since the last report made")
+    ONE_MONTH = "1m", _("The last month")
+    THREE_MONTHS = "3m", _("The last 3 months")
+    SIX_MONTHS = "6m", _("The last 6 months")
+    TWELVE_MONTHS = "12m", _("The last 12 months")
+    CUSTOM = "custom", _("Dates I choose")
+
+
+class ReportPreference(models.Model):
+    """The period and sections the diary's report was last made with (one row per diary)."""
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(_("period"), max_length=10, choices=Period, default=Period.SINCE_LAST)
+    custom_from = models.DateField(_("from"), null=True, blank=True)
+    custom_to = models.DateField(_("to"), null=True, blank=True)
+    sections = models.JSONField(
+        _("parts to include"),
+        default=sections.default_sections,
+        blank=True,
+        validators=[sections.validate_sections],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period__in=Period.values), name="report_pref_period_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(period=Period.CUSTOM)
+                | Q(custom_from__isnull=False, custom_to__isnull=False),
+                name="report_pref_custom_has_dates",
+            ),
+            models.CheckConstraint(
+                condition=Q(custom_from__isnull=True)
+                | Q(custom_to__isnull=True)
+                | Q(custom_from__lte=models.F("custom_to")),
+                name="report_pref_custom_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id}: {self.period}"
+
+
+class ReportRecord(models.Model):
+    """A report made: the period it covered, when and by whom. Never edited."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", _("PDF")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    since = models.DateField()
+    until = models.DateField()
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.PDF)
+    made_at = models.DateTimeField(default=timezone.now)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-made_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-made_at"], name="report_record_patient_made")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(since__lte=models.F("until")), name="report_record_period_in_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id}: {self.since} – {self.until}"
+
+
+class ReportPdfJob(models.Model):
+    """A PDF of the report, asked for by a member of the diary and made by a task worker.
+
+    ``status`` goes queued -> running -> done (``pdf`` holds the file) or failed (``error``
+    says why, in plain words). Its id is a random UUID, for the download address.
+    """
+
+    # Its status changes as the worker goes: nothing on the diary's cached pages depends on it.
+    bumps_patient_data_version = False
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Could not be made")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    since = models.DateField()
+    until = models.DateField()
+    sections = models.JSONField(default=list, blank=True, validators=[sections.validate_sections])
+    paper = models.CharField(max_length=6, choices=Patient.PaperSize)
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The file, kept in the database (capped by settings.REPORT_PDF_MAX_BYTES): any app process
+    # can serve it. Deferred by every listing (reports.jobs.jobs_for).
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    size_bytes = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    # The django-tasks result id, for an operator following the job in the task tables.
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "-created_at"], name="report_pdf_patient_made")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="report_pdf_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(paper__in=Patient.PaperSize.values), name="report_pdf_paper_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(since__lte=models.F("until")), name="report_pdf_period_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id}: {self.since} – {self.until} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def filename(self) -> str:
+        return f"diary-report-{self.since:%Y-%m-%d}-to-{self.until:%Y-%m-%d}.pdf"
+
+    def pdf_bytes(self) -> bytes:
+        """The file as bytes (PostgreSQL hands a BinaryField back as a memoryview)."""
+        return bytes(self.pdf) if self.pdf is not None else b""

@@ -1,0 +1,209 @@
+"""The report as a PDF: the report's HTML laid out on paper by WeasyPrint.
+
+One template serves the screen, the browser's print and the PDF (architecture.md). This module
+adds what only paged media has, in ``static/reports/paged.css``: the paper size (A4 or Letter),
+margins, and on every page a header (patient's name, date of birth, clinic number, period) and a
+footer (the disclaimer, the date made, "Page X of Y"). The report template includes
+``reports/_running.html``, which holds that header and footer: hidden on screen, moved into the
+page margins here (CSS running elements).
+
+* :func:`write_pdf` lays out any HTML string: the low level, for a template of one's own.
+* :func:`render` renders the report template for a diary and period, then lays it out.
+
+WeasyPrint is imported only when a PDF is made: it takes ~0.4 s to import, and it needs the
+system's Pango library, so the rest of the site runs on a machine without it.
+:class:`PdfUnavailable` then says what to install.
+
+Resources: the HTML may link stylesheets and images with ``{% static %}`` and use ``data:``
+URLs; nothing else is fetched (no network, no file outside the static files), so a report can
+neither leak a page view to a third party nor read the server's files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import Patient
+
+from . import sections as report_sections
+
+# The document's own address while it is laid out: links like /static/... resolve against it
+# and are served from the static files by _StaticOnlyFetcher. ".invalid" never resolves.
+INTERNAL_BASE_URL = "https://report.invalid/"
+PAGED_CSS = "reports/paged.css"
+# The report a doctor reads: a page around templates/reports/_document.html, the same document
+# the report page shows (its context: reports.document.template_context).
+TEMPLATE = "reports/report_pdf.html"
+DISCLAIMER = _(
+    "Kept by the patient and their caregivers in an infusion diary. "
+    "Not a medical record and not medical advice."
+)
+# What to install when WeasyPrint cannot load Pango (Debian and Ubuntu package names).
+SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0"
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint, or the system libraries it needs, cannot be loaded on this machine."""
+
+
+@functools.cache
+def _weasyprint():
+    try:
+        import weasyprint
+    except OSError as error:  # cffi could not open libpango / libgobject
+        raise PdfUnavailable(
+            f"WeasyPrint cannot load the system's Pango library ({error}). "
+            f"Install it: apt-get install {SYSTEM_PACKAGES}"
+        ) from None
+    except ImportError as error:
+        raise PdfUnavailable(f"WeasyPrint is not installed ({error}): run make install") from None
+    return weasyprint
+
+
+def available() -> bool:
+    """Whether this machine can make PDFs (WeasyPrint and Pango load)."""
+    try:
+        _weasyprint()
+    except PdfUnavailable:
+        return False
+    return True
+
+
+def _static_path(url_path: str) -> Path | None:
+    """The file behind a /static/... path: the source file (so an edit shows at once, even
+    with an old collectstatic around), else the collected one (hashed names in production)."""
+    prefix = "/" + settings.STATIC_URL.lstrip("/")
+    if not url_path.startswith(prefix):
+        return None
+    name = unquote(url_path[len(prefix) :])
+    if not name or Path(name).is_absolute() or ".." in Path(name).parts:
+        return None
+    found = finders.find(name)
+    if found:
+        return Path(found)
+    if settings.STATIC_ROOT:
+        try:
+            collected = Path(staticfiles_storage.path(name))
+        except NotImplementedError:  # a storage without local files
+            return None
+        if collected.is_file():
+            return collected
+    return None
+
+
+def _fetcher_class():
+    weasyprint = _weasyprint()
+
+    class StaticOnlyFetcher(weasyprint.URLFetcher):
+        """Static files and data: URLs only; anything else is refused (WeasyPrint then leaves
+        the image or stylesheet out and logs a warning)."""
+
+        def fetch(self, url, headers=None):
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            parts = urlsplit(url)
+            internal = urlsplit(INTERNAL_BASE_URL)
+            if (parts.scheme, parts.netloc) == (internal.scheme, internal.netloc):
+                path = _static_path(parts.path)
+                if path is not None:
+                    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return weasyprint.urls.URLFetcherResponse(
+                        url, path.read_bytes(), {"Content-Type": media_type}
+                    )
+            raise ValueError(f"not fetched for a report: {parts.scheme}://{parts.netloc}/...")
+
+    return StaticOnlyFetcher
+
+
+def _stylesheets(paper: str) -> list:
+    weasyprint = _weasyprint()
+    paged = _static_path("/" + settings.STATIC_URL.lstrip("/") + PAGED_CSS)
+    if paged is None:
+        raise RuntimeError(f"static file {PAGED_CSS} not found")
+    size = "letter" if paper == Patient.PaperSize.LETTER else "A4"
+    fetcher = _fetcher_class()()
+    return [
+        weasyprint.CSS(
+            string=paged.read_text(encoding="utf-8"),
+            base_url=INTERNAL_BASE_URL + settings.STATIC_URL.lstrip("/") + PAGED_CSS,
+            url_fetcher=fetcher,
+        ),
+        weasyprint.CSS(string=f"@page {{ size: {size}; }}"),
+    ]
+
+
+def write_pdf(
+    html: str, *, paper: str = Patient.PaperSize.A4, base_url: str | None = None
+) -> bytes:
+    """Lay out ``html`` on A4 or Letter (``paper``: "a4" or "letter") with the paged-media
+    stylesheet, and return the PDF. ``base_url`` resolves relative links (default: the
+    internal address whose /static/ paths are the static files)."""
+    weasyprint = _weasyprint()
+    document = weasyprint.HTML(
+        string=html,
+        base_url=base_url or INTERNAL_BASE_URL,
+        url_fetcher=_fetcher_class()(),
+    )
+    return document.write_pdf(stylesheets=_stylesheets(paper))
+
+
+def report_context(
+    patient: Patient,
+    since: dt.date,
+    until: dt.date,
+    sections: list[str],
+    paper: str,
+    made_at: dt.datetime | None = None,
+) -> dict:
+    """What every report template gets for paper: the diary, the period, the parts chosen (codes
+    in the report's order, and with their titles), the paper, the local date it was made and
+    the disclaimer."""
+    made_at = made_at or timezone.now()
+    chosen = report_sections.in_order(sections)
+    labels = dict(report_sections.CHOICES)
+    return {
+        "patient": patient,
+        "since": since,
+        "until": until,
+        "sections": chosen,
+        "section_titles": [(code, labels[code]) for code in chosen],
+        "paper": paper,
+        "made_at": made_at,
+        "made_on": timezone.localtime(made_at, patient.tz).date(),
+        "disclaimer": DISCLAIMER,
+        "for_pdf": True,
+    }
+
+
+def render(
+    patient: Patient,
+    since: dt.date,
+    until: dt.date,
+    sections: list[str],
+    paper: str,
+    *,
+    template_name: str = TEMPLATE,
+    context: dict | None = None,
+    made_at: dt.datetime | None = None,
+    base_url: str | None = None,
+) -> bytes:
+    """The diary's report for ``since``-``until`` (both included) as a PDF.
+
+    The template gets :func:`report_context`, updated with ``context`` (the report's own
+    data, built by its caller).
+    """
+    values = report_context(patient, since, until, sections, paper, made_at) | (context or {})
+    html = render_to_string(template_name, values)
+    return write_pdf(html, paper=paper, base_url=base_url)

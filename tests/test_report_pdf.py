@@ -1,0 +1,312 @@
+"""The report's PDF: made by a background task, kept in the database, one diary's only.
+
+Tasks run at once here: either the task's function is called (``jobs.run``), or the
+ImmediateBackend runs what ``request_pdf`` queues when its transaction commits. Making a PDF
+needs WeasyPrint's system library (Pango): without it these tests skip and say so, except under
+CI=true, where they must run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from reports import jobs, pdf, sections
+from reports.models import ReportPdfJob, ReportRecord
+
+from .factories import PatientFactory
+
+SINCE, UNTIL = dt.date(2026, 8, 1), dt.date(2026, 10, 31)
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+A4_POINTS = (595, 842)
+LETTER_POINTS = (612, 792)
+
+
+@pytest.fixture
+def needs_pdf():
+    if pdf.available():
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(
+            f"CI=true but WeasyPrint cannot load Pango: apt-get install {pdf.SYSTEM_PACKAGES}"
+        )
+    pytest.skip(
+        f"WeasyPrint cannot load Pango (apt-get install {pdf.SYSTEM_PACKAGES}): PDF tests skipped"
+    )
+
+
+@pytest.fixture
+def maya(patient):
+    patient.date_of_birth = dt.date(1986, 4, 17)
+    patient.clinic_number = "RX1-204518"
+    patient.save()
+    return patient
+
+
+def pages_of(data: bytes):
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data)).pages
+
+
+def page_size(page) -> tuple[int, int]:
+    return round(float(page.mediabox.width)), round(float(page.mediabox.height))
+
+
+def queued_job(patient, user=None, **kwargs) -> ReportPdfJob:
+    values = {"since": SINCE, "until": UNTIL} | kwargs
+    return jobs.request_pdf(patient, user, **values)
+
+
+# --- made in the background -------------------------------------------------------------------
+
+
+def test_a_job_makes_a_real_pdf(
+    needs_pdf, maya, owner, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    with django_capture_on_commit_callbacks(execute=True):
+        job = queued_job(maya, owner, parts=[sections.NOTES, sections.CYCLES])
+    job = jobs.job_for(maya, job.pk)
+    assert job.status == ReportPdfJob.Status.DONE
+    assert job.error == ""
+    assert job.task_id
+    assert job.started_at <= job.finished_at
+    data = job.pdf_bytes()
+    assert data.startswith(b"%PDF-")
+    assert job.size_bytes == len(data)
+    assert job.filename == "diary-report-2026-08-01-to-2026-10-31.pdf"
+
+    pages = pages_of(data)
+    assert len(pages) == 3  # page 1, then one page per part chosen
+    assert {page_size(page) for page in pages} == {A4_POINTS}  # Europe/London: A4
+    made_on = timezone.localtime(job.created_at, maya.tz).date()
+    for number, page in enumerate(pages, start=1):
+        text = " ".join(page.extract_text().split())
+        # Every page: who, born when, clinic number, the period; the disclaimer, date, page.
+        assert "Maya · born 17 Apr 1986 · clinic number RX1-204518" in text
+        assert "1 Aug 2026 – 31 Oct 2026" in text
+        assert "Not a medical record and not medical advice." in text
+        assert f"Made on {made_on:%-d %b %Y}." in text
+        assert f"Page {number} of 3" in text
+    assert "Cycle by cycle" in pages[1].extract_text()  # the parts in the report's order
+    assert "Notes on how I was doing" in pages[2].extract_text()
+
+    record = ReportRecord.objects.get(patient=maya)
+    assert (record.since, record.until, record.made_by, record.made_at) == (
+        SINCE,
+        UNTIL,
+        owner,
+        job.created_at,
+    )
+
+
+def test_letter_paper_for_a_diary_in_the_us(needs_pdf, patient):
+    patient.country = "US"
+    patient.save()
+    job = queued_job(patient)
+    assert job.paper == "letter"
+    assert jobs.run(job.pk)["status"] == "done"
+    pages = pages_of(jobs.job_for(patient, job.pk).pdf_bytes())
+    assert {page_size(page) for page in pages} == {LETTER_POINTS}
+    # Chosen in the request: A4 after all.
+    other = queued_job(patient, paper="a4", parts=[])
+    jobs.run(other.pk)
+    assert page_size(pages_of(jobs.job_for(patient, other.pk).pdf_bytes())[0]) == A4_POINTS
+
+
+def test_without_a_date_of_birth_or_clinic_number_the_header_has_the_name(needs_pdf, patient):
+    job = queued_job(patient, parts=[])
+    jobs.run(job.pk)
+    text = " ".join(pages_of(jobs.job_for(patient, job.pk).pdf_bytes())[0].extract_text().split())
+    assert "1 Aug 2026 – 31 Oct 2026Maya Page 1 of 1" in text  # the header: period, name
+    assert "born" not in text and "clinic number" not in text and "·" not in text
+    assert "Page 1 of 1" in text
+
+
+def test_the_queue_holds_only_the_jobs_id(patient, owner, django_capture_on_commit_callbacks):
+    # The database backend (the default): the task waits for a worker, with nothing but the id.
+    with django_capture_on_commit_callbacks(execute=True):
+        job = queued_job(patient, owner)
+    task = DBTaskResult.objects.get()
+    assert task.args_kwargs == {"args": [str(job.pk)], "kwargs": {}}
+    assert task.task_path == "reports.tasks.render_report_pdf"
+    job.refresh_from_db()
+    assert (job.status, job.task_id) == (ReportPdfJob.Status.QUEUED, str(task.id))
+
+
+# Committed for real: the worker closes a connection left inside a transaction, as the test
+# transaction would be (on PostgreSQL).
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_runs_the_queued_job(needs_pdf, patient, owner):
+    job = queued_job(patient, owner, parts=[])  # queued when request_pdf's transaction commits
+    assert DBTaskResult.objects.count() == 1
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    job.refresh_from_db()
+    assert job.status == ReportPdfJob.Status.DONE
+    assert job.pdf_bytes().startswith(b"%PDF-")
+
+
+# --- failures -----------------------------------------------------------------------------------
+
+
+def test_a_failure_marks_the_job_failed_with_a_message(patient, owner, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("layout exploded")
+
+    monkeypatch.setattr(pdf, "render", broken)
+    job = queued_job(patient, owner)
+    assert jobs.run(job.pk) == {"job": str(job.pk), "status": "failed"}
+    job = jobs.job_for(patient, job.pk)
+    assert job.status == ReportPdfJob.Status.FAILED
+    assert job.error == str(jobs.FAILED_MESSAGE)
+    assert job.pdf is None and job.finished_at is not None
+    assert not ReportRecord.objects.exists()  # no report was made
+    assert "could not be made" in caplog.text
+    assert "layout exploded" in caplog.text  # for the operator, in the log only
+
+
+def test_without_pango_the_job_says_pdfs_cannot_be_made_here(patient, monkeypatch):
+    def unavailable(*args, **kwargs):
+        raise pdf.PdfUnavailable("no pango")
+
+    monkeypatch.setattr(pdf, "render", unavailable)
+    job = queued_job(patient)
+    jobs.run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.error) == ("failed", str(jobs.UNAVAILABLE_MESSAGE))
+
+
+def test_a_pdf_over_the_size_cap_is_not_kept(patient, settings, monkeypatch):
+    monkeypatch.setattr(pdf, "render", lambda *args, **kwargs: b"%PDF-" + b"x" * 3_000_000)
+    settings.REPORT_PDF_MAX_BYTES = 2_000_000
+    job = queued_job(patient)
+    jobs.run(job.pk)
+    job.refresh_from_db()
+    assert job.status == ReportPdfJob.Status.FAILED
+    assert job.error.startswith("The PDF came out too large (3.0 MB).")
+    assert job.pdf is None
+
+
+def test_a_job_is_made_once(patient, monkeypatch):
+    calls = []
+    monkeypatch.setattr(pdf, "render", lambda *args, **kwargs: calls.append(1) or b"%PDF-1.7")
+    job = queued_job(patient)
+    assert jobs.run(job.pk)["status"] == "done"
+    assert jobs.run(job.pk) == {"job": str(job.pk), "status": "done"}  # a second delivery
+    assert jobs.run("9a1d1a47-0000-4000-8000-000000000000")["status"] == "missing"
+    assert len(calls) == 1
+    assert ReportRecord.objects.count() == 1
+
+
+# --- one diary's ------------------------------------------------------------------------------
+
+
+def test_a_job_belongs_to_one_diary(patient, owner, monkeypatch):
+    monkeypatch.setattr(pdf, "render", lambda *args, **kwargs: b"%PDF-1.7 Maya")
+    other = PatientFactory(name="Other")
+    job = queued_job(patient, owner)
+    jobs.run(job.pk)
+    theirs = queued_job(other)
+
+    assert list(jobs.jobs_for(patient)) == [job]
+    assert list(jobs.jobs_for(other)) == [theirs]
+    with pytest.raises(ReportPdfJob.DoesNotExist):
+        jobs.job_for(other, job.pk)  # another diary's member cannot fetch it
+    with pytest.raises(ReportPdfJob.DoesNotExist):
+        jobs.job_for(patient, "../1")
+    assert jobs.job_for(patient, str(job.pk)).pdf_bytes() == b"%PDF-1.7 Maya"
+    # Listings leave the file in the database.
+    assert "pdf" in jobs.jobs_for(patient).get().get_deferred_fields()
+
+
+def test_asking_twice_gives_the_same_job_and_the_queue_per_diary_is_bounded(patient, owner):
+    first = queued_job(patient, owner)
+    assert queued_job(patient, owner) == first
+    second = queued_job(patient, owner, since=dt.date(2026, 9, 1))
+    third = queued_job(patient, owner, paper="letter")
+    assert len({first.pk, second.pk, third.pk}) == 3
+    with pytest.raises(ValidationError, match="3 PDFs of this diary are being made"):
+        queued_job(patient, owner, parts=[])
+    # Another diary has a queue of its own.
+    queued_job(PatientFactory(), None)
+    # A job nobody ran for long (no worker) no longer holds a place.
+    ReportPdfJob.objects.filter(pk=first.pk).update(
+        created_at=timezone.now() - jobs.STUCK_AFTER - dt.timedelta(minutes=1)
+    )
+    assert jobs.is_stuck(ReportPdfJob.objects.get(pk=first.pk))
+    assert queued_job(patient, owner, parts=[]).status == ReportPdfJob.Status.QUEUED
+
+
+def test_a_bad_request_is_refused_in_plain_words(patient):
+    with pytest.raises(ValidationError, match="last day comes before its first"):
+        queued_job(patient, since=UNTIL, until=SINCE)
+    with pytest.raises(ValidationError, match="Choose from the parts shown."):
+        queued_job(patient, parts=["everything"])
+    with pytest.raises(ValidationError, match="Choose A4 or Letter."):
+        queued_job(patient, paper="legal")
+    assert not ReportPdfJob.objects.exists()
+
+
+def test_old_pdfs_are_deleted_when_a_new_one_is_asked_for(patient):
+    old = queued_job(patient)
+    ReportPdfJob.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - jobs.KEEP_FOR - dt.timedelta(hours=1)
+    )
+    new = queued_job(patient, parts=[])
+    assert list(ReportPdfJob.objects.all()) == [new]
+
+
+# --- what the PDF may load ------------------------------------------------------------------
+
+
+def test_only_static_files_and_data_urls_are_fetched(needs_pdf):
+    fetcher = pdf._fetcher_class()()
+    css = fetcher.fetch(pdf.INTERNAL_BASE_URL + "static/" + pdf.PAGED_CSS)
+    assert b"@page" in css.read()
+    for refused in (
+        "https://example.org/track.png",
+        "file:///etc/passwd",
+        pdf.INTERNAL_BASE_URL + "static/../config/settings.py",
+        pdf.INTERNAL_BASE_URL + "static//etc/passwd",
+        pdf.INTERNAL_BASE_URL + "static/%2e%2e/config/settings.py",
+        pdf.INTERNAL_BASE_URL + "admin/",
+    ):
+        with pytest.raises(ValueError, match="not fetched"):
+            fetcher.fetch(refused)
+    assert fetcher.fetch("data:text/plain,ok").read() == b"ok"
+
+
+def test_a_document_with_outside_links_is_made_without_them(needs_pdf):
+    html = (
+        '<html><head><link rel="stylesheet" href="https://cdn.example.org/x.css"></head>'
+        '<body><img src="file:///etc/hostname" alt="x"><p>Fine</p></body></html>'
+    )
+    data = pdf.write_pdf(html, paper="letter")
+    assert data.startswith(b"%PDF-")
+    assert page_size(pages_of(data)[0]) == LETTER_POINTS
+
+
+def test_the_running_header_and_footer_are_hidden_on_screen(maya):
+    context = pdf.report_context(maya, SINCE, UNTIL, [], "a4")
+    html = render_to_string("reports/_running.html", context)
+    assert '<div class="report-running-header" hidden>' in html
+    assert '<div class="report-running-footer" hidden>' in html
+    assert "born 17 Apr 1986" in html and "clinic number RX1-204518" in html
+    assert 'Page <span class="report-page"></span> of <span class="report-pages"></span>' in html
+
+
+def test_a_clinic_number_is_escaped_in_the_header(patient):
+    patient.clinic_number = "<b>1</b>"  # refused by the settings form; escaped all the same
+    html = render_to_string(
+        "reports/_running.html", pdf.report_context(patient, SINCE, UNTIL, [], "a4")
+    )
+    assert "&lt;b&gt;1&lt;/b&gt;" in html
