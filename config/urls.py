@@ -17,6 +17,8 @@ patient_patterns = [
     path("", diary_views.today, name="today"),
     path("diary/", include("diary.urls")),
     path("infusions/", include("infusions.urls")),
+    # Trends (trends/) and the doctor's report, each route named in reports/urls.py.
+    path("", include("reports.urls")),
 ]
 
 # The admin signs in through allauth (two-factor, login rate limits) instead of its own password

@@ -1,0 +1,336 @@
+"""What the trends page shows, as plain data: one load of the period's cycles, then everything
+(the per-cycle table, the comparison, the timeline and any cycle view) worked out from it.
+
+``reports.cycles`` answers each question with its own queries: ``cycles_for`` (eight),
+``cycle_series`` (two), ``symptom_series`` (three). The page asks all of them at once, and with
+the session, the user and the access gate that is 14, over the 12 a page may run (quality.md).
+So :func:`load` runs ``cycles_for``'s eight queries once, keeps the rows it reads, and the
+series here are built from those rows by the same helpers ``reports.cycles`` uses, so they are
+the same series (tests/test_trends.py compares them with ``cycle_series`` and
+``symptom_series`` on crafted data). Eight queries whatever the period or the diary's size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from clinical import scales
+from diary import entries
+from diary.models import Measure, SymptomEntry
+from infusions.models import Infusion
+from patients.models import Patient
+
+from . import cycles
+from .cycles import CycleSeries, CycleSummary, SymptomCycleSeries, SymptomDay
+
+# The period choices, in months back from today ("all": since the first course).
+PERIODS: dict[str, int | None] = {"1": 1, "3": 3, "6": 6, "12": 12, "all": None}
+DEFAULT_PERIOD = "3"
+# Far enough back for "all": reports.cycles then takes every course from the first one.
+EARLIEST = dt.date(1990, 1, 1)
+
+EFFECT = "effect"  # the kind of a side-effect choice in the cycle view
+GRIP_LEFT = "grip-left"
+GRIP_RIGHT = "grip-right"
+CUSTOM_PREFIX = "custom:"
+EFFECT_PREFIX = "effect:"
+BY_SEVERITY = "severity"
+BY_CYCLES = "cycles"
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (the month's last day if shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has 28 days")
+
+
+def period_start(today: dt.date, period: str) -> dt.date:
+    """The first day of the period ending ``today`` (both included); EARLIEST for "all"."""
+    months = PERIODS[period]
+    if months is None:
+        return EARLIEST
+    return months_before(today, months) + dt.timedelta(days=1)
+
+
+# --- one load -------------------------------------------------------------------------------------
+
+
+@dataclass
+class CycleData:
+    """The period's cycles, and the rows they were summed up from."""
+
+    since: dt.date
+    until: dt.date
+    cycles: list[CycleSummary]  # oldest first, as reports.cycles.cycles_for gives them
+    symptoms: dict[int, list[SymptomEntry]]  # by course id, readings prefetched
+    # Every measure of those cycles, plus the cycle before the first one (or, before the very
+    # first course, the baseline): what each series' ``before`` reading comes from.
+    measures: list[Measure]
+    spans: list = field(repr=False)  # reports.cycles' spans, oldest first
+    previous_course_id: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.cycles
+
+    @property
+    def in_period(self) -> list[CycleSummary]:
+        """The courses given in the period (not one given before it whose cycle reaches in)."""
+        return [c for c in self.cycles if c.course_in_period]
+
+    def first_day(self) -> dt.date | None:
+        """The first day with anything on it: the first course, or a baseline before it."""
+        days = [c.start_date for c in self.cycles[:1]]
+        days += [m.local_date for m in self.measures[:1] if m.local_date]
+        return min(days) if days else None
+
+
+def load(patient: Patient, since: dt.date, until: dt.date) -> CycleData:
+    """The cycles overlapping ``since``..``until`` (local dates, both included) and their rows.
+
+    The same eight queries as ``reports.cycles.cycles_for``, except that the measures reach
+    one cycle further back, as ``cycle_series`` reads them.
+    """
+    spans, previous = cycles._spans(patient, since, until)
+    if not spans:
+        return CycleData(since, until, [], {}, [], [])
+    in_spans = cycles._in_spans(spans)
+    infusions = (
+        Infusion.objects.filter(in_spans, patient=patient)
+        .select_related("product")
+        .prefetch_related("lots", "rate_steps", "premedications")
+        .order_by("date", "start_time", "pk")
+    )
+    symptoms = (
+        SymptomEntry.objects.filter(in_spans, patient=patient)
+        .prefetch_related("readings")
+        .order_by("onset", "pk")
+    )
+    linked = cycles._in_spans([previous or spans[0], spans[-1]])
+    if previous is None:
+        # The patient's first course: a reading from before it is the baseline.
+        linked |= Q(course__isnull=True, local_date__lte=spans[0].start_date)
+    measures = list(Measure.objects.filter(linked, patient=patient).order_by("measured_at", "pk"))
+    by_course: dict[int, dict[str, list]] = {
+        s.course_id: {"infusions": [], "symptoms": [], "measures": []} for s in spans
+    }
+    for name, rows in (("infusions", infusions), ("symptoms", symptoms), ("measures", measures)):
+        for row in rows:
+            if name != "infusions":
+                row.patient = patient  # an entry without its own zone falls back: no query
+            if row.course_id in by_course:
+                by_course[row.course_id][name].append(row)
+    summaries = [
+        cycles._summary(patient, span, since, until, **by_course[span.course_id]) for span in spans
+    ]
+    return CycleData(
+        since=since,
+        until=until,
+        cycles=summaries,
+        symptoms={course_id: rows["symptoms"] for course_id, rows in by_course.items()},
+        measures=measures,
+        spans=spans,
+        previous_course_id=previous.course_id if previous else None,
+    )
+
+
+# --- series, as reports.cycles builds them, from the loaded rows ----------------------------------
+
+
+def measure_series(
+    data: CycleData,
+    measure_kind: str,
+    side: str | None = None,
+    *,
+    name: str = "",
+    unit: str | None = None,
+) -> list[CycleSeries]:
+    """What ``reports.cycles.cycle_series`` gives for the same period, with no query."""
+    if not data.spans:
+        return []
+    if measure_kind != Measure.Kind.GRIP:
+        side = None
+    rows = [m for m in data.measures if m.kind == measure_kind]
+    if measure_kind == Measure.Kind.CUSTOM:
+        wanted = name.strip().casefold()
+        rows = [m for m in rows if m.name.strip().casefold() == wanted]
+    in_cycles = {s.course_id for s in data.spans}
+    if measure_kind == Measure.Kind.GRIP and unit is None:
+        shown = [m.unit for m in rows if m.course_id in in_cycles]
+        unit = shown[-1] if shown else ""
+    if unit is not None:
+        rows = [m for m in rows if m.unit == unit]
+    points: dict[int | None, list[cycles.CyclePoint]] = {}
+    for measure in rows:
+        point = cycles._point(measure, side)
+        if point is not None:
+            points.setdefault(measure.course_id, []).append(point)
+    previous = data.previous_course_id
+    before = (points.get(previous) if previous else points.get(None)) or []
+    series = []
+    for span in data.spans:
+        own = points.get(span.course_id, [])
+        series.append(
+            CycleSeries(
+                course_id=span.course_id,
+                start_date=span.start_date,
+                cycle_end=span.cycle_end,
+                unit=unit or "",
+                points=own,
+                before=before[-1] if before else None,
+            )
+        )
+        before = own
+    return series
+
+
+def symptom_series(data: CycleData, symptom: str, *, custom: str = "") -> list[SymptomCycleSeries]:
+    """What ``reports.cycles.symptom_series`` gives for the same period, with no query."""
+    wanted = custom.strip().casefold()
+    by_course: dict[int, dict[int, int]] = {}
+    for course_id, rows in data.symptoms.items():
+        for entry in rows:
+            if entry.symptom != symptom or entry.day_of_cycle is None:
+                continue
+            if symptom == SymptomEntry.OTHER and entry.custom_symptom.strip().casefold() != wanted:
+                continue
+            onset_date = entry.local_date or entries.local_date(entry, entry.onset)
+            days = by_course.setdefault(course_id, {})
+            for date, severity in cycles._severity_by_day(entry).items():
+                day = entry.day_of_cycle + (date - onset_date).days
+                days[day] = max(days.get(day, 0), severity)
+    series = []
+    for span in data.spans:
+        if span.cycle_end is not None:
+            observed = (span.cycle_end - span.start_date).days + 1
+        else:
+            observed = max(0, (data.until - span.start_date).days + 1)
+        days = by_course.get(span.course_id, {})
+        series.append(
+            SymptomCycleSeries(
+                course_id=span.course_id,
+                start_date=span.start_date,
+                cycle_end=span.cycle_end,
+                days_observed=observed,
+                points=[
+                    SymptomDay(day, severity)
+                    for day, severity in sorted(days.items())
+                    if severity > 0 and (span.cycle_end is None or day <= observed)
+                ],
+            )
+        )
+    return series
+
+
+def severity_by_day(series: Sequence[SymptomCycleSeries]) -> tuple[list[list], list]:
+    """Each cycle's severity on every day from 0 to the day after the last one with the side
+    effect (0 on a day it reached without it), and the median over the cycles that reached
+    each day: a day without an entry counts as a day without the side effect, as in
+    ``cycles_with_symptom_by_day``."""
+    last = max((p.day for one in series for p in one.points), default=None)
+    if last is None:
+        return [[] for _one in series], []
+    days = range(last + 2)
+    lines = []
+    by_day: dict[int, list[int]] = {}
+    for one in series:
+        felt = {p.day: p.value for p in one.points}
+        line = []
+        for day in days:
+            if day < one.days_observed or day in felt:
+                value = felt.get(day, 0)
+                line.append((day, value))
+                by_day.setdefault(day, []).append(value)
+        lines.append(line)
+    median = [(day, statistics.median(values)) for day, values in sorted(by_day.items())]
+    return lines, median
+
+
+# --- what the cycle view can show -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One thing the cycle view can show: a measure (one hand of grip) or a side effect."""
+
+    key: str  # the ?show= value
+    label: str
+    kind: str  # a Measure.Kind value, or EFFECT
+    side: str | None = None  # grip: "left" or "right"
+    name: str = ""  # a custom measure's name
+    symptom: str = ""  # a side effect's code ("other" for one typed in the patient's words)
+    custom: str = ""  # the typed words of an "other" side effect
+
+    @property
+    def is_effect(self) -> bool:
+        return self.kind == EFFECT
+
+
+def choices(data: CycleData) -> list[Choice]:
+    """The measures with a reading in the period's cycles (each hand of grip apart), in the
+    scales' order, custom ones by name; then the side effects, the most frequent first."""
+    kinds: dict[str, None] = {}
+    customs: dict[str, str] = {}
+    grip = {"left": False, "right": False}
+    for cycle in data.cycles:
+        for measure in cycle.measures:
+            if measure.kind == Measure.Kind.CUSTOM:
+                customs.setdefault(measure.name.strip().casefold(), measure.name.strip())
+            elif measure.kind == Measure.Kind.GRIP:
+                grip["left"] = grip["left"] or measure.value is not None
+                grip["right"] = grip["right"] or measure.value_right is not None
+            else:
+                kinds[measure.kind] = None
+    found: list[Choice] = []
+    for kind in scales.MEASURE_ORDER:
+        if kind == scales.GRIP:
+            if grip["left"]:
+                found.append(Choice(GRIP_LEFT, _("Grip strength, left hand"), kind, side="left"))
+            if grip["right"]:
+                found.append(Choice(GRIP_RIGHT, _("Grip strength, right hand"), kind, side="right"))
+        elif kind in kinds:
+            found.append(Choice(kind, str(Measure.Kind(kind).label), kind))
+    for key, name in sorted(customs.items()):
+        found.append(Choice(CUSTOM_PREFIX + key, name, Measure.Kind.CUSTOM, name=name))
+    effects: dict[str, tuple[str, int, str, str]] = {}
+    for cycle in data.cycles:
+        for effect in cycle.side_effects:
+            label, count, symptom, custom = effects.get(effect.key, (effect.label, 0, "", ""))
+            if effect.symptom == SymptomEntry.OTHER:
+                custom = effect.key.split(":", 1)[1]
+            effects[effect.key] = (label, count + 1, effect.symptom, custom)
+    for key, (label, _count, symptom, custom) in sorted(
+        effects.items(), key=lambda item: (-item[1][1], item[1][0].casefold())
+    ):
+        found.append(Choice(EFFECT_PREFIX + key, label, EFFECT, symptom=symptom, custom=custom))
+    return found
+
+
+def main_measure(patient: Patient, options: Sequence[Choice]) -> Choice | None:
+    """The diary's main measure among ``options``: the first of the patient's usual measures
+    (MG-ADL for myasthenia, INCAT then grip for CIDP, platelets for ITP) with data, weight
+    last; else any measure with data."""
+    measures = [o for o in options if not o.is_effect]
+    usual = scales.default_measures(patient.conditions)
+    for kind in sorted(usual, key=lambda k: k == scales.WEIGHT):
+        for option in measures:
+            if option.kind == kind:
+                return option
+    return measures[0] if measures else None
+
+
+def series_for(data: CycleData, choice: Choice) -> list[CycleSeries]:
+    return measure_series(data, choice.kind, choice.side, name=choice.name)
