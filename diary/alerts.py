@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -234,16 +234,32 @@ def refresh_infusion(patient: Patient, day: dt.date, tz) -> list[RedFlagEvent]:
     return refresh(patient, start - WINDOW, start + dt.timedelta(hours=longest + 48))
 
 
-def open_events(patient: Patient):
-    """Warnings nobody has marked as dealt with yet, the most urgent and newest first."""
-    events = list(
-        RedFlagEvent.objects.filter(
-            patient=patient, handled_at__isnull=True, withdrawn_at__isnull=True
+OPEN_SHOWN = 100
+HANDLED_SHOWN = 10
+
+
+def shown_events(
+    patient: Patient, handled_since: dt.datetime
+) -> tuple[list[RedFlagEvent], list[RedFlagEvent]]:
+    """The warnings Today shows, in one query: those nobody has marked as dealt with yet (the
+    most urgent first, then the newest), and those dealt with since ``handled_since`` (the
+    latest first)."""
+    rows = list(
+        RedFlagEvent.objects.filter(patient=patient)
+        .filter(
+            Q(handled_at__isnull=True, withdrawn_at__isnull=True) | Q(handled_at__gte=handled_since)
         )
-        .select_related("infusion")
-        .order_by("-last_at", "-pk")[:100]
+        # Only warnings logged during an infusion show its date: a second query when there are
+        # some (a join would cost every page view more than it saves).
+        .prefetch_related("infusion")
+        # Open ones first (no handled_at), newest first; then the latest dealt with.
+        .order_by(F("handled_at").desc(nulls_first=True), "-last_at", "-pk")[
+            : OPEN_SHOWN + HANDLED_SHOWN
+        ]
     )
-    return sorted(events, key=lambda e: (not is_emergency(e),))
+    still_open = [e for e in rows if e.handled_at is None][:OPEN_SHOWN]
+    handled = [e for e in rows if e.handled_at is not None][:HANDLED_SHOWN]
+    return sorted(still_open, key=lambda e: (not is_emergency(e),)), handled
 
 
 def is_emergency(event: RedFlagEvent) -> bool:
@@ -284,12 +300,4 @@ def as_alert(event: RedFlagEvent, tz, *, fresh: bool = False, handle_url: str = 
         source_text=when_text(event, tz),
         handle_url=handle_url,
         fresh=fresh,
-    )
-
-
-def recently_handled(patient: Patient, since: dt.datetime) -> list[RedFlagEvent]:
-    return list(
-        RedFlagEvent.objects.filter(patient=patient, handled_at__gte=since)
-        .select_related("handled_by")
-        .order_by("-handled_at")[:10]
     )

@@ -242,6 +242,7 @@ def add_reading(entry: SymptomEntry, severity: int, at, user) -> list[RedFlagEve
     before = history.snapshot(entry)
     at = max(at, entry.onset)  # "since last night" for an episode that began this morning
     SymptomReading.objects.create(entry=entry, severity=severity, at=at, logged_by=user)
+    entry.__dict__.pop("latest_reading", None)  # SymptomEntry.latest_reading: this one now
     entry.peak_severity = max(entry.peak_severity or entry.severity, severity)
     entry.save(update_fields=["peak_severity", "updated_at"])
     history.record(entry, ChangeRecord.Action.UPDATED, user, before=before)

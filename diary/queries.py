@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import DateTimeField, Q
+from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -88,12 +90,13 @@ def today_summary(patient: Patient, now: dt.datetime) -> TodaySummary:
             Q(onset__gte=min(yesterday_start, week_ago)) | Q(ended_at__isnull=True), patient=patient
         )[:TODAY_MAX_ROWS]
     )
+    # No ORDER BY where Python sorts anyway: compiling one costs more than the query runs.
     notes = list(
         Note.objects.filter(
             Q(written_at__gte=start, written_at__lt=end)
             | Q(kind=Note.Kind.QUESTION, answered_at__isnull=True),
             patient=patient,
-        )
+        ).order_by()
     )
     recent_measures = list(
         Measure.objects.filter(patient=patient, measured_at__gte=week_ago)[:TODAY_MAX_ROWS]
@@ -125,8 +128,13 @@ def today_summary(patient: Patient, now: dt.datetime) -> TodaySummary:
 def follow_up_codes(patient: Patient, saved: list[SymptomEntry]) -> list[str]:
     """The warning signs to ask about after logging ``saved``: those their symptoms call for,
     except signs already logged on the day of the first one."""
-    if not saved:
-        return []
+    asked = {
+        code: None
+        for entry in saved
+        for code in red_flags.follow_ups_for(entry.symptom, worst_severity(entry))
+    }
+    if not asked:
+        return []  # most signs, at most severities, ask nothing: no need to look at the day
     day = timezone.localtime(saved[0].onset, patient.tz).date()
     start, end = entries.day_bounds(patient, day)
     logged = {e.symptom for e in saved}
@@ -135,16 +143,7 @@ def follow_up_codes(patient: Patient, saved: list[SymptomEntry]) -> list[str]:
             "symptom", flat=True
         )
     )
-    codes: dict[str, None] = {}
-    for entry in saved:
-        codes.update(
-            dict.fromkeys(
-                c
-                for c in red_flags.follow_ups_for(entry.symptom, worst_severity(entry))
-                if c not in logged
-            )
-        )
-    return list(codes)
+    return [code for code in asked if code not in logged]
 
 
 # --- red-flag warnings ----------------------------------------------------------------------------
@@ -169,6 +168,7 @@ def warnings(
     “dealt with” form, if the caller shows one.
     """
     fresh = set(fresh)
+    still_open, handled = alerts.shown_events(patient, handled_since)
     shown = [
         alerts.as_alert(
             event,
@@ -176,9 +176,8 @@ def warnings(
             fresh=event.pk in fresh,
             handle_url=handle_url(event) if handle_url else "",
         )
-        for event in alerts.open_events(patient)
+        for event in still_open
     ]
-    handled = alerts.recently_handled(patient, handled_since)
     names = authors(patient) if handled else {}
     for event in handled:
         event.title = red_flags.get_rule(event.rule).title
@@ -204,6 +203,9 @@ class Timeline:
     days: list[TimelineDay]  # newest first; only days with something on them
 
 
+_KIND_RANK = {SymptomEntry: 2, Note: 1, Measure: 0}
+
+
 def _kinds(kind: str) -> list[str]:
     if kind and kind not in TIMELINE_KINDS:
         raise ValueError(f"unknown timeline kind {kind!r}")
@@ -218,14 +220,17 @@ def timeline(patient: Patient, since: dt.date, until: dt.date, kind: str = "") -
     selected = _kinds(kind)
     start, _ignored = entries.day_bounds(patient, since)
     _ignored, end = entries.day_bounds(patient, until)
+    # Unordered: the days are sorted below, and an ORDER BY costs more to compile than to run.
     querysets = {
         "symptoms": SymptomEntry.objects.filter(
             patient=patient, onset__gte=start, onset__lt=end
-        ).select_related("infusion"),
-        "notes": Note.objects.filter(patient=patient, written_at__gte=start, written_at__lt=end),
+        ).order_by(),
+        "notes": Note.objects.filter(
+            patient=patient, written_at__gte=start, written_at__lt=end
+        ).order_by(),
         "measures": Measure.objects.filter(
             patient=patient, measured_at__gte=start, measured_at__lt=end
-        ),
+        ).order_by(),
     }
     items: list[DiaryItem] = []
     for name in selected:
@@ -242,7 +247,8 @@ def timeline(patient: Patient, since: dt.date, until: dt.date, kind: str = "") -
         ).select_related("product"):
             days.setdefault(infusion.date, TimelineDay(infusion.date)).infusions.append(infusion)
     for day in days.values():
-        day.items.sort(key=lambda item: item.when, reverse=True)
+        # Newest first; at the same time side effects, then notes, then measures, newest row first.
+        day.items.sort(key=lambda item: (item.when, _KIND_RANK[type(item)], item.pk), reverse=True)
     return Timeline(
         since=since,
         until=until,
@@ -251,39 +257,54 @@ def timeline(patient: Patient, since: dt.date, until: dt.date, kind: str = "") -
     )
 
 
+# Where paging back looks for the last day with something on it: (kind, model, date field).
+_LAST_DAY_SOURCES = (
+    ("symptoms", SymptomEntry, "onset"),
+    ("notes", Note, "written_at"),
+    ("measures", Measure, "measured_at"),
+    ("infusions", Infusion, "date"),
+)
+
+
 def last_day_before(patient: Patient, day: dt.date, kind: str = "") -> dt.date | None:
     """The last local date before ``day`` with anything of ``kind`` on it (None if nothing),
-    so paging back skips empty weeks. One query per kind."""
+    so paging back skips empty weeks.
+
+    One statement for all the kinds, a scalar subquery each (the newest row before ``day`` from
+    the table's patient-and-date index), soft-deleted rows left out as the default managers do.
+    It is SQL because the ORM compiled four queries for it, about 1 ms of every first render of
+    the timeline on the bench machine, for what the database answers in a tenth of that.
+    """
     selected = _kinds(kind)
     start, _ignored = entries.day_bounds(patient, day)
-    candidates = []
-    if "symptoms" in selected:
-        candidates.append(
-            SymptomEntry.objects.filter(patient=patient, onset__lt=start)
-            .values_list("onset", flat=True)
-            .first()
+    quote = connection.ops.quote_name
+    subqueries, params, columns = [], [], []
+    for name, model, field_name in _LAST_DAY_SOURCES:
+        if name not in selected:
+            continue
+        meta = model._meta
+        field = meta.get_field(field_name)
+        column = quote(field.column)
+        subqueries.append(
+            f"(SELECT {column} FROM {quote(meta.db_table)}"
+            f" WHERE {quote(meta.get_field('patient').column)} = %s"
+            f" AND {quote(meta.get_field('deleted_at').column)} IS NULL AND {column} < %s"
+            f" ORDER BY {column} DESC LIMIT 1)"
         )
-    if "notes" in selected:
-        candidates.append(
-            Note.objects.filter(patient=patient, written_at__lt=start)
-            .values_list("written_at", flat=True)
-            .first()
-        )
-    if "measures" in selected:
-        candidates.append(
-            Measure.objects.filter(patient=patient, measured_at__lt=start)
-            .values_list("measured_at", flat=True)
-            .first()
-        )
-    days = [entries.local_date(patient, c) for c in candidates if c]
-    if "infusions" in selected:
-        last = (
-            Infusion.objects.filter(patient=patient, date__lt=day)
-            .values_list("date", flat=True)
-            .first()
-        )
-        if last:
-            days.append(last)
+        bound = start if isinstance(field, DateTimeField) else day
+        params += [patient.pk, field.get_db_prep_value(bound, connection)]
+        columns.append(Col(meta.db_table, field))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(subqueries), params)
+        row = cursor.fetchone()
+    days = []
+    for column, value in zip(columns, row, strict=True):
+        # The ORM's own conversions (SQLite hands back text).
+        for convert in connection.ops.get_db_converters(column):
+            value = convert(value, column, connection)
+        if value is not None:
+            is_moment = isinstance(column.target, DateTimeField)
+            days.append(entries.local_date(patient, value) if is_moment else value)
     return max(days) if days else None
 
 

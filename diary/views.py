@@ -153,27 +153,29 @@ def quick_log(request: PatientRequest) -> HttpResponse:
     if not form.is_valid():
         context = _today_context(request, quick_form=form)
         return render_page_or_fragment(request, "diary/today.html", "quick-log", context)
+    # The answer is rendered after the commit: on SQLite the transaction holds the one write
+    # lock, and every other diary's write would wait for this page to render.
     with transaction.atomic():
         if form.open_entry is not None and form.cleaned_data["episode"] == form.SAME:
-            entry = form.open_entry
+            saved = [form.open_entry]
             events = entries.add_reading(
-                entry, form.cleaned_data["severity"], form.onset(), request.user
+                form.open_entry, form.cleaned_data["severity"], form.onset(), request.user
             )
-            return _render_after_log(request, [entry], events)
-        if form.open_entry is not None:  # a new episode: the one still going has stopped
-            old = form.open_entry
-            old.ended_at = max(form.onset(), old.onset)
-            entries.save(old, request.user)
-        saved, events = _save_resolved(
-            request,
-            form,
-            SymptomEntry(
-                patient=request.patient,
-                severity=form.cleaned_data["severity"],
-                onset=form.onset(),
-                custom_symptom=form.cleaned_data.get("custom_symptom", "").strip(),
-            ),
-        )
+        else:
+            if form.open_entry is not None:  # a new episode: the one still going has stopped
+                old = form.open_entry
+                old.ended_at = max(form.onset(), old.onset)
+                entries.save(old, request.user)
+            saved, events = _save_resolved(
+                request,
+                form,
+                SymptomEntry(
+                    patient=request.patient,
+                    severity=form.cleaned_data["severity"],
+                    onset=form.onset(),
+                    custom_symptom=form.cleaned_data.get("custom_symptom", "").strip(),
+                ),
+            )
     return _render_after_log(request, saved, events)
 
 

@@ -134,16 +134,39 @@ class InfusionStatus:
 
 
 def infusion_status(patient, today: dt.date) -> InfusionStatus:
+    """One query when the last infusion was given under the plan in force (the usual case),
+    two otherwise."""
     from .models import Infusion
 
     last = (
         Infusion.objects.filter(patient=patient, date__lte=today)
-        .select_related("product", "course")
+        .select_related("course", "regimen")
+        # What the status and the schedule read (a third of the columns: the home page builds
+        # this on every change to the diary). Anything else loads on first use.
+        .only(
+            "date",
+            "course__start_date",
+            "course__end_date",
+            "course__day_count",
+            "regimen__start_date",
+            "regimen__end_date",
+            "regimen__deleted_at",
+            "regimen__course_days",
+            "regimen__interval_value",
+            "regimen__interval_unit",
+        )
         .first()
     )
     # The last infusion's course is the last course that has started.
+    last_course = last.course if last else None
+    plan = last.regimen if last else None
+    if plan is not None and plan.is_active and plan.deleted_at is None:
+        # Only one plan can be active (regimen_one_active): this is the one schedule_for finds.
+        schedule = Schedule(regimen=plan, last_course=last_course, today=today)
+    else:
+        schedule = schedule_for(patient, today, last_course=last_course)
     return InfusionStatus(
         last_infusion=last,
         days_since_last=(today - last.date).days if last else None,
-        schedule=schedule_for(patient, today, last_course=last.course if last else None),
+        schedule=schedule,
     )

@@ -52,14 +52,14 @@ def get_membership(user, public_id: str) -> Membership:
     """The user's membership of the patient, or 404 (also for a patient that does not exist)."""
     if not user.is_authenticated:
         raise Http404
-    membership = (
-        Membership.objects.select_related("patient")
-        .filter(user=user, patient__public_id=public_id)
-        .first()
-    )
-    if membership is None:
-        raise Http404
-    return membership
+    try:
+        # get(), not first(): one row at most (membership_unique_user_patient), and no ORDER BY
+        # to compile on every request.
+        return Membership.objects.select_related("patient").get(
+            user=user, patient__public_id=public_id
+        )
+    except Membership.DoesNotExist:
+        raise Http404 from None
 
 
 M = TypeVar("M", bound=Model)

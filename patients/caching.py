@@ -17,7 +17,9 @@ processes agree because the version is read from the patient row on each request
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.template.loader import render_to_string
@@ -28,6 +30,24 @@ from .access import PatientRequest
 from .htmx import wants_fragment
 
 FRAGMENT_SECONDS = 3600
+
+# True while rendering as if the diary had just changed (see ``first_render``).
+_first_render: ContextVar[bool] = ContextVar("first_render", default=False)
+
+
+@contextmanager
+def first_render() -> Iterator[None]:
+    """Serve every fragment inside as its first render after a change: built again and stored,
+    whatever the cache holds, at the cost of a real miss (a lookup, the build, a store).
+
+    ``make bench`` measures pages this way (a request header turns it on there), because a
+    patient usually sees a page right after logging something, when its version is new.
+    """
+    token = _first_render.set(True)
+    try:
+        yield
+    finally:
+        _first_render.reset(token)
 
 
 def render_cached(
@@ -63,7 +83,7 @@ def cached_fragment(request: PatientRequest, name: str, build: Callable[[], str]
     )
     key = f"fragment:{name}:{hashlib.sha256(parts.encode()).hexdigest()}"
     html = cache.get(key)
-    if html is None:
+    if html is None or _first_render.get():
         html = build()
         cache.set(key, html, FRAGMENT_SECONDS)
     return html
