@@ -14,8 +14,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from patients.models import Membership
 
 PATIENT_PREFIX = "p/<str:public_id>/"
-# The one write a caregiver who may only view may make: marking a red-flag warning as dealt with.
-VIEWER_WRITES = {PATIENT_PREFIX + "diary/warnings/<int:pk>/dealt-with/"}
+# The writes a caregiver who may only view may make: marking a red-flag warning as dealt with,
+# and asking for a PDF of the report (it reads the diary, as printing the page does).
+VIEWER_WRITES = {
+    PATIENT_PREFIX + "diary/warnings/<int:pk>/dealt-with/",
+    PATIENT_PREFIX + "report/pdf/",
+}
 
 
 def _walk(patterns, prefix=""):
@@ -98,7 +102,9 @@ def test_a_missing_patient_looks_the_same_as_someone_elses(route, pattern, stran
 @pytest.mark.parametrize(("route", "pattern"), patient_routes(), ids=lambda v: str(v))
 def test_a_viewer_gets_403_on_every_write(route, pattern, patient, viewer_client):
     if route in VIEWER_WRITES:
-        pytest.skip("the one write a viewer may make (tested in test_red_flag_events.py)")
+        pytest.skip(
+            "a write a viewer may make (tested in test_red_flag_events.py, test_report_page.py)"
+        )
     url = url_for(route, patient.public_id)
     before = database_fingerprint()
     response = viewer_client.post(url, {"name": "Changed", "time_zone": "UTC"})

@@ -18,6 +18,7 @@ from django.utils import timezone
 from diary import entries
 from diary.models import Measure, Note, RedFlagEvent, SymptomEntry
 from infusions.models import CalendarFeed, Infusion, InfusionLot, Product, Regimen
+from reports.models import ReportPdfJob
 from tests.factories import InfusionFactory, MembershipFactory, PatientFactory, RegimenFactory
 from tests.test_access import PATIENT_PREFIX, database_fingerprint, patient_routes
 
@@ -91,6 +92,18 @@ def _deleted_model(make, attribute="deleted_at"):
     return build
 
 
+def _pdf_job(patient, user, status=ReportPdfJob.Status.DONE):
+    return ReportPdfJob.objects.create(
+        patient=patient,
+        requested_by=user,
+        since=NOW.date() - dt.timedelta(days=90),
+        until=NOW.date(),
+        paper="a4",
+        status=status,
+        pdf=b"%PDF-1.7 theirs" if status == ReportPdfJob.Status.DONE else None,
+    )
+
+
 # Route (after p/<public_id>/) -> what to put in its <kind>, and how to make the object.
 SYMPTOMS = [
     ("symptom entry", _entry),
@@ -109,6 +122,10 @@ NOTES = [
 INFUSIONS = [
     ("infusion", _infusion),
     ("deleted infusion", _deleted_model(_infusion)),
+]
+PDF_JOBS = [
+    ("PDF of the report", _pdf_job),
+    ("PDF being made", lambda p, u: _pdf_job(p, u, ReportPdfJob.Status.QUEUED)),
 ]
 PLANS = [
     ("plan", _plan),
@@ -139,6 +156,9 @@ OBJECTS: dict[str, list[tuple[str, object]]] = {
     "infusions/plan/<int:pk>/delete/": PLANS,
     "infusions/plan/<int:pk>/restore/": PLANS,
     "infusions/plan/<int:pk>/history/": PLANS,
+    "report/pdf/<uuid:pk>/": PDF_JOBS,
+    "report/pdf/<uuid:pk>/download/": PDF_JOBS,
+    "report/questions/<int:pk>/answer/": NOTES,
 }
 BY_KIND = {"symptoms": SYMPTOMS, "notes": NOTES, "measures": MEASURES}
 
@@ -199,7 +219,7 @@ def test_another_patients_object_is_404_and_untouched(
 ):
     other_patient, other_owner = other
     obj = make(other_patient, other_owner)
-    path = route.replace("<int:pk>", str(obj.pk))
+    path = re.sub(r"<(?:int|uuid):pk>", str(obj.pk), route)
     if kind:
         path = path.replace("<str:kind>", kind)
     url = f"/p/{patient.public_id}/{path}"
@@ -217,7 +237,16 @@ def test_another_patients_object_is_404_and_untouched(
 def _rows_of(patient) -> dict[str, list]:
     """Every row the other diary holds, to prove none of them changed."""
     rows: dict[str, list] = {}
-    for model in (SymptomEntry, Note, Measure, RedFlagEvent, Infusion, Regimen, CalendarFeed):
+    for model in (
+        SymptomEntry,
+        Note,
+        Measure,
+        RedFlagEvent,
+        Infusion,
+        Regimen,
+        CalendarFeed,
+        ReportPdfJob,
+    ):
         manager = getattr(model, "all_objects", model.objects)
         rows[model.__name__] = list(manager.filter(patient=patient).order_by("pk").values())
     rows["lots"] = list(

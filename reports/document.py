@@ -1,0 +1,946 @@
+"""The doctor's report as plain data: page 1, the summary a neurologist reads in a minute, and
+the detail pages after it (product.md, "Report"; the sketch of page 1).
+
+:func:`build` takes a diary, a period (local dates, both included) and the parts chosen, and
+returns a :class:`ReportDocument`. The same document is shown on the report page, printed by the
+browser and laid out by WeasyPrint (``templates/reports/_document.html``), so the three never
+disagree.
+
+Everything said is an observation ("after 3 of 3 courses"), never a cause, and never advice on
+doses. Meaningful changes are judged only where ``clinical.scales`` holds a published threshold
+(MG-ADL 2 points, adjusted INCAT 1 point, grip more than 8 kPa); any other measure gets its
+numbers only.
+
+A fixed number of queries whatever the period or the diary's size (tests/test_report_page.py):
+the cycles and their rows once (``reports.trends.load``), then the plan, red flags, notes and
+questions, who logged what, the members' names, and the reactions of the infusion days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from clinical import red_flags, scales, symptoms
+from diary import entries
+from diary.models import Measure, Note, RedFlagEvent, SymptomEntry
+from diary.queries import authors
+from infusions.models import Infusion, InfusionReaction, Regimen
+from patients.models import Patient
+
+from . import charts, comparison, cycles, pdf, sections, trends, wearoff
+from .cycles import CycleSeries, CycleSummary
+
+# Page 1 fits on one sheet: longer lists say how many more there are and where they are.
+SIDE_EFFECTS_ON_PAGE_ONE = 6
+LOTS_ON_PAGE_ONE = 6
+SIDE_EFFECTS_PER_CYCLE_ROW = 4
+# Measures judged against a published meaningful change (clinical.md, "Wear-off").
+JUDGED = (scales.MGADL, scales.INCAT, scales.GRIP)
+
+
+# --- numbers and words ----------------------------------------------------------------------------
+
+
+def number(value) -> str:
+    """1, 1.5, 68: no trailing zeros, localised."""
+    if value is None:
+        return "—"
+    value = float(value)
+    if value.is_integer():
+        return formats.number_format(int(value))
+    return formats.number_format(round(value, 1), decimal_pos=1)
+
+
+def short_date(day: dt.date) -> str:
+    return formats.date_format(day, "j M")
+
+
+def long_date(day: dt.date) -> str:
+    return formats.date_format(day, "j M Y")
+
+
+def hours_text(hours: float | None, still_open: bool = False) -> str:
+    """How long a side effect lasted: "36 h"; one never marked as ended "at least 36 h"."""
+    if hours is None:
+        return "—"
+    whole = round(hours)
+    if still_open:
+        return _("at least %(hours)s h") % {"hours": max(whole, 1)}
+    if whole < 1:
+        return _("under 1 h")
+    return _("%(hours)s h") % {"hours": whole}
+
+
+def severity_text(value: int) -> str:
+    """ "7 (severe)": the number and its word, so nothing rests on colour."""
+    return _("%(n)s (%(word)s)") % {"n": value, "word": symptoms.severity_word(value)}
+
+
+# --- page 1 ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanSummary:
+    """The plan in force at the end of the period, and the one before it if it changed."""
+
+    plan: Regimen | None
+    grams_per_course: Decimal | None  # dose x dosing weight, when the plan has a weight
+    changed_on: dt.date | None  # the plan began inside the period
+    previous: Regimen | None  # the plan before it, if that one was in force in the period
+
+
+@dataclass
+class InfusionTotals:
+    courses: int
+    days: int
+    grams: Decimal
+    products: list[str]
+    lots: list[str]  # each number once, in the order given
+    lots_more: int  # numbers left off page 1
+    highest_rate: Decimal | None  # mL/kg/h, the fastest step of any day
+    rate_steps_left_out: int  # steps in mL/h with no weight: cannot be converted
+    per_course: str  # "70 g (1.0 g/kg)", or a range "60-70 g (0.9-1.0 g/kg)"
+    apart: str  # days from one course to the next: "28", or "26-30"
+
+
+@dataclass
+class SideEffectLine:
+    key: str
+    sentence: str  # "Headache after 3 of 3 courses, typically gone by day 2"
+    worst: str  # "7 (severe)"
+    typical_hours: str | None  # "36 h": the median of each course's longest episode
+    open: int  # courses where an episode was never marked as ended
+
+
+@dataclass
+class RedFlagLine:
+    started_at: dt.datetime
+    title: str
+    signs: str  # "Headache 8, stiff neck 6"
+    hours_since_infusion: float | None
+    handled: str  # "Contacted the care team", or "" when nobody said
+    handled_by: str
+    handled_at: dt.datetime | None
+
+
+@dataclass
+class Observation:
+    """One sentence about a measure, and its mark when a published meaningful change is met."""
+
+    text: str
+    mark: str = ""  # "meaningful change (2 points or more)"; "" for none or no judgement
+
+
+@dataclass
+class MeasureLine:
+    kind: str
+    label: str
+    scale: str  # how to read it: "0-24, higher = more symptoms"
+    readings: int
+    observations: list[Observation]
+
+
+@dataclass
+class MainChart:
+    label: str
+    chart: charts.Chart
+    wear_off: str  # the estimate in a sentence ("" when the "how" line says it all)
+    how: str  # reports.wearoff's "how this was worked out"
+    columns: tuple[str, ...]
+    rows: list[list[str]]
+
+
+@dataclass
+class LoggedBy:
+    name: str
+    count: int
+
+
+# --- detail pages ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CycleRow:
+    cycle: CycleSummary
+    given: str  # product, grams (g/kg), days
+    lots: str
+    rate: str
+    premedication: str
+    side_effects: list[str]  # "Headache 8, 30 h"
+    side_effects_more: int
+    before: str  # the main measure before the course
+    best: str  # its best value in the cycle, with the day
+    wear_off: str  # the day it wore off, or why there is none
+
+
+@dataclass
+class InfusionRow:
+    infusion: Infusion
+    dose: str
+    lots: list[str]  # "A1234 (exp. 3 Sep 2027)"
+    rate: str
+    premedication: list[str]
+    reactions: list[str]
+
+
+@dataclass
+class CourseEffects:
+    cycle: CycleSummary
+    effects: list[cycles.SideEffectSummary]
+
+
+@dataclass
+class ReportDocument:
+    patient: Patient
+    since: dt.date
+    until: dt.date
+    parts: list[str]
+    made_on: dt.date
+    # page 1
+    plan: PlanSummary
+    infusions: InfusionTotals
+    side_effects: list[SideEffectLine]
+    side_effects_more: int
+    red_flags: list[RedFlagLine]
+    measures: list[MeasureLine]
+    main_chart: MainChart | None
+    open_questions: list[Note]
+    logged_by: list[LoggedBy]
+    # detail pages (empty unless chosen)
+    main_label: str = ""
+    cycle_rows: list[CycleRow] = field(default_factory=list)
+    infusion_rows: list[InfusionRow] = field(default_factory=list)
+    course_effects: list[CourseEffects] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    answered_questions: list[Note] = field(default_factory=list)
+
+    @property
+    def logged_total(self) -> int:
+        return sum(who.count for who in self.logged_by)
+
+    def has(self, part: str) -> bool:
+        return part in self.parts
+
+
+# --- building it ------------------------------------------------------------------------------
+
+# Heading levels: on the report page the document sits under the page's own h1; on paper it is
+# the whole document.
+SCREEN_HEADINGS = {"title": 2, "section": 3, "sub": 4}
+PAPER_HEADINGS = {"title": 1, "section": 2, "sub": 3}
+
+
+def template_context(
+    patient: Patient,
+    since: dt.date,
+    until: dt.date,
+    parts: Sequence[str],
+    *,
+    for_pdf: bool,
+    made_at: dt.datetime | None = None,
+    paper: str | None = None,
+) -> dict:
+    """What ``templates/reports/_document.html`` needs, on the page and on paper alike (the
+    PDF's template, :data:`reports.pdf.TEMPLATE`, includes the same document)."""
+    values = pdf.report_context(
+        patient, since, until, list(parts), paper or patient.report_paper_size, made_at=made_at
+    )
+    return values | {
+        "doc": build(patient, since, until, parts, made_on=values["made_on"]),
+        "titles": dict(sections.CHOICES),
+        "period_days": (until - since).days + 1,
+        "hl": PAPER_HEADINGS if for_pdf else SCREEN_HEADINGS,
+        "for_pdf": for_pdf,
+        "can_answer": False,
+        "answer_errors": {},
+        "answer_values": {},
+    }
+
+
+def build(
+    patient: Patient,
+    since: dt.date,
+    until: dt.date,
+    parts: Sequence[str],
+    *,
+    made_on: dt.date | None = None,
+) -> ReportDocument:
+    """The report for ``since``..``until`` (local dates, both included) with the detail
+    ``parts`` chosen (codes of :mod:`reports.sections`)."""
+    if until < since:
+        raise ValueError("The period ends before it starts.")
+    parts = sections.in_order(parts)
+    start, _ignored = entries.day_bounds(patient, since)
+    _ignored, end = entries.day_bounds(patient, until)
+    data = trends.load(patient, since, until)
+    names = authors(patient)
+    in_period = data.in_period
+    period_measures = _period_measures(patient, data, since, until)
+    main_choice = trends.main_measure(patient, trends.choices(data))
+    notes = _notes(patient, start, end, names)
+
+    document = ReportDocument(
+        patient=patient,
+        since=since,
+        until=until,
+        parts=parts,
+        made_on=made_on or timezone.localtime(timezone.now(), patient.tz).date(),
+        plan=_plan(patient, since, until),
+        infusions=_infusion_totals(in_period, data.cycles),
+        side_effects=[],
+        side_effects_more=0,
+        red_flags=_red_flags(patient, start, end, names),
+        measures=[],
+        main_chart=None,
+        open_questions=sorted(
+            (n for n in notes if n.kind == Note.Kind.QUESTION and not n.is_answered),
+            key=lambda n: (n.written_at, n.pk),
+        ),
+        logged_by=_logged_by(patient, start, end, since, until, names),
+    )
+    overview = comparison.side_effect_overview(in_period)
+    document.side_effects = [_side_effect_line(o) for o in overview[:SIDE_EFFECTS_ON_PAGE_ONE]]
+    document.side_effects_more = max(0, len(overview) - SIDE_EFFECTS_ON_PAGE_ONE)
+    usual = set(scales.default_measures(patient.conditions))
+    if main_choice is not None:
+        usual.add(main_choice.kind)
+    document.measures = _measure_lines(patient, data, period_measures, usual)
+
+    main_estimate = None
+    main_series: list[CycleSeries] = []
+    if main_choice is not None:
+        main_series = trends.series_for(data, main_choice)
+        main_estimate = wearoff.estimate(
+            main_series,
+            main_choice.kind,
+            side=main_choice.side,
+            unit=main_series[0].unit if main_series else "",
+        )
+        document.main_label = main_choice.label
+        document.main_chart = _main_chart(patient, main_choice, main_series, main_estimate)
+
+    if sections.CYCLES in parts:
+        by_course = {c.course_id: c for c in main_estimate.cycles} if main_estimate else {}
+        document.cycle_rows = [
+            _cycle_row(patient, c, main_choice, by_course.get(c.course_id)) for c in data.cycles
+        ]
+    if sections.INFUSIONS in parts:
+        document.infusion_rows = _infusion_rows(data.cycles, since, until)
+    if sections.SIDE_EFFECTS in parts:
+        document.course_effects = [CourseEffects(c, c.side_effects) for c in in_period]
+    if sections.NOTES in parts:
+        document.notes = sorted(
+            (n for n in notes if n.kind == Note.Kind.IMPROVEMENT), key=lambda n: n.written_at
+        )
+    if sections.ANSWERED_QUESTIONS in parts:
+        document.answered_questions = sorted(
+            (
+                n
+                for n in notes
+                if n.kind == Note.Kind.QUESTION and n.is_answered and start <= n.answered_at < end
+            ),
+            key=lambda n: n.answered_at,
+        )
+    return document
+
+
+def _period_measures(patient: Patient, data: trends.CycleData, since, until) -> list[Measure]:
+    """The measures taken in the period, oldest first. Every one of them belongs to a cycle
+    the load already read (or, before the first course, to its baseline); with no course at
+    all, one query."""
+    if data.spans:
+        rows = [m for m in data.measures if m.local_date and since <= m.local_date <= until]
+    else:
+        start, _ignored = entries.day_bounds(patient, since)
+        _ignored, end = entries.day_bounds(patient, until)
+        rows = list(
+            Measure.objects.filter(
+                patient=patient, measured_at__gte=start, measured_at__lt=end
+            ).order_by("measured_at", "pk")
+        )
+    return rows
+
+
+def _plan(patient: Patient, since: dt.date, until: dt.date) -> PlanSummary:
+    plans = list(
+        Regimen.objects.filter(patient=patient, start_date__lte=until)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=since))
+        .select_related("product")
+        .order_by("-start_date", "-pk")[:2]
+    )
+    if not plans:
+        return PlanSummary(None, None, None, None)
+    plan = plans[0]
+    grams = None
+    if plan.dosing_weight_kg:
+        grams = (plan.dose_g_per_kg * plan.dosing_weight_kg).quantize(Decimal("1"))
+    changed = plan.start_date if plan.start_date > since else None
+    return PlanSummary(plan, grams, changed, plans[1] if changed and len(plans) > 1 else None)
+
+
+def _infusion_totals(
+    courses: Sequence[CycleSummary], cycles_seen: Sequence[CycleSummary]
+) -> InfusionTotals:
+    """The courses given in the period; how far apart they were comes from every finished
+    cycle overlapping it (the one before the first course included)."""
+    lots = list(dict.fromkeys(lot.number for c in courses for lot in c.lots))
+    rates = [c.highest_rate_ml_per_kg_h for c in courses if c.highest_rate_ml_per_kg_h]
+    return InfusionTotals(
+        courses=len(courses),
+        days=sum(c.days_given for c in courses),
+        grams=sum((c.total_g for c in courses), Decimal(0)),
+        products=list(dict.fromkeys(p for c in courses for p in c.products)),
+        lots=lots[:LOTS_ON_PAGE_ONE],
+        lots_more=max(0, len(lots) - LOTS_ON_PAGE_ONE),
+        highest_rate=max(rates) if rates else None,
+        rate_steps_left_out=sum(c.rate_steps_left_out for c in courses),
+        per_course=_per_course(courses),
+        apart=_span([c.length_days for c in cycles_seen if c.length_days]),
+    )
+
+
+def _span(values) -> str:
+    """ "28" or "26-30"; "" for no value."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    return number(low) if low == high else f"{number(low)}-{number(high)}"
+
+
+def _per_course(courses: Sequence[CycleSummary]) -> str:
+    grams = _span([c.total_g for c in courses])
+    if not grams:
+        return ""
+    per_kg = _span([c.dose_g_per_kg for c in courses])
+    if per_kg and all(c.dose_g_per_kg is not None for c in courses):
+        return _("%(grams)s g (%(per_kg)s g/kg)") % {"grams": grams, "per_kg": per_kg}
+    return _("%(grams)s g") % {"grams": grams}
+
+
+def _side_effect_line(overview: comparison.SymptomOverview) -> SideEffectLine:
+    return SideEffectLine(
+        key=overview.key,
+        sentence=comparison.summary_sentence(overview),
+        worst=severity_text(overview.worst),
+        typical_hours=hours_text(overview.typical_hours)
+        if overview.typical_hours is not None
+        else None,
+        open=overview.open,
+    )
+
+
+def _red_flags(patient: Patient, start, end, names: dict[int, str]) -> list[RedFlagLine]:
+    """The warnings the diary gave in the period and what was done about each. A warning
+    withdrawn because its entries were corrected is left out: nothing was felt."""
+    events = RedFlagEvent.objects.filter(
+        patient=patient, started_at__gte=start, started_at__lt=end, withdrawn_at__isnull=True
+    ).order_by("started_at", "pk")
+    lines = []
+    for event in events:
+        try:
+            title = str(red_flags.get_rule(event.rule).title)
+        except KeyError:
+            title = event.rule
+        signs = ", ".join(
+            f"{sign.get('label') or symptoms.label(sign.get('code', ''))} {sign.get('severity')}"
+            for sign in event.signs
+            if isinstance(sign, dict)
+        )
+        lines.append(
+            RedFlagLine(
+                started_at=timezone.localtime(event.started_at, patient.tz),
+                title=title,
+                signs=signs,
+                hours_since_infusion=event.hours_since_infusion,
+                handled=str(event.get_handled_how_display()) if event.handled_at else "",
+                handled_by=names.get(event.handled_by_id, _("a former member"))
+                if event.handled_at
+                else "",
+                handled_at=timezone.localtime(event.handled_at, patient.tz)
+                if event.handled_at
+                else None,
+            )
+        )
+    return lines
+
+
+def _notes(patient: Patient, start, end, names: dict[int, str]) -> list[Note]:
+    """In one query: every open question (whenever asked), questions answered in the period,
+    and the improvement notes written in it, each with ``author``."""
+    rows = list(
+        Note.objects.filter(patient=patient).filter(
+            Q(kind=Note.Kind.QUESTION, answered_at__isnull=True)
+            | Q(kind=Note.Kind.QUESTION, answered_at__gte=start, answered_at__lt=end)
+            | Q(kind=Note.Kind.IMPROVEMENT, written_at__gte=start, written_at__lt=end)
+        )
+    )
+    for row in rows:
+        row.patient = patient
+        row.author = names.get(row.logged_by_id, _("a former member"))
+    return rows
+
+
+def _logged_by(patient: Patient, start, end, since, until, names) -> list[LoggedBy]:
+    """Who logged how much in the period (side effects, notes, measures, infusion days): one
+    query. Entries of someone no longer a member count under "a former member"."""
+    per_model = [
+        SymptomEntry.objects.filter(patient=patient, onset__gte=start, onset__lt=end),
+        Note.objects.filter(patient=patient, written_at__gte=start, written_at__lt=end),
+        Measure.objects.filter(patient=patient, measured_at__gte=start, measured_at__lt=end),
+        Infusion.objects.filter(patient=patient, date__gte=since, date__lte=until),
+    ]
+    counted = [
+        q.order_by().values("logged_by").annotate(n=Count("pk")).values_list("logged_by", "n")
+        for q in per_model
+    ]
+    totals: dict[str, int] = {}
+    for user_id, n in counted[0].union(*counted[1:], all=True):
+        name = names.get(user_id, _("a former member"))
+        totals[name] = totals.get(name, 0) + n
+    return sorted(
+        (LoggedBy(name, n) for name, n in totals.items()), key=lambda who: (-who.count, who.name)
+    )
+
+
+# --- measures -------------------------------------------------------------------------------------
+
+
+def _scale_words(kind: str, unit: str = "") -> str:
+    return {
+        scales.MGADL: _("0-24, higher = more symptoms"),
+        scales.INCAT: _("0-10, higher = more disability"),
+        scales.GBS_DISABILITY: _("0-5, higher = more disability"),
+        scales.GRIP: _("higher = stronger") + (f", {unit}" if unit else ""),
+        scales.PLATELETS: _("× 10⁹/L"),
+    }.get(kind, unit)
+
+
+def _threshold_words(threshold: scales.MeaningfulWorsening) -> str:
+    """ "≥ 2 points", "≥ 1 point (adjusted)", "> 8 kPa"."""
+    if threshold.measure == scales.MGADL:
+        return ngettext("≥ %(n)s point", "≥ %(n)s points", threshold.amount) % {
+            "n": threshold.amount
+        }
+    if threshold.measure == scales.INCAT:
+        return ngettext(
+            "≥ %(n)s point (adjusted)", "≥ %(n)s points (adjusted)", threshold.amount
+        ) % {"n": threshold.amount}
+    return _("> %(n)s %(unit)s") % {"n": threshold.amount, "unit": threshold.unit}
+
+
+def _value(measure: Measure, side: str | None, weight_unit: str) -> str:
+    if side == "right":
+        return number(measure.value_right)
+    if side == "left" or measure.kind in (scales.MGADL, scales.INCAT, scales.GBS_DISABILITY):
+        return number(measure.value)
+    return measure.display_value(weight_unit)
+
+
+def _raw(measure: Measure, side: str | None):
+    return measure.value_right if side == "right" else measure.value
+
+
+def _measure_lines(
+    patient: Patient, data: trends.CycleData, rows: Sequence[Measure], usual: set[str]
+) -> list[MeasureLine]:
+    """One line per measure with readings in the period: the patient's usual measures first,
+    each hand of grip apart, custom measures by name. The ``usual`` ones (for the patient's
+    conditions, and the main measure) also get each cycle's response and the wear-off; the
+    others their numbers, so page 1 stays one page."""
+    groups: dict[tuple[str, str, str | None], list[Measure]] = {}
+    for row in rows:
+        if row.kind == Measure.Kind.GRIP:
+            for side in ("left", "right"):
+                if _raw(row, side) is not None:
+                    groups.setdefault((row.kind, row.unit, side), []).append(row)
+        elif row.kind == Measure.Kind.CUSTOM:
+            groups.setdefault((row.kind, row.name.strip(), None), []).append(row)
+        else:
+            groups.setdefault((row.kind, "", None), []).append(row)
+    order = {kind: i for i, kind in enumerate(scales.default_measures(patient.conditions))}
+    order_all = {kind: i for i, kind in enumerate(Measure.Kind.values)}
+    keys = sorted(
+        groups,
+        key=lambda key: (
+            order.get(key[0], len(order)),
+            order_all.get(key[0], 0),
+            key[1].casefold(),
+            key[2] or "",
+        ),
+    )
+    return [_measure_line(patient, data, key, groups[key], key[0] in usual) for key in keys]
+
+
+def _measure_label(kind: str, name: str, side: str | None) -> str:
+    if kind == Measure.Kind.CUSTOM:
+        return name
+    if kind == Measure.Kind.GRIP:
+        return _("Grip, left hand") if side == "left" else _("Grip, right hand")
+    return str(Measure.Kind(kind).label)
+
+
+def _measure_line(
+    patient: Patient, data: trends.CycleData, key, rows: list[Measure], by_cycle: bool
+) -> MeasureLine:
+    kind, name_or_unit, side = key
+    unit = name_or_unit if kind == Measure.Kind.GRIP else ""
+    first, last = rows[0], rows[-1]
+    weight_unit = patient.weight_unit
+    threshold = scales.meaningful_worsening(kind, unit) if kind in JUDGED else None
+    observations = []
+
+    def reading(measure: Measure) -> str:
+        return _("%(value)s on %(date)s") % {
+            "value": _value(measure, side, weight_unit),
+            "date": short_date(measure.local_date or entries.local_date(patient, measure.when)),
+        }
+
+    if len(rows) == 1:
+        observations.append(Observation(_("One reading: %(r)s.") % {"r": reading(first)}))
+    else:
+        text = _("%(first)s → %(last)s") % {"first": reading(first), "last": reading(last)}
+        low = min(rows, key=lambda m: _raw(m, side))
+        high = max(rows, key=lambda m: _raw(m, side))
+        text += " " + ngettext("(%(n)s reading", "(%(n)s readings", len(rows)) % {"n": len(rows)}
+        if _raw(low, side) != _raw(high, side):
+            text += _(", range %(low)s to %(high)s") % {
+                "low": _value(low, side, weight_unit),
+                "high": _value(high, side, weight_unit),
+            }
+        text += ")"
+        mark = ""
+        change = _period_change(kind, first, last, side)
+        if change is not None and threshold is not None:
+            text += ": " + _change_words(kind, change, unit)
+            if threshold.is_met(abs(change)):
+                mark = _("meaningful change (%(rule)s)") % {"rule": _threshold_words(threshold)}
+        observations.append(Observation(text + ".", mark))
+    if by_cycle and threshold is not None and data.spans:
+        series = trends.measure_series(data, kind, side, unit=unit or None)
+        observations += _cycle_observations(kind, series, threshold, unit)
+    return MeasureLine(
+        kind=kind,
+        label=_measure_label(kind, name_or_unit, side),
+        scale=_scale_words(kind, unit),
+        readings=len(rows),
+        observations=observations,
+    )
+
+
+def _incat(measure: Measure) -> scales.IncatScore | None:
+    try:
+        return scales.IncatScore.from_answers(measure.answers or {})
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _period_change(kind: str, first: Measure, last: Measure, side: str | None):
+    """How much worse the latest reading is than the first (negative: better); None when the
+    measure has no direction, or INCAT without its arm and leg grades."""
+    if kind == scales.INCAT:
+        before, after = _incat(first), _incat(last)
+        if before is None or after is None:
+            return None
+        return scales.incat_adjusted(before, after)
+    if kind not in scales.HIGHER_IS_WORSE:
+        return None
+    return scales.worsening(kind, Decimal(_raw(first, side)), Decimal(_raw(last, side)))
+
+
+def _change_words(kind: str, worse_by, unit: str) -> str:
+    amount = number(abs(worse_by))
+    if worse_by == 0:
+        return _("no change")
+    points = int(abs(worse_by))
+    if kind == scales.MGADL:
+        if worse_by < 0:
+            return ngettext(
+                "%(n)s point lower (fewer symptoms)", "%(n)s points lower (fewer symptoms)", points
+            ) % {"n": amount}
+        return ngettext(
+            "%(n)s point higher (more symptoms)", "%(n)s points higher (more symptoms)", points
+        ) % {"n": amount}
+    if kind == scales.INCAT:
+        if worse_by < 0:
+            return _("adjusted change %(n)s lower (less disability)") % {"n": amount}
+        return _("adjusted change %(n)s higher (more disability)") % {"n": amount}
+    if worse_by < 0:
+        return _("%(n)s %(unit)s stronger") % {"n": amount, "unit": unit}
+    return _("%(n)s %(unit)s weaker") % {"n": amount, "unit": unit}
+
+
+def _judged(point: cycles.CyclePoint, kind: str):
+    return point.incat if kind == scales.INCAT else point.value
+
+
+def _cycle_observations(
+    kind: str,
+    series: Sequence[CycleSeries],
+    threshold: scales.MeaningfulWorsening,
+    unit: str,
+) -> list[Observation]:
+    """Before each course and at its best: the typical response, and after how many courses
+    it improved by the meaningful change. Then the wear-off estimate in a sentence."""
+    higher_is_worse = scales.HIGHER_IS_WORSE[kind]
+    choose = min if higher_is_worse else max
+    pairs = []
+    for one in series:
+        points = [p for p in one.points if p.day is not None]
+        if kind == scales.INCAT:
+            points = [p for p in points if p.incat is not None]
+        if one.before is None or not points:
+            continue
+        if kind == scales.INCAT and one.before.incat is None:
+            continue
+        best = choose(points, key=lambda p: p.value)
+        improved = scales.worsening(kind, _judged(best, kind), _judged(one.before, kind))
+        pairs.append((one.before, best, threshold.is_met(improved)))
+    observations = []
+    if pairs:
+        met = sum(1 for _b, _best, ok in pairs if ok)
+        text = _(
+            "Each cycle: typically %(before)s before the course, at best %(best)s on day %(day)s"
+        ) % {
+            "before": number(statistics.median(b.value for b, _best, _ok in pairs)),
+            "best": number(statistics.median(best.value for _b, best, _ok in pairs)),
+            "day": number(statistics.median(best.day for _b, best, _ok in pairs)),
+        }
+        mark = ""
+        if met:
+            mark = ngettext(
+                "better by %(rule)s in %(n)s of %(total)s cycle",
+                "better by %(rule)s in %(n)s of %(total)s cycles",
+                len(pairs),
+            ) % {"rule": _threshold_words(threshold), "n": met, "total": len(pairs)}
+        else:
+            text += "; " + ngettext(
+                "not better by %(rule)s in the %(total)s cycle",
+                "not better by %(rule)s in any of the %(total)s cycles",
+                len(pairs),
+            ) % {"rule": _threshold_words(threshold), "total": len(pairs)}
+        observations.append(Observation(text + ".", mark))
+    estimate = wearoff.estimate(series, kind, unit=series[0].unit if series else unit)
+    observations.append(Observation(wear_off_sentence(estimate)))
+    return observations
+
+
+def wear_off_sentence(estimate: wearoff.WearOffEstimate) -> str:
+    """The wear-off estimate in one sentence."""
+    if estimate.threshold is None:
+        return _("Wear-off: no published meaningful change, so none is judged.")
+    if not estimate.enough_data:
+        return ngettext(
+            "Wear-off: not enough data to estimate (%(n)s finished cycle with enough readings; "
+            "%(need)s needed).",
+            "Wear-off: not enough data to estimate (%(n)s finished cycles with enough readings; "
+            "%(need)s needed).",
+            estimate.cycles_counted,
+        ) % {"n": estimate.cycles_counted, "need": wearoff.ENOUGH_CYCLES}
+    rule = _threshold_words(estimate.threshold)
+    if estimate.typical_day is None:
+        return ngettext(
+            "Wear-off: no lasting worsening by %(rule)s before the next course (%(n)s finished "
+            "cycle).",
+            "Wear-off: no lasting worsening by %(rule)s before the next course in any of %(n)s "
+            "finished cycles.",
+            estimate.cycles_counted,
+        ) % {"n": estimate.cycles_counted, "rule": rule}
+    return ngettext(
+        "Worse again by %(rule)s from day %(day)s (typical) until the next course, in "
+        "%(worn)s of %(n)s finished cycle.",
+        "Worse again by %(rule)s from day %(day)s (typical) until the next course, in "
+        "%(worn)s of %(n)s finished cycles.",
+        estimate.cycles_counted,
+    ) % {
+        "rule": rule,
+        "day": number(estimate.typical_day),
+        "worn": estimate.cycles_worn_off,
+        "n": estimate.cycles_counted,
+    }
+
+
+def _axis_label(choice: trends.Choice, unit: str, weight_unit: str) -> str:
+    if choice.kind == scales.MGADL:
+        return _("MG-ADL (0-24)")
+    if choice.kind == scales.INCAT:
+        return _("INCAT (0-10)")
+    if choice.kind == scales.GBS_DISABILITY:
+        return _("GBS level (0-5)")
+    if choice.kind == scales.WEIGHT:
+        unit = weight_unit
+    if choice.kind == scales.PLATELETS:
+        unit = "× 10⁹/L"
+    return f"{choice.label} ({unit})" if unit else choice.label
+
+
+def _chart_value(kind: str, value, weight_unit: str) -> float:
+    if kind == scales.WEIGHT and weight_unit == "lb":
+        return float(Decimal(value) / Decimal("0.45359237"))
+    return float(value)
+
+
+def _main_chart(
+    patient: Patient,
+    choice: trends.Choice,
+    series: Sequence[CycleSeries],
+    estimate: wearoff.WearOffEstimate,
+) -> MainChart:
+    weight_unit = patient.weight_unit
+    lines = [
+        (
+            _("Cycle from %(date)s") % {"date": long_date(one.start_date)},
+            [
+                (p.day, _chart_value(choice.kind, p.value, weight_unit))
+                for p in one.points
+                if p.day is not None
+            ],
+        )
+        for one in series
+    ]
+    lines = [(label, points) for label, points in lines if points]
+    median = [
+        (m.day, _chart_value(choice.kind, m.value, weight_unit))
+        for m in cycles.median_by_day(series)
+    ]
+    marker = estimate.typical_day if estimate.enough_data else None
+    scored = choice.kind in (scales.MGADL, scales.INCAT, scales.GBS_DISABILITY)
+    summary = ngettext(
+        "%(measure)s by day of the cycle over %(n)s cycle, the median in bold.",
+        "%(measure)s by day of the cycle over %(n)s cycles, the median in bold.",
+        len(lines),
+    ) % {"measure": choice.label, "n": len(lines)}
+    if marker is not None:
+        summary += " " + _("Typically worse again from day %(day)s.") % {"day": number(marker)}
+    chart = charts.cycle_chart(
+        lines,
+        median,
+        title=_("%(measure)s by day of the cycle") % {"measure": choice.label},
+        y_label=_axis_label(choice, series[0].unit if series else "", weight_unit),
+        higher_is_worse=scales.HIGHER_IS_WORSE.get(choice.kind),
+        y_min=0 if scored else None,
+        marker_day=marker,
+        summary=summary,
+    )
+    return MainChart(
+        label=choice.label,
+        chart=chart,
+        wear_off=wear_off_sentence(estimate) if estimate.threshold is not None else "",
+        how=estimate.how,
+        columns=chart.table.columns,
+        rows=[[number(v) if v is not None else "—" for v in row] for row in chart.table.rows],
+    )
+
+
+# --- detail pages ---------------------------------------------------------------------------------
+
+
+def _cycle_row(
+    patient: Patient,
+    cycle: CycleSummary,
+    choice: trends.Choice | None,
+    wear: wearoff.CycleWearOff | None,
+) -> CycleRow:
+    given = ngettext(
+        "%(grams)s g on %(days)s day", "%(grams)s g over %(days)s days", cycle.days_given
+    ) % {
+        "grams": number(cycle.total_g),
+        "days": cycle.days_given,
+    }
+    if cycle.dose_g_per_kg is not None:
+        given += _(" (%(dose)s g/kg)") % {"dose": number(cycle.dose_g_per_kg)}
+    rate = "—"
+    if cycle.highest_rate_ml_per_kg_h is not None:
+        rate = _("%(rate)s mL/kg/h") % {"rate": number(cycle.highest_rate_ml_per_kg_h)}
+    effects = [
+        _("%(what)s %(worst)s, %(hours)s")
+        % {"what": e.label, "worst": e.worst, "hours": hours_text(e.hours, e.open)}
+        for e in cycle.side_effects[:SIDE_EFFECTS_PER_CYCLE_ROW]
+    ]
+    before = best = wear_off = "—"
+    if wear is not None:
+        before = number(wear.before) if wear.before is not None else "—"
+        if wear.best is not None:
+            best = _("%(value)s, day %(day)s") % {
+                "value": number(wear.best),
+                "day": wear.best_day,
+            }
+        if wear.status == wearoff.WORE_OFF:
+            wear_off = _("day %(day)s") % {"day": wear.wear_off_day}
+        elif wear.status == wearoff.NO_WEAR_OFF:
+            wear_off = _("none") if wear.complete else _("none so far")
+        elif wear.status == wearoff.TOO_FEW_READINGS:
+            wear_off = _("too few readings")
+        else:
+            wear_off = _("not judged")
+    return CycleRow(
+        cycle=cycle,
+        given=", ".join(cycle.products) + ", " + given if cycle.products else given,
+        lots=", ".join(dict.fromkeys(lot.number for lot in cycle.lots)) or "—",
+        rate=rate,
+        premedication=", ".join(cycle.premedication) or _("none recorded"),
+        side_effects=effects,
+        side_effects_more=max(0, len(cycle.side_effects) - SIDE_EFFECTS_PER_CYCLE_ROW),
+        before=before,
+        best=best,
+        wear_off=wear_off,
+    )
+
+
+def _infusion_rows(all_cycles: Sequence[CycleSummary], since, until) -> list[InfusionRow]:
+    infusions = [
+        infusion
+        for cycle in all_cycles
+        for infusion in cycle.infusions
+        if since <= infusion.date <= until
+    ]
+    reactions: dict[int, list[InfusionReaction]] = {}
+    if infusions:
+        for reaction in InfusionReaction.objects.filter(
+            infusion__in=[i.pk for i in infusions]
+        ).order_by("minutes_from_start", "pk"):
+            reactions.setdefault(reaction.infusion_id, []).append(reaction)
+    rows = []
+    for infusion in infusions:
+        dose = _("%(grams)s g") % {"grams": number(infusion.dose_g)}
+        if infusion.dose_g_per_kg is not None:
+            dose += _(" (%(dose)s g/kg)") % {"dose": number(infusion.dose_g_per_kg)}
+        if infusion.volume_ml:
+            dose += _(", %(ml)s mL") % {"ml": number(infusion.volume_ml)}
+        fastest = infusion.max_rate_ml_per_kg_h()
+        rows.append(
+            InfusionRow(
+                infusion=infusion,
+                dose=dose,
+                lots=[
+                    _("%(number)s (exp. %(date)s)")
+                    % {"number": lot.lot_number, "date": long_date(lot.expiry)}
+                    if lot.expiry
+                    else lot.lot_number
+                    for lot in infusion.lots.all()
+                ],
+                rate=_("up to %(rate)s mL/kg/h") % {"rate": number(fastest)}
+                if fastest is not None
+                else "—",
+                premedication=[str(p) for p in infusion.premedications.all()],
+                reactions=[
+                    _("%(what)s %(severity)s, %(action)s")
+                    % {
+                        "what": r.symptom_label,
+                        "severity": severity_text(r.severity),
+                        "action": r.get_action_display(),
+                    }
+                    for r in reactions.get(infusion.pk, [])
+                ],
+            )
+        )
+    return rows

@@ -1,0 +1,93 @@
+"""The doctor's report for the demo patient, in a real browser: the period changed, the PDF made
+in the background and downloaded, an answer given at the visit; axe on each step, no sideways
+scrolling on a 390 px phone."""
+
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from patients.demo import DEMO_EMAIL, DEMO_PASSWORD
+from patients.models import User
+from reports import pdf
+from reports.models import ReportPdfJob, ReportPreference
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def _no_sideways_scroll(page) -> None:
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+
+
+def test_the_report_for_the_demo_patient(page, sign_in, nav, axe, settings, transactional_db):
+    # No task worker runs beside the live server: the PDF is made as soon as it is asked for.
+    settings.TASKS = IMMEDIATE
+    call_command("seed_demo")
+    user = User.objects.get(email=DEMO_EMAIL)
+    sign_in(user, DEMO_PASSWORD)
+    nav(page, "Report")
+    expect(page.get_by_role("heading", name="Report for the doctor", level=1)).to_be_visible()
+    summary = page.get_by_role("heading", name="Infusion diary summary – Maya")
+    expect(summary).to_be_visible()
+    # Page 1: what the demo makes sure of (a red flag, MG-ADL marked, the questions, who logged).
+    document = page.locator(".report-page-one")
+    expect(document).to_contain_text("Severe headache with other warning signs")
+    expect(document).to_contain_text("Done: contacted the care team")
+    expect(document.locator(".report-mark").first).to_contain_text("≥ 2 points")
+    expect(document.get_by_role("img", name="MG-ADL score by day of the cycle")).to_be_visible()
+    expect(document).to_contain_text("How this was worked out:")
+    expect(document).to_contain_text("by Sam (caregiver)")
+    expect(page.locator("#report-cycles")).to_be_visible()
+    _no_sideways_scroll(page)
+    axe(page)
+
+    # Another period: htmx swaps the report in and the address follows; the choice is saved.
+    page.get_by_text("Change the period or the parts").click()
+    page.get_by_role("radio", name="The last 6 months").check()
+    page.get_by_role("checkbox", name="Notes on how I was doing").uncheck()
+    axe(page)
+    with page.expect_response(lambda r: r.url.endswith("/report/")):
+        page.get_by_role("button", name="Show the report").click()
+    expect(page.locator("#report-body")).to_contain_text("(the last 6 months)")
+    expect(page.locator("#report-notes")).to_have_count(0)
+    expect(page.locator("header.site-header")).to_be_visible()
+    saved = ReportPreference.objects.get(patient__name="Maya")
+    assert saved.period == "6m" and "notes" not in saved.sections
+    _no_sideways_scroll(page)
+    axe(page)
+
+    # The PDF, made in the background (here at once), then downloaded.
+    if not pdf.available():
+        return  # WeasyPrint's Pango is missing: tests/test_report_pdf.py says so
+    page.get_by_label("Paper").select_option("letter")
+    page.get_by_role("button", name="Make the PDF").click()
+    download_link = page.get_by_role("link", name="Download the PDF").first
+    expect(download_link).to_be_visible()
+    axe(page)
+    with page.expect_download() as waiting:
+        download_link.click()
+    download = waiting.value
+    assert download.suggested_filename.startswith("diary-maya-")
+    assert download.suggested_filename.endswith(".pdf")
+    with open(download.path(), "rb") as file:
+        assert file.read(5) == b"%PDF-"
+    job = ReportPdfJob.objects.get(patient__name="Maya")
+    assert job.paper == "letter" and job.status == ReportPdfJob.Status.DONE
+
+
+def test_an_answer_given_at_the_visit(page, sign_in, nav, axe, transactional_db):
+    call_command("seed_demo")
+    sign_in(User.objects.get(email=DEMO_EMAIL), DEMO_PASSWORD)
+    nav(page, "Report")
+    questions = page.locator("#report-questions")
+    first = questions.locator("li").first
+    asked = first.inner_text().splitlines()[0]
+    first.get_by_text("Give the doctor’s answer").click()
+    first.get_by_label("The doctor’s answer").fill("Keep 4 weeks for now.")
+    axe(page)
+    first.get_by_role("button", name="Save the answer").click()
+    expect(questions.get_by_role("status")).to_contain_text("Answer saved")
+    expect(questions.locator("li")).to_have_count(1)
+    expect(questions.locator("ol")).not_to_contain_text(asked)
+    axe(page)
