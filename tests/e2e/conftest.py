@@ -22,6 +22,8 @@ FLAGS = [
 # WCAG 2.x A and AA rules (axe tags); best-practice rules are reported by ../shared/tools/shoot.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 TRANSITIONS_DONE = "() => document.getAnimations().every(a => a.playState !== 'running')"
+# Two animation frames: a hover or focus change made by the last step has started its transition.
+TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -68,8 +70,12 @@ def axe():
     checker = Axe()
 
     def check(page) -> None:
-        # Bootstrap buttons fade their colours for 0.15 s after a click; axe must judge the
-        # settled page, not a blend halfway through.
+        # Bootstrap buttons fade their colours for 0.15 s after a click or a hover; axe must judge
+        # the settled page, not a blend halfway through. After an htmx swap the pointer may rest
+        # on a new button (a red-flag alert's white-on-red button turns white on hover), so park
+        # it in a corner first and let any transition that starts begin before waiting it out.
+        page.mouse.move(0, 0)
+        page.evaluate(TWO_FRAMES)
         page.wait_for_function(TRANSITIONS_DONE)
         result = checker.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
         violations = result.response["violations"]
