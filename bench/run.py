@@ -20,6 +20,11 @@ bare view, every page, ..., bare view. A page's ratio in a round is against the 
 bare-view slices around it, and the ratio reported is the median over the rounds, so one burst
 moves it little.
 
+Then, with nothing else in flight, the server time of the five-year report and trends pages
+(``SERVER_TIMES``: p50 and p95 of requests one at a time, as first rendered and served again) and
+the time ``reports.jobs.run`` (what the background task runs) takes to make the five-year report
+PDF over the five years (``PDF_SECONDS``); a miss fails the run like a ratio does.
+
 To add a page, add one ``page(...)`` line to ``TARGETS``. Paths may use ``{patient}`` (the demo
 diary), ``{five_years}`` (the demo user's diary of five years, ``reports.bench_data``),
 ``{write_patient}`` (a diary for writes) and ``{today}``.
@@ -90,6 +95,7 @@ TARGETS: list[Target] = [
     page("infusion list", "/p/{patient}/infusions/", first=0.10, again=0.15),
     page("measures", "/p/{patient}/diary/measures/", first=0.10, again=0.15),
     page("trends", "/p/{patient}/trends/", first=0.10, again=0.15),
+    page("trends, five years", "/p/{five_years}/trends/", first=0.10, again=0.15),
     {
         # As htmx sends it, answered with the quick-log panel and the lists it changed.
         "name": "quick log",
@@ -103,6 +109,38 @@ TARGETS: list[Target] = [
         "first": 0.10,
     },
 ]
+
+
+class Timed(TypedDict):
+    """A page timed one request at a time (quality.md: "server time p50")."""
+
+    name: str
+    path: str
+    p50_ms: float  # the most the median may take, as first rendered and as served again
+
+
+# Server time of the doctor's report and the trends page on five years of data, one request at a
+# time: for the period each page opens with, and for the whole five years (every part of the
+# report, as a diary that never chose has them).
+_WHOLE = "custom&custom_from={five_years_since}&custom_to={today}" + "".join(
+    f"&parts={code}"
+    for code in ("cycles", "infusions", "side_effects", "notes", "answered_questions")
+)
+SERVER_TIMES: list[Timed] = [
+    {"name": "report, five years", "path": "/p/{five_years}/report/", "p50_ms": 150},
+    {
+        "name": "report, five years, all of them",
+        "path": "/p/{five_years}/report/?period=" + _WHOLE,
+        "p50_ms": 150,
+    },
+    {"name": "trends, five years", "path": "/p/{five_years}/trends/", "p50_ms": 150},
+    {
+        "name": "trends, five years, all of them",
+        "path": "/p/{five_years}/trends/?period=all",
+        "p50_ms": 150,
+    },
+]
+PDF_SECONDS = 2.0  # the report PDF of the five-year diary over the five years (quality.md)
 
 # Settings variables that would change what is measured (production mode, TLS redirects, another
 # database); the bench builds its environment without them whatever the shell has exported.
@@ -137,6 +175,7 @@ scratch = Patient.objects.create(name="Bench writes", time_zone="Europe/London",
 Membership.objects.create(user=user, patient=scratch, role=Membership.Role.OWNER)
 # 65 courses, 5,000 side-effect entries, 1,500 measures: what issue 9 measures the report with.
 five_years = bench_data.create_diary(user, "Five years", years=5)
+first_course = five_years.courses.order_by("start_date").values_list("start_date", flat=True)[0]
 print(
     json.dumps(
         {
@@ -144,9 +183,50 @@ print(
             "patient": membership.patient.public_id,
             "write_patient": scratch.public_id,
             "five_years": five_years.public_id,
+            "five_years_since": first_course.isoformat(),
         }
     )
 )
+"""
+
+
+# The five-year report as a PDF over the five years, made by what the background task runs
+# (reports.tasks.render_report_pdf -> reports.jobs.run), in a process of its own like a worker.
+# Each run is a new queued job, as request_pdf writes it (every part, the diary's paper).
+_PDF_SCRIPT = """
+import datetime as dt
+import json
+import sys
+import time
+
+import django
+
+django.setup()
+
+from patients.demo import DEMO_EMAIL
+from patients.models import Patient, User
+from reports import jobs, sections
+from reports.models import ReportPdfJob
+
+patient = Patient.objects.get(public_id=sys.argv[1])
+user = User.objects.get(email=DEMO_EMAIL)
+since, until = dt.date.fromisoformat(sys.argv[2]), dt.date.fromisoformat(sys.argv[3])
+seconds = []
+for _ in range(int(sys.argv[4])):
+    job = ReportPdfJob.objects.create(
+        patient=patient,
+        requested_by=user,
+        since=since,
+        until=until,
+        sections=list(sections.CODES),
+        paper=patient.report_paper_size,
+    )
+    started = time.perf_counter()
+    done = jobs.run(job.pk)
+    seconds.append(time.perf_counter() - started)
+    if done["status"] != ReportPdfJob.Status.DONE:
+        sys.exit(f"the PDF was not made: {done}")
+print(json.dumps({"seconds": seconds, "bytes": done["bytes"]}))
 """
 
 
@@ -573,6 +653,156 @@ def _ms(value: object) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+@dataclass
+class ServerTime:
+    """One page timed one request at a time, in one mode."""
+
+    timed: Timed
+    mode: str
+    path: str
+    latencies_ms: list[float] = field(default_factory=list)
+    bad_statuses: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def p50(self) -> float | None:
+        return _percentile(sorted(self.latencies_ms), 0.50)
+
+    @property
+    def passed(self) -> bool:
+        return not self.bad_statuses and self.p50 is not None and self.p50 <= self.timed["p50_ms"]
+
+    @property
+    def label(self) -> str:
+        return f"{self.timed['name']} ({MODE_NAMES[self.mode]}, server time)"
+
+    def summary(self) -> dict[str, object]:
+        latencies = sorted(self.latencies_ms)
+        return {
+            "name": self.timed["name"],
+            "render": self.mode,
+            "path": self.path,
+            "requests": len(latencies),
+            "p50_ms": _percentile(latencies, 0.50),
+            "p95_ms": _percentile(latencies, 0.95),
+            "max_p50_ms": self.timed["p50_ms"],
+            "passed": self.passed,
+            "bad_statuses": self.bad_statuses,
+        }
+
+
+def time_pages(plan: Plan, requests: int, warmup: int = 2) -> list[ServerTime]:
+    """Each of SERVER_TIMES, ``requests`` times in a row (after ``warmup`` unmeasured ones),
+    as first rendered and as served again: from sending the request to the last byte of the
+    answer, nothing else in flight."""
+    results = []
+    cookies = "; ".join(f"{key}={value}" for key, value in plan.cookies.items())
+    for timed in SERVER_TIMES:
+        path = timed["path"].format(**plan.context)
+        for mode in (FIRST, AGAIN):
+            result = ServerTime(timed, mode, path)
+            headers = {"Cookie": cookies}
+            if mode == FIRST:
+                headers["X-Bench-Render"] = "first"
+            conn = http.client.HTTPConnection(HOST, plan.port, timeout=60)
+            for i in range(warmup + requests):
+                started = time.perf_counter()
+                try:
+                    conn.request("GET", path, headers=headers)
+                    response = conn.getresponse()
+                    response.read()
+                    outcome: int | str = response.status
+                except (OSError, http.client.HTTPException) as exc:
+                    conn.close()
+                    outcome = type(exc).__name__
+                elapsed = (time.perf_counter() - started) * 1000
+                if outcome != 200:
+                    result.bad_statuses[str(outcome)] = result.bad_statuses.get(str(outcome), 0) + 1
+                elif i >= warmup:
+                    result.latencies_ms.append(elapsed)
+            conn.close()
+            results.append(result)
+    return results
+
+
+@dataclass
+class PdfTime:
+    seconds: list[float]  # each run; the first one imports WeasyPrint and loads the fonts
+    size: int
+    error: str = ""
+
+    @property
+    def warm(self) -> float | None:
+        """The median of the runs after the first: a worker makes PDFs one after another."""
+        runs = self.seconds[1:] or self.seconds
+        return statistics.median(runs) if runs else None
+
+    @property
+    def passed(self) -> bool:
+        return not self.error and self.warm is not None and self.warm <= PDF_SECONDS
+
+
+def time_pdf(env: dict[str, str], plan: Plan, runs: int) -> PdfTime:
+    """The five-year report PDF over the five years, made ``runs`` times by reports.jobs.run."""
+    args = [
+        sys.executable,
+        "-c",
+        _PDF_SCRIPT,
+        plan.context["five_years"],
+        plan.context["five_years_since"],
+        plan.context["today"],
+        str(runs),
+    ]
+    done = subprocess.run(
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120 + 60 * runs
+    )
+    if done.returncode != 0:
+        return PdfTime([], 0, (done.stderr or done.stdout).strip().splitlines()[-1:][0])
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    return PdfTime(found["seconds"], found["bytes"])
+
+
+def print_server_times(times: list[ServerTime], made: PdfTime | None) -> None:
+    header = ["page", "render", "requests", "p50 ms", "p95 ms", "target", "result"]
+    rows = [header]
+    for one in times:
+        summary = one.summary()
+        rows.append(
+            [
+                one.timed["name"],
+                MODE_NAMES[one.mode],
+                str(summary["requests"]),
+                _ms(summary["p50_ms"]),
+                _ms(summary["p95_ms"]),
+                f"p50 <= {one.timed['p50_ms']}",
+                "PASS" if one.passed else "FAIL",
+            ]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    print("\nserver time: one request at a time, nothing else in flight")
+    for i, row in enumerate(rows):
+        cells = [
+            cell.ljust(width) if j == 0 else cell.rjust(width)
+            for j, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
+        if i == 0:
+            print("  ".join("-" * width for width in widths))
+    for one in times:
+        if one.bad_statuses:
+            print(f"{one.label}: unexpected answers {one.bad_statuses} (GET {one.path})")
+    if made is not None:
+        if made.error:
+            print(f"\nreport PDF, five years: not made ({made.error})  FAIL")
+        else:
+            runs = ", ".join(f"{s:.2f}" for s in made.seconds)
+            verdict = "PASS" if made.passed else "FAIL"
+            print(
+                f"\nreport PDF, five years over the five years, every part ({made.size:,} bytes), "
+                f"made by reports.jobs.run: {made.warm:.2f} s (median after the first run; "
+                f"runs: {runs} s), target <= {PDF_SECONDS:g} s  {verdict}"
+            )
+
+
 def print_table(results: list[Result]) -> None:
     header = ["page", "render", "req/s", "ratio", "p50 ms", "p95 ms", "errors", "target", "result"]
     rows = [header]
@@ -625,6 +855,15 @@ def main(argv: list[str] | None = None) -> int:
         help="the load generator's HTTP code (http.client costs more CPU; see RawConnection)",
     )
     parser.add_argument("--only", nargs="*", default=[], help="names of the targets to run")
+    parser.add_argument(
+        "--server-requests",
+        type=int,
+        default=15,
+        help="requests per page and render for the server times (0: none)",
+    )
+    parser.add_argument(
+        "--pdf-runs", type=int, default=3, help="five-year PDFs made in a row (0: none)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
@@ -654,6 +893,7 @@ def main(argv: list[str] | None = None) -> int:
                 "patient": login["patient"],
                 "write_patient": login["write_patient"],
                 "five_years": login["five_years"],
+                "five_years_since": login["five_years_since"],
                 "today": date.today().isoformat(),
             },
             cookies={"sessionid": login["session_key"]},
@@ -681,9 +921,17 @@ def main(argv: list[str] | None = None) -> int:
                     for result in [results[0], *order]:
                         load(pool, plan, result, ramp=_RAMP, seconds=slice_seconds)
                 load(pool, plan, results[0], ramp=_RAMP, seconds=slice_seconds)
+            times = []
+            if args.server_requests > 0:
+                print("bench: server time, one request at a time ...", flush=True)
+                times = time_pages(plan, args.server_requests)
         finally:
             stop(server)
             server_log = log.read_text(errors="replace")
+        made = None
+        if args.pdf_runs > 0:
+            print("bench: the five-year report PDF ...", flush=True)
+            made = time_pdf(env, plan, args.pdf_runs)
 
     baseline = results[0]
     judge(results, baseline)
@@ -702,7 +950,9 @@ def main(argv: list[str] | None = None) -> int:
             "the machine was noisy (bare-view slices differ by over 25%): "
             "rerun before trusting a near miss"
         )
-    if any(result.errors for result in results):
+    if times or made is not None:
+        print_server_times(times, made)
+    if any(result.errors for result in results) or any(one.bad_statuses for one in times):
         print("\ngunicorn log (tail):\n" + "\n".join(server_log.splitlines()[-30:]))
 
     if args.json:
@@ -714,9 +964,23 @@ def main(argv: list[str] | None = None) -> int:
             "client": args.client,
             "cpus": os.cpu_count(),
             "targets": [result.summary() for result in results],
+            "server_time": [one.summary() for one in times],
+            "pdf": None
+            if made is None
+            else {
+                "seconds": made.seconds,
+                "warm_seconds": made.warm,
+                "bytes": made.size,
+                "max_seconds": PDF_SECONDS,
+                "passed": made.passed,
+                "error": made.error,
+            },
         }
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     failed = [result.label for result in results if result.passed is False]
+    failed += [one.label for one in times if not one.passed]
+    if made is not None and not made.passed:
+        failed.append("report PDF, five years")
     if failed:
         print(f"\nFAIL: {', '.join(failed)}")
         return 1

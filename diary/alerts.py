@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from clinical import red_flags
 from infusions.models import Infusion, InfusionReaction
+from patients.caching import PreparedQuery
 from patients.models import Patient
 
 from .models import RedFlagEvent, SymptomEntry, SymptomReading
@@ -238,25 +239,33 @@ OPEN_SHOWN = 100
 HANDLED_SHOWN = 10
 
 
-def shown_events(
-    patient: Patient, handled_since: dt.datetime
-) -> tuple[list[RedFlagEvent], list[RedFlagEvent]]:
-    """The warnings Today shows, in one query: those nobody has marked as dealt with yet (the
-    most urgent first, then the newest), and those dealt with since ``handled_since`` (the
-    latest first)."""
-    rows = list(
+# The warnings Today and every quick-log answer show, compiled once (patients.caching): those
+# nobody has marked as dealt with yet and those dealt with since ``handled_since``; open ones
+# first, newest first, then the latest dealt with. Warnings logged during an infusion show its
+# date: a second query when there are some (a join would cost every page view more).
+_SHOWN = PreparedQuery(
+    lambda patient, handled_since: (
         RedFlagEvent.objects.filter(patient=patient)
         .filter(
             Q(handled_at__isnull=True, withdrawn_at__isnull=True) | Q(handled_at__gte=handled_since)
         )
-        # Only warnings logged during an infusion show its date: a second query when there are
-        # some (a join would cost every page view more than it saves).
         .prefetch_related("infusion")
-        # Open ones first (no handled_at), newest first; then the latest dealt with.
         .order_by(F("handled_at").desc(nulls_first=True), "-last_at", "-pk")[
             : OPEN_SHOWN + HANDLED_SHOWN
         ]
-    )
+    ),
+    patient=int,
+    handled_since=dt.datetime,
+)
+
+
+def shown_events(
+    patient: Patient, handled_since: dt.datetime
+) -> tuple[list[RedFlagEvent], list[RedFlagEvent]]:
+    """The warnings Today shows, in one query: those nobody has marked as dealt with yet (the
+    emergencies first, then the newest), and those dealt with since ``handled_since`` (the
+    latest first)."""
+    rows = _SHOWN(patient=patient.pk, handled_since=handled_since)
     still_open = [e for e in rows if e.handled_at is None][:OPEN_SHOWN]
     handled = [e for e in rows if e.handled_at is not None][:HANDLED_SHOWN]
     return sorted(still_open, key=lambda e: (not is_emergency(e),)), handled

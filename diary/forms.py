@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from clinical import scales, symptoms
+from patients.caching import PreparedQuery
 from patients.forms_base import PlainWordsMixin
 from patients.models import Patient
 
@@ -148,6 +149,18 @@ class SymptomWordsMixin:
         return [(o.value, o.label) for o in self.question.options] if self.question else []
 
 
+# The newest entry of a sign still going, compiled once per process (the quick log's POST asks
+# it on every save). Not for "other": its iexact on typed words is escaped for LIKE on SQLite
+# (``%`` and ``_``), which a prepared value would skip, so that one stays a plain queryset.
+_STILL_GOING = PreparedQuery(
+    lambda patient, symptom: SymptomEntry.objects.filter(
+        patient=patient, symptom=symptom, ended_at__isnull=True
+    ).order_by("-onset")[:1],
+    patient=int,
+    symptom=str,
+)
+
+
 class QuickLogForm(PlainWordsMixin, SymptomWordsMixin, forms.Form):
     """Symptom, severity, save: three taps from the home page."""
 
@@ -202,14 +215,20 @@ class QuickLogForm(PlainWordsMixin, SymptomWordsMixin, forms.Form):
         """A sign already "still going" asks whether this is the same episode: if so, the new
         severity becomes a reading of the open entry instead of a second open entry."""
         code, _detail = self.resolved[0]
-        still_going = SymptomEntry.objects.filter(
-            patient=self.patient, symptom=code, ended_at__isnull=True
-        )
         if code == SymptomEntry.OTHER:
-            still_going = still_going.filter(
-                custom_symptom__iexact=(cleaned.get("custom_symptom") or "").strip()
+            self.open_entry = (
+                SymptomEntry.objects.filter(
+                    patient=self.patient,
+                    symptom=code,
+                    ended_at__isnull=True,
+                    custom_symptom__iexact=(cleaned.get("custom_symptom") or "").strip(),
+                )
+                .order_by("-onset")
+                .first()
             )
-        self.open_entry = still_going.order_by("-onset").first()
+        else:
+            found = _STILL_GOING(patient=self.patient.pk, symptom=code)
+            self.open_entry = found[0] if found else None
         if self.open_entry is None:
             return
         if cleaned.get("episode") not in (self.SAME, self.NEW):

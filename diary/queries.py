@@ -22,10 +22,12 @@ from django.utils.translation import gettext as _
 from clinical import red_flags, scales
 from infusions.models import Infusion
 from infusions.schedule import InfusionStatus, infusion_status
+from patients.authors import kept_author
+from patients.caching import PreparedQuery
 from patients.models import Membership, Patient
 
 from . import alerts, entries
-from .models import Measure, Note, RedFlagEvent, SymptomEntry
+from .models import Measure, Note, RedFlagEvent, SymptomEntry, SymptomReading
 
 TIMELINE_KINDS = ("symptoms", "notes", "measures", "infusions")
 # Today looks back a week: for the MG-ADL due this week and the warnings dealt with lately.
@@ -38,10 +40,17 @@ ONGOING_SHOWN = 10
 DiaryItem = SymptomEntry | Note | Measure
 
 
+# Compiled once per process (patients.caching.PreparedQuery): on a first render the ORM took
+# longer to compile each of these than the database took to answer it.
+_MEMBERS = PreparedQuery(
+    lambda patient: Membership.objects.filter(patient=patient).select_related("user"), patient=int
+)
+
+
 def authors(patient: Patient) -> dict[int, str]:
     """How each member is named next to what they logged: “Sam (caregiver)”."""
     names = {}
-    for membership in Membership.objects.filter(patient=patient).select_related("user"):
+    for membership in _MEMBERS(patient=patient.pk):
         name = str(membership.user)
         names[membership.user_id] = (
             name if membership.is_owner else _("%(name)s (caregiver)") % {"name": name}
@@ -53,7 +62,7 @@ def with_authors(items, names: dict[int, str], weight_unit: str = "kg"):
     """Name who logged each item (``item.author``); measures also get ``shown_value``, their
     value in the patient's units."""
     for item in items:
-        item.author = names.get(item.logged_by_id, _("a former member"))
+        item.author = names.get(item.logged_by_id) or kept_author(item) or _("a former member")
         if isinstance(item, Measure):
             item.shown_value = item.display_value(weight_unit)
     return items
@@ -69,7 +78,7 @@ def worst_severity(entry: SymptomEntry) -> int:
 
 @dataclass
 class TodaySummary:
-    status: InfusionStatus  # the last infusion and the next one due
+    status: InfusionStatus | None  # the last infusion and the next one due (None: not asked)
     ongoing: list[SymptomEntry]  # still going, newest first
     todays: list[DiaryItem]  # logged today, newest first, each with ``author``
     has_yesterday: bool  # a side effect was logged yesterday (for “Same as yesterday”)
@@ -77,30 +86,45 @@ class TodaySummary:
     open_questions: int  # questions for the doctor not answered yet
 
 
-def today_summary(patient: Patient, now: dt.datetime) -> TodaySummary:
-    """The day of ``now`` in the patient's zone, in a fixed handful of queries."""
+_TODAY_SYMPTOMS = PreparedQuery(
+    lambda patient, since: SymptomEntry.objects.filter(
+        Q(onset__gte=since) | Q(ended_at__isnull=True), patient=patient
+    )[:TODAY_MAX_ROWS],
+    patient=int,
+    since=dt.datetime,
+)
+# No ORDER BY where Python sorts anyway.
+_TODAY_NOTES = PreparedQuery(
+    lambda patient, start, end: Note.objects.filter(
+        Q(written_at__gte=start, written_at__lt=end)
+        | Q(kind=Note.Kind.QUESTION, answered_at__isnull=True),
+        patient=patient,
+    ).order_by(),
+    patient=int,
+    start=dt.datetime,
+    end=dt.datetime,
+)
+_TODAY_MEASURES = PreparedQuery(
+    lambda patient, since: Measure.objects.filter(patient=patient, measured_at__gte=since)[
+        :TODAY_MAX_ROWS
+    ],
+    patient=int,
+    since=dt.datetime,
+)
+
+
+def today_summary(patient: Patient, now: dt.datetime, *, status: bool = True) -> TodaySummary:
+    """The day of ``now`` in the patient's zone, in a fixed handful of queries; without the
+    infusion status (one or two of them) when ``status`` is false."""
     now = timezone.localtime(now, patient.tz)
     today = now.date()
     start, end = entries.day_bounds(patient, today)
     yesterday_start, _ignored = entries.day_bounds(patient, today - dt.timedelta(days=1))
     week_ago = now - dt.timedelta(days=RECENT_DAYS)
     # One query each for side effects, notes and measures; split up in Python below.
-    recent_symptoms = list(
-        SymptomEntry.objects.filter(
-            Q(onset__gte=min(yesterday_start, week_ago)) | Q(ended_at__isnull=True), patient=patient
-        )[:TODAY_MAX_ROWS]
-    )
-    # No ORDER BY where Python sorts anyway: compiling one costs more than the query runs.
-    notes = list(
-        Note.objects.filter(
-            Q(written_at__gte=start, written_at__lt=end)
-            | Q(kind=Note.Kind.QUESTION, answered_at__isnull=True),
-            patient=patient,
-        ).order_by()
-    )
-    recent_measures = list(
-        Measure.objects.filter(patient=patient, measured_at__gte=week_ago)[:TODAY_MAX_ROWS]
-    )
+    recent_symptoms = _TODAY_SYMPTOMS(patient=patient.pk, since=min(yesterday_start, week_ago))
+    notes = _TODAY_NOTES(patient=patient.pk, start=start, end=end)
+    recent_measures = _TODAY_MEASURES(patient=patient.pk, since=week_ago)
     todays = sorted(
         chain(
             (e for e in recent_symptoms if start <= e.onset < end),
@@ -112,7 +136,7 @@ def today_summary(patient: Patient, now: dt.datetime) -> TodaySummary:
     )
     mgadl_relevant = scales.MGADL in scales.default_measures(patient.conditions)
     return TodaySummary(
-        status=infusion_status(patient, today),
+        status=infusion_status(patient, today) if status else None,
         ongoing=sorted(
             (e for e in recent_symptoms if e.ended_at is None), key=lambda e: e.onset, reverse=True
         )[:ONGOING_SHOWN],
@@ -123,6 +147,25 @@ def today_summary(patient: Patient, now: dt.datetime) -> TodaySummary:
             1 for n in notes if n.kind == Note.Kind.QUESTION and n.answered_at is None
         ),
     )
+
+
+# SymptomEntry.latest_reading's query, compiled once.
+_LATEST_READING = PreparedQuery(
+    lambda entry: SymptomReading.objects.filter(entry=entry).order_by("-at", "-pk")[:1], entry=int
+)
+
+
+def with_latest_readings(saved: list[SymptomEntry]) -> list[SymptomEntry]:
+    """Fill ``latest_reading`` of the entries that have later readings (what the quick log's
+    answer says: “now 4, worst so far 6”), as the property would, without compiling its query."""
+    for entry in saved:
+        known = "latest_reading" in entry.__dict__ or "readings" in getattr(
+            entry, "_prefetched_objects_cache", {}
+        )
+        if entry.pk and entry.peak_severity is not None and not known:
+            found = _LATEST_READING(entry=entry.pk)
+            entry.__dict__["latest_reading"] = found[0] if found else None
+    return saved
 
 
 def follow_up_codes(patient: Patient, saved: list[SymptomEntry]) -> list[str]:
@@ -181,7 +224,11 @@ def warnings(
     names = authors(patient) if handled else {}
     for event in handled:
         event.title = red_flags.get_rule(event.rule).title
-        event.handled_by_name = names.get(event.handled_by_id, _("a former member"))
+        event.handled_by_name = (
+            names.get(event.handled_by_id)
+            or kept_author(event, "handled_by")
+            or _("a former member")
+        )
     return Warnings(open=shown, handled=handled)
 
 
@@ -212,6 +259,43 @@ def _kinds(kind: str) -> list[str]:
     return [kind] if kind else list(TIMELINE_KINDS)
 
 
+# Unordered: the days are sorted in Python, and an ORDER BY costs more to compile than to run.
+_TIMELINE_QUERIES = {
+    "symptoms": PreparedQuery(
+        lambda patient, start, end: SymptomEntry.objects.filter(
+            patient=patient, onset__gte=start, onset__lt=end
+        ).order_by(),
+        patient=int,
+        start=dt.datetime,
+        end=dt.datetime,
+    ),
+    "notes": PreparedQuery(
+        lambda patient, start, end: Note.objects.filter(
+            patient=patient, written_at__gte=start, written_at__lt=end
+        ).order_by(),
+        patient=int,
+        start=dt.datetime,
+        end=dt.datetime,
+    ),
+    "measures": PreparedQuery(
+        lambda patient, start, end: Measure.objects.filter(
+            patient=patient, measured_at__gte=start, measured_at__lt=end
+        ).order_by(),
+        patient=int,
+        start=dt.datetime,
+        end=dt.datetime,
+    ),
+}
+_TIMELINE_INFUSIONS = PreparedQuery(
+    lambda patient, since, until: Infusion.objects.filter(
+        patient=patient, date__gte=since, date__lte=until
+    ).select_related("product"),
+    patient=int,
+    since=dt.date,
+    until=dt.date,
+)
+
+
 def timeline(patient: Patient, since: dt.date, until: dt.date, kind: str = "") -> Timeline:
     """Everything logged from ``since`` to ``until`` (local dates, both included), by day.
 
@@ -220,31 +304,17 @@ def timeline(patient: Patient, since: dt.date, until: dt.date, kind: str = "") -
     selected = _kinds(kind)
     start, _ignored = entries.day_bounds(patient, since)
     _ignored, end = entries.day_bounds(patient, until)
-    # Unordered: the days are sorted below, and an ORDER BY costs more to compile than to run.
-    querysets = {
-        "symptoms": SymptomEntry.objects.filter(
-            patient=patient, onset__gte=start, onset__lt=end
-        ).order_by(),
-        "notes": Note.objects.filter(
-            patient=patient, written_at__gte=start, written_at__lt=end
-        ).order_by(),
-        "measures": Measure.objects.filter(
-            patient=patient, measured_at__gte=start, measured_at__lt=end
-        ).order_by(),
-    }
     items: list[DiaryItem] = []
     for name in selected:
-        if name in querysets:
-            items.extend(querysets[name])
+        if name in _TIMELINE_QUERIES:
+            items.extend(_TIMELINE_QUERIES[name](patient=patient.pk, start=start, end=end))
     with_authors(items, authors(patient) if items else {}, patient.weight_unit)
     days: dict[dt.date, TimelineDay] = {}
     for item in items:
         day = item.local_date or entries.local_date(patient, item.when)  # its own zone
         days.setdefault(day, TimelineDay(day)).items.append(item)
     if "infusions" in selected:
-        for infusion in Infusion.objects.filter(
-            patient=patient, date__gte=since, date__lte=until
-        ).select_related("product"):
+        for infusion in _TIMELINE_INFUSIONS(patient=patient.pk, since=since, until=until):
             days.setdefault(infusion.date, TimelineDay(infusion.date)).infusions.append(infusion)
     for day in days.values():
         # Newest first; at the same time side effects, then notes, then measures, newest row first.
@@ -321,6 +391,12 @@ class MeasureSection:
     citation: str  # the published source of the scale, "" if none
 
 
+_ALL_MEASURES = PreparedQuery(
+    lambda patient: Measure.objects.filter(patient=patient).order_by("kind", "measured_at", "pk"),
+    patient=int,
+)
+
+
 def measures(
     patient: Patient, since: dt.date | None = None, until: dt.date | None = None
 ) -> list[MeasureSection]:
@@ -343,7 +419,11 @@ def measures(
         _ignored, end = entries.day_bounds(patient, until)
         rows_query = rows_query.filter(measured_at__lt=end)
     by_kind: dict[str, list[Measure]] = {}
-    for row in rows_query.order_by("kind", "measured_at", "pk"):
+    if since is None and until is None:  # the measures page: compiled once
+        rows = _ALL_MEASURES(patient=patient.pk)
+    else:
+        rows = rows_query.order_by("kind", "measured_at", "pk")
+    for row in rows:
         by_kind.setdefault(row.kind, []).append(row)
     for kind_rows in by_kind.values():
         previous = before if kind_rows[0].kind == Measure.Kind.MGADL else None

@@ -92,19 +92,22 @@ def _result_context(
         return {}
     codes = queries.follow_up_codes(request.patient, saved)
     return {
-        "saved": saved,
+        "saved": queries.with_latest_readings(saved),
         # Asked even after a warning: another sign can make it an emergency.
         "follow_up_form": FollowUpForm(codes=codes) if codes else None,
         "follow_up_for": saved[0],
     } | _alerts_context(request, {event.pk for event in events})
 
 
-def _today_context(request: PatientRequest, quick_form: QuickLogForm | None = None) -> dict:
-    """Everything on the home page: the day's summary, plus the quick log's form and buttons."""
+def _today_context(
+    request: PatientRequest, quick_form: QuickLogForm | None = None, *, status: bool = True
+) -> dict:
+    """Everything on the home page: the day's summary, plus the quick log's form and buttons.
+    ``status=False`` leaves out the infusion status, for answers that do not show it."""
     patient = request.patient
     return {
         "patient": patient,
-        **_fields(queries.today_summary(patient, timezone.now())),
+        **_fields(queries.today_summary(patient, timezone.now(), status=status)),
         "quick_form": quick_form or QuickLogForm(patient=patient),
         "quick_symptoms": [(code, symptoms.label(code)) for code in symptoms.QUICK_LOG_CODES],
         "severities": [(n, symptoms.severity_word(n)) for n in range(11)],
@@ -141,7 +144,8 @@ def _render_after_log(
     if not request.htmx:
         ids = ",".join(str(e.pk) for e in saved)
         return redirect(f"{_today_url(request)}?saved={ids}")
-    context = _today_context(request) | _result_context(request, saved, events)
+    # The answer swaps the quick log, the lists and the warnings: not the infusion status.
+    context = _today_context(request, status=False) | _result_context(request, saved, events)
     response = render(request, "diary/_today_after_log.html", context)
     return trigger_client_event(response, "entry-saved")
 

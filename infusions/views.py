@@ -7,7 +7,7 @@ import secrets
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from clinical import red_flags
 from patients import history
 from patients.access import PatientRequest, get_for_patient, patient_view
-from patients.caching import render_cached
+from patients.caching import PreparedQuery, render_cached
 from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
 
 from . import calendar, changes, plans, records
@@ -71,30 +71,101 @@ def _date_param(request: PatientRequest) -> dt.date | None:
         return None
 
 
+# The list's queries, compiled once per process (patients.caching.PreparedQuery): they cost
+# more to compile than to run, on every first render after a change to the diary. Every course's
+# id and start, newest first (as Course orders them), to page through; then the page's courses,
+# their infusions and the infusions' lots, found by the courses' starts.
+_COURSE_STARTS = PreparedQuery(
+    lambda patient: Course.objects.filter(patient=patient).values_list("pk", "start_date"),
+    patient=int,
+)
+_COURSES_BETWEEN = PreparedQuery(
+    lambda patient, first, last: Course.objects.filter(
+        patient=patient, start_date__gte=first, start_date__lte=last
+    ),
+    patient=int,
+    first=dt.date,
+    last=dt.date,
+)
+# Only what the rows show (infusions/templatetags/infusion_rows.py): a third of the columns.
+_INFUSIONS_BETWEEN = PreparedQuery(
+    lambda patient, first, last: (
+        Infusion.objects.filter(
+            course__patient=patient, course__start_date__gte=first, course__start_date__lte=last
+        )
+        .select_related("product")
+        .only(
+            "course",
+            "date",
+            "dose_g",
+            "weight_kg",
+            "product__name",
+            "product__route",
+            "product__concentration_percent",
+        )
+        .order_by("date", "pk")
+    ),
+    patient=int,
+    first=dt.date,
+    last=dt.date,
+)
+_LOTS_BETWEEN = PreparedQuery(
+    lambda patient, first, last: (
+        InfusionLot.objects.filter(
+            infusion__course__patient=patient,
+            infusion__course__start_date__gte=first,
+            infusion__course__start_date__lte=last,
+        )
+        .only("infusion", "lot_number")
+        .order_by("pk")
+    ),
+    patient=int,
+    first=dt.date,
+    last=dt.date,
+)
+
+
+def _set_prefetched(obj, name: str, model, rows: list) -> None:
+    """``obj.<name>.all()`` answers ``rows`` without a query, as after ``prefetch_related``."""
+    queryset = QuerySet(model)  # not a manager's: its filters would cost more than the rows
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+def _courses_with_infusions(patient: int, ids: list[int], first: dt.date, last: dt.date):
+    """The courses ``ids`` (starting from ``first`` to ``last``), in that order, each with its
+    infusions and their lots, as ``prefetch_related`` would give them: three queries."""
+    courses = {c.pk: c for c in _COURSES_BETWEEN(patient=patient, first=first, last=last)}
+    infusions: dict[int, list[Infusion]] = {pk: [] for pk in courses}
+    lots: dict[int, list[InfusionLot]] = {}
+    for infusion in _INFUSIONS_BETWEEN(patient=patient, first=first, last=last):
+        if infusion.course_id in courses:
+            infusion.course = courses[infusion.course_id]
+            infusions[infusion.course_id].append(infusion)
+            lots[infusion.pk] = []
+    for lot in _LOTS_BETWEEN(patient=patient, first=first, last=last):
+        if lot.infusion_id in lots:
+            lots[lot.infusion_id].append(lot)
+    for course_id, rows in infusions.items():
+        _set_prefetched(courses[course_id], "infusions", Infusion, rows)
+        for infusion in rows:
+            _set_prefetched(infusion, "lots", InfusionLot, lots[infusion.pk])
+    # In the order paged through (courses starting on the same day stay apart).
+    return [courses[pk] for pk in ids if pk in courses]
+
+
 @patient_view
 @require_GET
 def infusion_list(request: PatientRequest) -> HttpResponse:
     def build_context() -> dict:
-        # Only what the rows show (infusions/templatetags/infusion_rows.py): a third of the
-        # columns, which the list pays for on every change to the diary.
-        lots = InfusionLot.objects.only("infusion", "lot_number")
-        infusions = (
-            Infusion.objects.select_related("product")
-            .only(
-                "course",
-                "date",
-                "dose_g",
-                "weight_kg",
-                "product__name",
-                "product__route",
-                "product__concentration_percent",
-            )
-            .prefetch_related(Prefetch("lots", queryset=lots))
-        )
-        course_qs = Course.objects.filter(patient=request.patient).prefetch_related(
-            Prefetch("infusions", queryset=infusions.order_by("date", "pk"))
-        )
-        page = Paginator(course_qs, COURSES_PER_PAGE).get_page(request.GET.get("page"))
+        patient = request.patient.pk
+        starts = _COURSE_STARTS(patient=patient)
+        page = Paginator(starts, COURSES_PER_PAGE).get_page(request.GET.get("page"))
+        if page.object_list:
+            ids = [pk for pk, _start in page.object_list]
+            dates = [start for _pk, start in page.object_list]
+            page.object_list = _courses_with_infusions(patient, ids, min(dates), max(dates))
         return {"patient": request.patient, "page": page}
 
     html = render_cached(request, "infusions/list.html#infusion-list", build_context)

@@ -408,6 +408,7 @@ def _record_created(rows: list, owner: User) -> None:
                 patient_id=row.patient_id,
                 model=history.model_key(type(row)),
                 object_id=row.pk,
+                object_uid=row.uid,
                 action=ChangeRecord.Action.CREATED,
                 changed_by=owner,
                 after=history.snapshot(row),

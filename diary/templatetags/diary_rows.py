@@ -4,17 +4,19 @@ the timeline and on Today) and ``{% measure_rows section %}`` (the rows of a mea
 In the template language a row cost 150-200 µs (variables, filters, includes, ``{% url %}``,
 translations), so a diary of a few months spent most of its page render in these loops; the same
 HTML built here costs about 20 µs a row (docs/decisions.md, "Speed"). The markup is the one the
-templates had, whitespace included: change it here. Text goes through ``format_html`` (escaped)
-and ``gettext`` (the same messages the templates used).
+templates had, whitespace included: change it here. Text goes through ``_fmt`` (the escaping of
+``format_html``, without its per-call overhead) and ``gettext`` (the messages the templates used).
 """
 
 from __future__ import annotations
 
+from html import escape as _escape
+
 from django import template
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clinical.scales import GLOBAL_CHANGE_CHOICES
 from patients.formats import day_month_year, hour_minute, url_for_each, weekday_hour_minute
@@ -24,6 +26,43 @@ from .mgadl import mgadl_note
 register = template.Library()
 
 _RATINGS = dict(GLOBAL_CHANGE_CHOICES)
+
+# The rows' fixed words (the templates' messages), translated once per list, not once per row.
+EDIT = gettext_noop("Edit")
+WORST = gettext_noop("worst %(n)s")
+WARNING_SIGN = gettext_noop("warning sign")
+ENDED = gettext_noop("ended")
+STILL_GOING = gettext_noop("still going")
+STILL_GOING_AT = gettext_noop("still going at %(at)s")
+DAY_AFTER = gettext_noop("day %(n)s after infusion")
+DAY_OF_CYCLE = gettext_noop("day %(n)s of cycle")
+QUESTION = gettext_noop("Question")
+NOTE = gettext_noop("Note")
+IMPROVED = gettext_noop("meaningful improvement")
+WORSE = gettext_noop("meaningful worsening")
+
+
+def _esc(value: object) -> str:
+    """``conditional_escape`` without its lazy-argument wrapper (called thousands of times a
+    list): safe strings as they are, anything else through the same ``html.escape``."""
+    if isinstance(value, SafeData):
+        return value
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return _escape(str(value))
+
+
+def _fmt(template: str, *args: object) -> SafeString:
+    """``format_html`` for these rows: the same escaping, a fraction of the calls."""
+    return SafeString(template.format(*[_esc(arg) for arg in args]))
+
+
+class Texts(dict):
+    """Translations of the messages above, each looked up the first time a list needs it."""
+
+    def __missing__(self, message: str) -> str:
+        text = self[message] = _(message)
+        return text
 
 
 _EDIT_VIEWS = {
@@ -53,7 +92,7 @@ def edit_url(context, item) -> str:
 
 def severity_badge(value: int, word: object) -> SafeString:
     """components/severity.html, with its final newline."""
-    return format_html(
+    return _fmt(
         '<span class="severity severity-{}"><span class="severity-number">{}</span> '
         '<span class="severity-word">{}</span></span>\n',
         value,
@@ -62,98 +101,135 @@ def severity_badge(value: int, word: object) -> SafeString:
     )
 
 
-def cycle_day(item) -> str:
+def cycle_day(item, texts: Texts | None = None) -> str:
     """components/cycle_day.html: " · day N of cycle" when it says more than "day M after
     infusion" (a course over several days, or a time before the infusion that counts for the
     cycle that ends), with the template's final newline."""
     n = item.day_of_cycle
     if n is None or n == item.days_after_infusion:
         return "\n"
-    return " · " + _("day %(n)s of cycle") % {"n": n} + "\n"
+    return " · " + (texts or Texts())[DAY_OF_CYCLE] % {"n": n} + "\n"
 
 
 @register.simple_tag
-def entry_line(item) -> SafeString:
+def entry_line(item, texts: Texts | None = None) -> SafeString:
     """Time, what, how bad or how much, who logged it (was components/entry_line.html)."""
-    parts = ["\n\n", format_html('<span class="entry-time">{}</span>\n', hour_minute(item.when))]
+    texts = Texts() if texts is None else texts
+    parts = ["\n\n", _fmt('<span class="entry-time">{}</span>\n', hour_minute(item.when))]
     if getattr(item, "severity", None) is not None and getattr(item, "symptom", ""):
         parts += [
-            format_html("\n  <strong>{}</strong>\n  ", item.label),
+            _fmt("\n  <strong>{}</strong>\n  ", item.label),
             severity_badge(item.severity, item.severity_word),
             "\n  ",
         ]
         if item.peak_severity and item.peak_severity != item.severity:
             parts.append(
-                format_html(
+                _fmt(
                     '<span class="text-body-secondary">· {}</span>',
-                    _("worst %(n)s") % {"n": item.peak_severity},
+                    texts[WORST] % {"n": item.peak_severity},
                 )
             )
         parts.append("\n  ")
         if item.red_flags:
-            parts.append(
-                format_html('<span class="badge text-bg-danger">{}</span>', _("warning sign"))
-            )
+            parts.append(_fmt('<span class="badge text-bg-danger">{}</span>', texts[WARNING_SIGN]))
         parts.append("\n  ")
         if item.ended_at:
             parts.append(
-                format_html(
+                _fmt(
                     '<span class="text-body-secondary">· {} {}</span>',
-                    _("ended"),
+                    texts[ENDED],
                     weekday_hour_minute(item.ended_at),
                 )
             )
         elif item.is_ongoing:
             going = (
-                _("still going at %(at)s") % {"at": weekday_hour_minute(item.still_going_at)}
+                texts[STILL_GOING_AT] % {"at": weekday_hour_minute(item.still_going_at)}
                 if item.still_going_at
-                else _("still going")
+                else texts[STILL_GOING]
             )
-            parts.append(format_html('<span class="text-body-secondary">· {}</span>', going))
+            parts.append(_fmt('<span class="text-body-secondary">· {}</span>', going))
         parts.append("\n  ")
         if item.days_after_infusion is not None:
             parts.append(
-                format_html(
+                _fmt(
                     '<span class="text-body-secondary">· {}{}</span>',
-                    _("day %(n)s after infusion") % {"n": item.days_after_infusion},
-                    cycle_day(item),
+                    texts[DAY_AFTER] % {"n": item.days_after_infusion},
+                    cycle_day(item, texts),
                 )
             )
         parts.append("\n")
     elif getattr(item, "kind", "") in ("improvement", "question"):
-        title = _("Question") if item.kind == "question" else _("Note")
-        parts.append(format_html("\n  <strong>{}</strong>\n  ", title))
+        title = texts[QUESTION] if item.kind == "question" else texts[NOTE]
+        parts.append(_fmt("\n  <strong>{}</strong>\n  ", title))
         if item.rating is not None:
             # Not get_rating_display(): it translates every choice's label to find one.
             rating = _RATINGS.get(item.rating, item.rating)
-            parts.append(format_html("<span>({})</span>", rating))
+            parts.append(_fmt("<span>({})</span>", rating))
         parts.append(
-            format_html('\n  <span class="entry-text">{}</span>\n', Truncator(item.text).chars(140))
+            _fmt('\n  <span class="entry-text">{}</span>\n', Truncator(item.text).chars(140))
         )
     else:
         value = getattr(item, "shown_value", "") or item.display_value()
-        parts.append(format_html("\n  <strong>{}</strong> <span>{}</span>\n", item.title, value))
-    parts.append(
-        format_html('\n<span class="text-body-secondary small">· {}</span>\n', item.author)
-    )
-    return mark_safe("".join(conditional_escape(part) for part in parts))
+        parts.append(_fmt("\n  <strong>{}</strong> <span>{}</span>\n", item.title, value))
+    parts.append(_fmt('\n<span class="text-body-secondary small">· {}</span>\n', item.author))
+    return SafeString("".join(_esc(part) for part in parts))
+
+
+# --- a day of the timeline -----------------------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def timeline_items(context, day) -> SafeString:
+    """The ``<li>`` of each entry of a timeline day: its line, and the edit link for writers."""
+    can_write = context["request"].membership.can_write
+    texts = context.render_context.setdefault("diary_rows.texts", Texts())
+    rows = []
+    for item in day.items:
+        flagged = (
+            " border-start border-danger border-4 ps-2" if getattr(item, "red_flags", None) else ""
+        )
+        link = ""
+        if can_write:
+            url = edit_url(context, item)
+            if getattr(item, "symptom", ""):
+                branch = _fmt(
+                    '<a class="ms-auto" href="{}">{}<span class="visually-hidden"> {}</span></a>'
+                    "\n                ",
+                    url,
+                    texts[EDIT],
+                    item.label,
+                )
+            else:
+                newline = "\n                " if item.kind in ("question", "improvement") else ""
+                branch = _fmt('<a class="ms-auto" href="{}">{}</a>{}', url, texts[EDIT], newline)
+            link = _fmt("\n                {}\n              ", branch)
+        rows.append(
+            _fmt(
+                '\n            <li class="d-flex flex-wrap align-items-baseline gap-1{}">'
+                "\n              <span>{}</span>\n              {}\n            </li>\n          ",
+                flagged,
+                entry_line(item, texts),
+                link,
+            )
+        )
+    return mark_safe("".join(rows))
 
 
 # --- the rows of a measures table -----------------------------------------------------------------
 
 
-def _change_cell(change) -> SafeString:
+def _change_cell(change, texts: Texts) -> SafeString:
     if not change:
         return mark_safe("—")
-    text = format_html("{}{}", "+" if change.change > 0 else "", change.change)
+    text = _fmt("{}{}", "+" if change.change > 0 else "", change.change)
     if not change.meaningful:
         return text
     improved = change.direction == "improved"
-    return format_html(
+    return _fmt(
         '{} <span class="badge {}">{}</span>',
         text,
         "text-bg-success" if improved else "text-bg-warning",
-        _("meaningful improvement") if improved else _("meaningful worsening"),
+        texts[IMPROVED] if improved else texts[WORSE],
     )
 
 
@@ -167,40 +243,42 @@ def measure_rows(context, section) -> SafeString:
         else None
     )
     is_mgadl = section.kind == "mgadl"
+    texts = context.render_context.setdefault("diary_rows.texts", Texts())
+    notes: dict[int, str] = {}  # mgadl_note by total, translated once
     rows = []
     for m in section.rows:
         day = day_month_year(m.measured_at)
-        value = format_html("{}: ", m.name) if m.kind == "custom" else ""
-        value = format_html("{}{}", value, m.shown_value)
-        if m.kind == "mgadl" and (note := mgadl_note(m.total)):
-            value = format_html(
-                '{} <span class="small text-body-secondary">({})</span>', value, note
-            )
+        value = _fmt("{}: ", m.name) if m.kind == "custom" else ""
+        value = _fmt("{}{}", value, m.shown_value)
+        if m.kind == "mgadl" and m.total not in notes:
+            notes[m.total] = mgadl_note(m.total)
+        if m.kind == "mgadl" and (note := notes[m.total]):
+            value = _fmt('{} <span class="small text-body-secondary">({})</span>', value, note)
         change = (
-            format_html("\n                  <td>{}</td>\n                ", _change_cell(m.change))
+            _fmt("\n                  <td>{}</td>\n                ", _change_cell(m.change, texts))
             if is_mgadl
             else ""
         )
         if m.days_after_infusion is None:
             days = mark_safe("—")
         else:
-            days = format_html(
+            days = _fmt(
                 '{}<span class="small text-body-secondary">{}</span>',
                 m.days_after_infusion,
-                cycle_day(m),
+                cycle_day(m, texts),
             )
         edit = (
-            format_html(
+            _fmt(
                 '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
                 edit_url(m.pk),
-                _("Edit"),
+                texts[EDIT],
                 day,
             )
             if edit_url
             else ""
         )
         rows.append(
-            format_html(
+            _fmt(
                 "\n              <tr>\n                <td>{}</td>\n                <td>{}</td>"
                 "\n                {}\n                <td>{}</td>\n                <td>{}</td>"
                 "\n              </tr>\n            ",
