@@ -21,8 +21,11 @@ from patients.models import Patient, User
 from . import entries
 from .models import Measure, Note, RedFlagEvent, SymptomEntry
 
-# MG-ADL by day of the cycle: better after the infusion, worse again before the next one.
-MGADL_BY_CYCLE_DAY = {6: 5, 13: 4, 20: 5, 27: 8}
+# MG-ADL by day of the cycle: better after the infusion, worse again before the next one. Each
+# cycle draws its own score from these (a real diary never repeats itself, and
+# identical cycles would hide each other under the median on the cycle chart), so the wear-off
+# comes on day 20 in some cycles and day 27 in others.
+MGADL_BY_CYCLE_DAY = {6: (5, 6), 13: (3, 4, 4), 20: (4, 5, 6), 27: (8, 8, 9)}
 # Grip (left, right) in kPa by day of the cycle, over the cycles from GRIP_FROM_COURSE on, each
 # give or take 1 kPa: best on day 10, worse by more than 8 kPa (the meaningful change on the
 # vigorimeter) from day 24 until the next course. PRE_INFUSION_GRIP is taken at 07:45 on the
@@ -38,6 +41,16 @@ RED_FLAG_COURSE = 4
 MILDER_FROM_COURSE = 5
 MGADL_ITEMS_AT = {
     # A plausible item split for each total (double vision and eyelid droop dominate in MG).
+    3: {
+        "talking": 0,
+        "chewing": 0,
+        "swallowing": 0,
+        "breathing": 0,
+        "brush_teeth_comb_hair": 0,
+        "rise_from_chair": 1,
+        "double_vision": 1,
+        "eyelid_droop": 1,
+    },
     4: {
         "talking": 0,
         "chewing": 1,
@@ -66,6 +79,16 @@ MGADL_ITEMS_AT = {
         "brush_teeth_comb_hair": 1,
         "rise_from_chair": 1,
         "double_vision": 1,
+        "eyelid_droop": 1,
+    },
+    7: {
+        "talking": 1,
+        "chewing": 1,
+        "swallowing": 0,
+        "breathing": 0,
+        "brush_teeth_comb_hair": 1,
+        "rise_from_chair": 1,
+        "double_vision": 2,
         "eyelid_droop": 1,
     },
     8: {
@@ -101,6 +124,7 @@ def seed(patient: Patient, owner: User, caregiver: User | None, now: dt.datetime
     rng = random.Random(3)
     # For what was added later (grip, the warning): the draws above stay as they were.
     extra = random.Random(11)
+    scores = random.Random(17)  # each cycle's MG-ADL scores (MGADL_BY_CYCLE_DAY)
     courses = list(Course.objects.filter(patient=patient).order_by("start_date"))
 
     def log(record, by: User | None = None):
@@ -193,10 +217,10 @@ def seed(patient: Patient, owner: User, caregiver: User | None, now: dt.datetime
                 helped="Paracetamol",
             )
             symptom("chills", 4, _at(patient, day1, 15, 30), _at(patient, day1, 20))
-        for cycle_day, total in MGADL_BY_CYCLE_DAY.items():
+        for cycle_day, totals in MGADL_BY_CYCLE_DAY.items():
             day = course.start_date + dt.timedelta(days=cycle_day)
-            total = max(4, min(9, total + rng.choice([0, 0, 1]) * (1 if cycle_day == 27 else 0)))
-            answers = MGADL_ITEMS_AT.get(total, MGADL_ITEMS_AT[8])
+            rng.choice([0, 0, 1])  # the draw the scores once took: later draws stay as they were
+            answers = MGADL_ITEMS_AT[scores.choice(totals)]
             log(
                 Measure(
                     patient=patient,

@@ -85,14 +85,14 @@ def seed(patient: Patient, logged_by: User) -> None:
             InfusionLot.objects.create(
                 infusion=infusion,
                 lot_number=f"P{lot_serial}",
-                expiry=date + dt.timedelta(days=400),
+                expiry=start + dt.timedelta(days=400),  # one lot, one expiry on both days
                 vial_size_g=Decimal("10"),
                 vial_count=3,
             )
             InfusionLot.objects.create(
                 infusion=infusion,
                 lot_number=f"P{lot_serial + 17}",
-                expiry=date + dt.timedelta(days=380),
+                expiry=start + dt.timedelta(days=380),
                 vial_size_g=Decimal("5"),
                 vial_count=1,
             )

@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pygal
+from django.core.cache import cache
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from pygal.style import Style
 
 # pygal appends a finder for its map plugins (pygal.maps.*, unused here) to sys.meta_path. It has
@@ -97,6 +98,24 @@ class Chart:
 
     def __html__(self) -> str:
         return self.svg
+
+
+CACHE_SECONDS = 3600
+
+
+def cached(draw: Callable[..., Chart], *args, **kwargs) -> Chart:
+    """``draw(*args, **kwargs)``, or the same chart drawn before from the same input.
+
+    Kept by what it shows (its exact input and the language), not by the diary's version:
+    after a headache is logged, the MG-ADL chart's input is the same, and so is its SVG.
+    """
+    plain = repr((draw.__name__, args, sorted(kwargs.items()), get_language()))
+    key = f"chart-svg:{draw.__name__}:{hashlib.sha256(plain.encode()).hexdigest()}"
+    chart = cache.get(key)
+    if chart is None:
+        chart = draw(*args, **kwargs)
+        cache.set(key, chart, CACHE_SECONDS)
+    return chart
 
 
 # --- the three charts ------------------------------------------------------------------------
@@ -224,10 +243,12 @@ def timeline_chart(
     ``courses``: ``[(first day, last day, label), ...]``, shaded bands. ``infusions``:
     ``[(day, label), ...]``, a marker at the top with a dotted line. ``side_effects``:
     ``[(name, [(when, severity 0-10), ...]), ...]``, one colour and shape each, left axis; only
-    the worst severity of each day is drawn, so a long period stays light. ``measure``:
-    ``(name, [(when, value), ...])``, a line on the right axis. ``when`` may be a date or a
-    datetime already in the patient's time zone (only its date counts). Readings outside the
-    period are left out.
+    the worst severity of each day is drawn, so a long period stays light. An entry may carry a
+    third item, its style (an int: ``(name, readings, style)``): the side effect's own colour
+    and shape, the same in every period (:func:`_effect_styles`); without one, its position.
+    ``measure``: ``(name, [(when, value), ...])``, a line on the right axis. ``when`` may be a
+    date or a datetime already in the patient's time zone (only its date counts). Readings
+    outside the period are left out.
     """
     title = str(title)
     start, end = sorted((_as_date(start), _as_date(end)))
@@ -236,7 +257,9 @@ def timeline_chart(
         return start <= day <= end
 
     worst: list[tuple[str, dict[dt.date, float]]] = []
-    for name, readings in side_effects:
+    wanted_styles: list[int] = []
+    for index, (name, readings, *style) in enumerate(side_effects):
+        wanted_styles.append(int(style[0]) if style else index)
         by_day: dict[dt.date, float] = {}
         for when, severity in readings:
             day = _as_date(when)
@@ -261,8 +284,8 @@ def timeline_chart(
     )
     measure_name = str(measure[0]) if measure is not None else None
     chart_id = chart_id or _make_id(
-        "timeline", title, start, end, course_spans, infusion_days, worst, measure_name,
-        measure_points, measure_higher_is_worse, summary,
+        "timeline", title, start, end, course_spans, infusion_days, worst, wanted_styles,
+        measure_name, measure_points, measure_higher_is_worse, summary,
     )  # fmt: skip
     table = _timeline_table(worst, measure_name, measure_points, infusion_days)
     has_data = any(by_day for _name, by_day in worst) or measure_points or infusion_days
@@ -274,7 +297,9 @@ def timeline_chart(
         return (day - start).days + 0.5
 
     days = (end - start).days + 1
-    on_left = [(index, name, by_day) for index, (name, by_day) in enumerate(worst) if by_day]
+    drawn = [index for index, (_name, by_day) in enumerate(worst) if by_day]
+    styles = _effect_styles([wanted_styles[index] for index in drawn])
+    on_left = [(style, *worst[index]) for index, style in zip(drawn, styles, strict=True)]
     measure_title = _axis_title(measure_name, measure_higher_is_worse) if measure_points else None
     chart_kw = {
         "height": 440,
@@ -326,6 +351,12 @@ def timeline_chart(
                 "size": 6,
             }
         )
+    if not specs:
+        # Only infusions (no side effect, no reading yet: a new diary's first course). pygal's
+        # XY lays out nothing without a series: an anchor on the infusion days holds the axes,
+        # and _finish drops it from the SVG (the infusions are drawn by ``decorate``).
+        chart.add("", [(pos(day), 0) for day, _label in infusion_days], stroke=False)
+        specs.append({"drop": True})
 
     def decorate(plot: ET.Element, view: _View) -> None:
         # Bands first (the series groups come before them in the SVG, so move them behind).
@@ -569,7 +600,11 @@ def _date_label(start: dt.date, offset: float, span: int) -> str:
     day = start + dt.timedelta(days=round(offset))
     if span <= 42:
         return formats.date_format(day, "j M")
-    if day.month == 1 or span > 400:
+    if span > 400:
+        # Years of ticks (every 6, 12 or 24 months): "Jan 2022" five times is wider than a phone
+        # shows, so a January is its year alone, any other month its name.
+        return formats.date_format(day, "Y" if day.month == 1 else "M")
+    if day.month == 1:
         return formats.date_format(day, "M Y")
     return formats.date_format(day, "M")
 
@@ -756,7 +791,8 @@ def _finish(root: ET.Element, chart_id: str, title: str, desc: str, specs) -> ET
                     key = _serie_key(child) or "serie-0"
                     index = int(key.removeprefix("serie-"))
                     spec = specs[index] if index < len(specs) else _line_spec(index)
-                    plot.append(_series([child, *overlays.get(key, [])], spec))
+                    if not spec.get("drop"):
+                        plot.append(_series([child, *overlays.get(key, [])], spec))
         elif "titles" in classes:
             titles = ET.SubElement(out_graph, "g", {"class": "chart-axis-title"})
             for text in group.iter("text"):
@@ -855,6 +891,28 @@ def _line_spec(index: int) -> dict:
         "width": _CYCLE_WIDTH,
         "dash": dash,
     }
+
+
+# Colour and shape together: 16 side effects look apart (_shape_spec of 0 to 15).
+_EFFECT_STYLES = len(PALETTE) * len(_SHAPES)
+
+
+def _effect_styles(wanted: Sequence[int]) -> list[int]:
+    """The style (:func:`_shape_spec`) of each side effect drawn, from the one it asks for.
+
+    A side effect keeps its own colour and shape (its style, modulo the 16 there are) in every
+    period; only when two drawn together would look alike does the one asking for the larger
+    style move to the next free one.
+    """
+    taken: set[int] = set()
+    found: dict[int, int] = {}
+    for position in sorted(range(len(wanted)), key=lambda i: wanted[i]):
+        style = wanted[position] % _EFFECT_STYLES
+        while style in taken and len(taken) < _EFFECT_STYLES:
+            style = (style + 1) % _EFFECT_STYLES
+        taken.add(style)
+        found[position] = style
+    return [found[position] for position in range(len(wanted))]
 
 
 def _shape_spec(index: int) -> dict:

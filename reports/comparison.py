@@ -184,16 +184,23 @@ def comparison_for(patient: Patient, since: dt.date, until: dt.date) -> Comparis
 
 
 def summary_sentence(overview: SymptomOverview) -> str:
-    """One sentence of what was observed: "Headache after 5 of 6 courses, typically gone by
-    day 2". Never a cause."""
+    """One sentence of what was observed: "Headache after 5 of 6 courses, typically lasting
+    until day 2". Never a cause.
+
+    The day is the day of the cycle the last episode *ended* on, so the side effect may still be
+    felt that day: "until day 2", never "gone by day 2". "Typically" only for a median of two or
+    more courses; one course's episode is an observation: "Stiff neck after 1 of 3 courses,
+    until day 3"."""
     text = ngettext(
         "%(what)s after %(n)s of %(total)s course",
         "%(what)s after %(n)s of %(total)s courses",
         overview.courses,
     ) % {"what": overview.label, "n": overview.with_it, "total": overview.courses}
     if overview.typical_gone_by_day is not None:
-        # A median halfway between two days is gone by the later one.
-        text += _(", typically gone by day %(day)s") % {
-            "day": math.ceil(overview.typical_gone_by_day)
-        }
+        # A median halfway between two days lasts until the later one.
+        day = math.ceil(overview.typical_gone_by_day)
+        if overview.closed > 1:
+            text += _(", typically lasting until day %(day)s") % {"day": day}
+        else:
+            text += _(", until day %(day)s") % {"day": day}
     return text

@@ -10,25 +10,44 @@ later change of the diary's zone moves nothing.
 Each function takes a patient and local dates (both included), filters by that patient itself
 and runs a fixed number of queries whatever the length of the period. The results are plain
 dataclasses; wording is for the templates.
+
+:func:`load` reads the rows of a period's cycles once (four queries); :func:`summarise` sums
+them up per cycle. ``reports.trends`` builds every series of the trends page and the report from
+the same load. Side effects are read as :class:`SideEffectRow` (plain values and their later
+readings), not as model instances: five years hold thousands of them, and an instance with its
+prefetched readings costs ten times the row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import statistics
+import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
-from django.db.models import Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import CharField, F, IntegerField, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 
 from clinical import scales
+from clinical import symptoms as symptom_catalog
 from diary import entries
 from diary.models import Measure, SymptomEntry
-from infusions.models import Course, Infusion
+from infusions.models import (
+    Course,
+    Infusion,
+    InfusionLot,
+    InfusionReaction,
+    Premedication,
+    RateStep,
+    ReactionAction,
+)
 from infusions.units import RateUnit, highest_rate
+from patients import caching
+from patients.caching import PreparedQuery
 from patients.models import Patient
 
 GRIP_SIDES = ("left", "right")
@@ -39,38 +58,41 @@ _DAY = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
-class _Span:
+class Span:
     course_id: int
     start_date: dt.date
     end_date: dt.date
     cycle_end: dt.date | None  # the day before the next course; None for the current cycle
 
 
-def _spans(patient: Patient, since: dt.date, until: dt.date) -> tuple[list[_Span], _Span | None]:
-    """The courses whose cycles overlap ``since``..``until``, oldest first, and the course just
-    before the first of them (None if that first one is the patient's first course).
-
-    One query: from the second-latest course starting on or before ``since`` (the one before
-    the cycle ``since`` falls in) up to the first course after ``until`` (where the last
-    cycle ends).
-    """
+def _course_bounds(patient: Patient | int, since: dt.date, until: dt.date, prefix: str = "") -> Q:
+    """Courses (``prefix``: through that relation) from the second-latest one starting on or
+    before ``since`` (the one before the cycle ``since`` falls in) up to the first one after
+    ``until`` (where the last cycle ends), in SQL."""
     if until < since:
         raise ValueError("The period ends before it starts.")
     courses = Course.objects.filter(patient=patient)
     started_by_since = courses.filter(start_date__lte=since).order_by("-start_date")
     next_after = courses.filter(start_date__gt=until).order_by("start_date")
-    rows = list(
-        courses.filter(
-            start_date__gte=Coalesce(
+    return Q(
+        **{
+            f"{prefix}start_date__gte": Coalesce(
                 Subquery(started_by_since.values("start_date")[1:2]), Value(dt.date.min)
             ),
-            start_date__lte=Coalesce(Subquery(next_after.values("start_date")[:1]), Value(until)),
-        )
-        .order_by("start_date")
-        .values_list("pk", "start_date", "end_date")
+            f"{prefix}start_date__lte": Coalesce(
+                Subquery(next_after.values("start_date")[:1]), Value(until)
+            ),
+        }
     )
+
+
+def _overlapping(
+    rows: Sequence[tuple[int, dt.date, dt.date]], since: dt.date, until: dt.date
+) -> tuple[list[Span], Span | None]:
+    """The spans of ``rows`` (courses within :func:`_course_bounds`, oldest first) that overlap
+    the period, and the one before the first of them."""
     spans = [
-        _Span(pk, start, end, rows[i + 1][1] - _DAY if i + 1 < len(rows) else None)
+        Span(pk, start, end, rows[i + 1][1] - _DAY if i + 1 < len(rows) else None)
         for i, (pk, start, end) in enumerate(rows)
     ]
     overlapping = [
@@ -82,7 +104,20 @@ def _spans(patient: Patient, since: dt.date, until: dt.date) -> tuple[list[_Span
     return overlapping, spans[first - 1] if first else None
 
 
-def _in_spans(spans: Sequence[_Span]) -> Q:
+def spans_for(patient: Patient, since: dt.date, until: dt.date) -> tuple[list[Span], Span | None]:
+    """The courses whose cycles overlap ``since``..``until``, oldest first, and the course just
+    before the first of them (None if that first one is the patient's first course). One
+    query."""
+    bounds = _course_bounds(patient, since, until)
+    rows = list(
+        Course.objects.filter(bounds, patient=patient)
+        .order_by("start_date")
+        .values_list("pk", "start_date", "end_date")
+    )
+    return _overlapping(rows, since, until)
+
+
+def in_spans(spans: Sequence[Span]) -> Q:
     """Rows linked to one of ``spans`` (consecutive courses): by their courses' start dates, so
     the query does not grow a parameter per course."""
     return Q(
@@ -156,7 +191,8 @@ class CycleSummary:
     premedication: tuple[str, ...]  # normalised names (see normalise_premedication), sorted
     side_effects: list[SideEffectSummary]  # worst first
     measures: list[Measure]  # every measure of the cycle, oldest first
-    infusions: list[Infusion] = field(repr=False)  # the days, with product, lots, steps, premeds
+    # The days, with their product and ``details`` (InfusionDetails: lots, steps, premeds)
+    infusions: list[Infusion] = field(repr=False)
 
     @property
     def length_days(self) -> int | None:
@@ -177,51 +213,329 @@ def normalise_premedication(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+@dataclass
+class CycleRows:
+    """The rows of the cycles overlapping a period, read once (:func:`load`)."""
+
+    since: dt.date
+    until: dt.date
+    spans: list[Span]  # oldest first
+    previous: Span | None  # the course before the first span (None: that one is the first)
+    # By course id, with product and ``details`` (InfusionDetails: lots, steps, premedication)
+    infusions: dict[int, list[Infusion]]
+    symptoms: dict[int, list[SideEffectRow]]  # by course id, oldest first
+    # Side effects of the period linked to no course (before the first one), oldest first
+    unlinked_symptoms: list[SideEffectRow]
+    # Every measure of those cycles and of the cycle before the first (or, before the very
+    # first course, the baseline), oldest first: what each series' ``before`` reading is.
+    measures: list[Measure]
+
+    def measures_by_course(self) -> dict[int, list[Measure]]:
+        found: dict[int, list[Measure]] = {s.course_id: [] for s in self.spans}
+        for measure in self.measures:
+            if measure.course_id in found:
+                found[measure.course_id].append(measure)
+        return found
+
+
+class _PreparedRows(PreparedQuery):
+    """A :class:`PreparedQuery` whose rows are read straight from the cursor (``rows``), without
+    the ORM's per-value conversion: for :func:`_side_effect_rows`, which converts them itself.
+    The values are checked and adapted exactly as ``PreparedQuery.__call__`` does."""
+
+    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values) -> tuple[list[tuple], object]:
+        compiled = self._compiled.get(using) or self._compile(using)
+        if values.keys() != self._kinds.keys():
+            raise TypeError(f"prepared query takes {sorted(self._kinds)}, not {sorted(values)}")
+        connection = connections[using]
+        params = list(compiled.params)
+        for name, kind, positions in compiled.slots:
+            value = values[name]
+            if not isinstance(value, kind) or isinstance(value, caching._NOT[kind]):
+                raise TypeError(f"prepared query: {name!r} must be {kind.__name__}")
+            if kind is dt.datetime and value.tzinfo is None:
+                raise ValueError(f"prepared query: {name!r} must be an aware datetime")
+            adapted = caching._adapter(kind, connection)(value)
+            for position in positions:
+                params[position] = adapted
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            return cursor.fetchall(), connection
+
+
+# The four queries of :func:`load`, compiled once per process (``PreparedQuery``): the ORM took
+# several times longer to write their SQL than the database took to answer on a first render.
+_INFUSIONS = PreparedQuery(
+    lambda patient, since, until: (
+        Infusion.objects.filter(_course_bounds(patient, since, until, "course__"), patient=patient)
+        .select_related("product", "course")
+        .order_by("date", "start_time", "pk")
+    ),
+    patient=int,
+    since=dt.date,
+    until=dt.date,
+)
+
+
+def _linked(first: dt.date, last: dt.date) -> Q:
+    """As :func:`in_spans`, for spans starting ``first``..``last``."""
+    return Q(course__start_date__gte=first, course__start_date__lte=last)
+
+
+# Side effects of the cycles, and those of the period linked to no course (before the first).
+_SIDE_EFFECT_ROWS = _PreparedRows(
+    lambda patient, first, last, start, end: _with_readings(
+        SymptomEntry.objects.filter(
+            _linked(first, last) | Q(course__isnull=True, onset__gte=start, onset__lt=end),
+            patient=patient,
+        ).order_by("onset", "pk")
+    ),
+    patient=int,
+    first=dt.date,
+    last=dt.date,
+    start=dt.datetime,
+    end=dt.datetime,
+)
+_MEASURES = PreparedQuery(
+    lambda patient, first, last: Measure.objects.filter(
+        _linked(first, last), patient=patient
+    ).order_by("measured_at", "pk"),
+    patient=int,
+    first=dt.date,
+    last=dt.date,
+)
+# Before the patient's first course, a reading is the baseline.
+_MEASURES_FROM_BASELINE = PreparedQuery(
+    lambda patient, first, last: Measure.objects.filter(
+        _linked(first, last) | Q(course__isnull=True, local_date__lte=first), patient=patient
+    ).order_by("measured_at", "pk"),
+    patient=int,
+    first=dt.date,
+    last=dt.date,
+)
+
+
+def load(patient: Patient, since: dt.date, until: dt.date) -> CycleRows:
+    """The rows of every course whose cycle overlaps ``since``..``until`` (local dates, both
+    included). Four queries, whatever the period:
+
+    * the infusions of those courses with their products and courses: the courses themselves
+      come from there (``infusions.courses.regroup`` keeps a course only while it has a live
+      infusion), so they need no query of their own;
+    * what each infusion day recorded: lots, rate steps, premedications, reactions (one union);
+    * the side effects, each with its later readings (joined);
+    * the measures, reaching one cycle further back, as :func:`cycle_series` reads them.
+    """
+    if until < since:
+        raise ValueError("The period ends before it starts.")
+    rows = _INFUSIONS(patient=patient.pk, since=since, until=until)
+    courses = {i.course_id: i.course for i in rows}
+    spans, previous = _overlapping(
+        [(c.pk, c.start_date, c.end_date) for c in sorted(courses.values(), key=_start)],
+        since,
+        until,
+    )
+    if not spans:
+        return CycleRows(since, until, [], None, {}, {}, [], [])
+    infusions: dict[int, list[Infusion]] = {s.course_id: [] for s in spans}
+    for infusion in rows:
+        if infusion.course_id in infusions:
+            infusion.patient = patient  # its zone falls back to the patient's: no query for it
+            infusions[infusion.course_id].append(infusion)
+    _attach_details(
+        [i for day in infusions.values() for i in day],
+        patient=patient.pk,
+        first=spans[0].start_date,
+        last=spans[-1].start_date,
+    )
+    symptoms: dict[int, list[SideEffectRow]] = {s.course_id: [] for s in spans}
+    unlinked: list[SideEffectRow] = []
+    start, _ignored = entries.day_bounds(patient, since)
+    _ignored, end = entries.day_bounds(patient, until)
+    found = _SIDE_EFFECT_ROWS.rows(
+        patient=patient.pk,
+        first=spans[0].start_date,
+        last=spans[-1].start_date,
+        start=start,
+        end=end,
+    )
+    for row in _side_effect_rows(patient, *found):
+        if row.course_id in symptoms:
+            symptoms[row.course_id].append(row)
+        elif row.course_id is None:
+            unlinked.append(row)
+    first = (previous or spans[0]).start_date
+    if previous is None:
+        # The patient's first course: a reading from before it is the baseline.
+        measures = _MEASURES_FROM_BASELINE(
+            patient=patient.pk, first=first, last=spans[-1].start_date
+        )
+    else:
+        measures = _MEASURES(patient=patient.pk, first=first, last=spans[-1].start_date)
+    for measure in measures:
+        measure.patient = patient  # an entry without its own zone falls back: no query
+    return CycleRows(since, until, spans, previous, infusions, symptoms, unlinked, measures)
+
+
+def _start(course: Course) -> tuple[dt.date, int]:
+    return course.start_date, course.pk
+
+
+# --- what each infusion day recorded --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """Something felt during an infusion (``InfusionReaction``)."""
+
+    symptom: str
+    severity: int
+    action: str
+    minutes_from_start: int | None
+
+    @property
+    def symptom_label(self):
+        return symptom_catalog.label(self.symptom)
+
+    def get_action_display(self):
+        # As Django's get_FOO_display: the stored value when it is no choice.
+        return (
+            ReactionAction(self.action).label
+            if self.action in ReactionAction.values
+            else self.action
+        )
+
+
+@dataclass
+class InfusionDetails:
+    """What one infusion day recorded besides the day itself, in the order the pages show it."""
+
+    lots: list[Lot] = field(default_factory=list)
+    rate_steps: list[tuple[Decimal, str]] = field(default_factory=list)  # (rate, unit)
+    premedications: list[str] = field(default_factory=list)  # "name dose"
+    premedication_names: list[str] = field(default_factory=list)
+    reactions: list[Reaction] = field(default_factory=list)
+
+
+def _details_union(patient: int, first: dt.date, last: dt.date) -> QuerySet:
+    """The lots, rate steps, premedications and reactions of the patient's infusions in courses
+    starting ``first``..``last``, each as (kind, infusion, pk, a number, two words, a value as
+    text): one union, bounded like :func:`in_spans` so that its SQL is the same for any number
+    of infusions (and can be prepared)."""
+    text = CharField()
+    bounds = {
+        "infusion__patient": patient,
+        "infusion__course__start_date__gte": first,
+        "infusion__course__start_date__lte": last,
+    }
+
+    def part(model, kind: str, number, word, other, value):
+        return (
+            model.objects.filter(**bounds)
+            .annotate(
+                d_kind=Value(kind, output_field=text),
+                d_number=number,
+                d_word=word,
+                d_other=other,
+                d_value=value,
+            )
+            .order_by()
+            .values_list("d_kind", "infusion_id", "pk", "d_number", "d_word", "d_other", "d_value")
+        )
+
+    no_number = Value(None, output_field=IntegerField())
+    no_text = Value(None, output_field=text)
+    union = part(InfusionLot, "lot", no_number, F("lot_number"), no_text, Cast("expiry", text))
+    union = union.union(
+        part(RateStep, "step", F("minutes_from_start"), F("unit"), no_text, Cast("rate", text)),
+        part(Premedication, "premed", no_number, F("name"), F("dose"), Cast("taken_at", text)),
+        part(
+            InfusionReaction,
+            "reaction",
+            F("minutes_from_start"),
+            F("symptom"),
+            F("action"),
+            Cast("severity", text),
+        ),
+        all=True,
+    )
+    return union
+
+
+_DETAILS = PreparedQuery(_details_union, patient=int, first=dt.date, last=dt.date)
+
+
+def _attach_details(
+    infusions: Sequence[Infusion], *, patient: int, first: dt.date, last: dt.date
+) -> None:
+    """Set ``infusion.details`` (:class:`InfusionDetails`) on each of ``infusions`` (the
+    patient's live infusions of the courses starting ``first``..``last``), in one query: a
+    union of their lots, rate steps, premedications and reactions (:func:`_details_union`);
+    rows of any other infusion of those courses (a deleted one) are left out here."""
+    by_id = {i.pk: i for i in infusions}
+    for infusion in infusions:
+        infusion.details = InfusionDetails()
+    if not by_id:
+        return
+    found: dict[str, list[tuple]] = {"lot": [], "step": [], "premed": [], "reaction": []}
+    for row in _DETAILS(patient=patient, first=first, last=last):
+        if row[1] in by_id:
+            found[row[0]].append(row[1:])
+    # Each in its model's own order (Meta.ordering), an empty value first as SQLite sorts it.
+    for infusion_id, _pk, _n, number, _o, expiry in sorted(found["lot"], key=lambda r: r[1]):
+        by_id[infusion_id].details.lots.append(
+            Lot(number, dt.date.fromisoformat(expiry) if expiry else None)
+        )
+    for infusion_id, _pk, _minutes, unit, _o, rate in sorted(
+        found["step"], key=lambda r: (r[2] is not None, r[2] or 0, r[1])
+    ):
+        by_id[infusion_id].details.rate_steps.append((Decimal(rate), unit))
+    for infusion_id, _pk, _n, name, dose, _taken in sorted(
+        found["premed"], key=lambda r: (r[5] is not None, r[5] or "", r[1])
+    ):
+        details = by_id[infusion_id].details
+        details.premedications.append(f"{name} {dose}".strip())
+        details.premedication_names.append(name)
+    for infusion_id, _pk, minutes, symptom, action, severity in sorted(
+        found["reaction"], key=lambda r: (r[2] is not None, r[2] or 0, r[1])
+    ):
+        by_id[infusion_id].details.reactions.append(
+            Reaction(symptom, int(severity), action, minutes)
+        )
+
+
+def summarise(patient: Patient, rows: CycleRows) -> list[CycleSummary]:
+    """One :class:`CycleSummary` per span of ``rows``, oldest first."""
+    measures = rows.measures_by_course()
+    return [
+        _summary(
+            patient,
+            span,
+            rows.since,
+            rows.until,
+            rows.infusions[span.course_id],
+            rows.symptoms[span.course_id],
+            measures[span.course_id],
+        )
+        for span in rows.spans
+    ]
+
+
 def cycles_for(patient: Patient, since: dt.date, until: dt.date) -> list[CycleSummary]:
     """Every course whose cycle overlaps ``since``..``until`` (local dates, both included),
-    oldest first, each with its whole cycle.
-
-    Eight queries at most, whatever the period: the courses, the infusions with their
-    products, lots, rate steps and premedications, the side effects with their readings, and
-    the measures.
-    """
-    spans, _previous = _spans(patient, since, until)
-    if not spans:
-        return []
-    in_spans = _in_spans(spans)
-    infusions = (
-        Infusion.objects.filter(in_spans, patient=patient)
-        .select_related("product")
-        .prefetch_related("lots", "rate_steps", "premedications")
-        .order_by("date", "start_time", "pk")
-    )
-    symptoms = (
-        SymptomEntry.objects.filter(in_spans, patient=patient)
-        .prefetch_related("readings")
-        .order_by("onset", "pk")
-    )
-    measures = Measure.objects.filter(in_spans, patient=patient).order_by("measured_at", "pk")
-    by_course: dict[int, dict[str, list]] = {
-        s.course_id: {"infusions": [], "symptoms": [], "measures": []} for s in spans
-    }
-    for name, rows in (("infusions", infusions), ("symptoms", symptoms), ("measures", measures)):
-        for row in rows:
-            if row.course_id in by_course:
-                by_course[row.course_id][name].append(row)
-    return [_summary(patient, span, since, until, **by_course[span.course_id]) for span in spans]
+    oldest first, each with its whole cycle. The four queries of :func:`load`."""
+    return summarise(patient, load(patient, since, until))
 
 
 def _summary(
     patient: Patient,
-    span: _Span,
+    span: Span,
     since: dt.date,
     until: dt.date,
     infusions: list[Infusion],
-    symptoms: list[SymptomEntry],
+    symptoms: list[SideEffectRow],
     measures: list[Measure],
 ) -> CycleSummary:
-    for infusion in infusions:
-        infusion.patient = patient  # its zone falls back to the patient's: no query for it
     weights = [i.weight_kg for i in infusions if i.weight_kg]
     course_weight = weights[-1] if weights else None
     daily = []
@@ -232,7 +546,7 @@ def _summary(
         daily.append(
             (infusion.dose_g / weight).quantize(Decimal("0.01"), ROUND_HALF_UP) if weight else None
         )
-        steps = [(step.rate, step.unit) for step in infusion.rate_steps.all()]
+        steps = infusion.details.rate_steps
         fastest = highest_rate(
             steps,
             RateUnit.ML_PER_KG_H,
@@ -252,9 +566,7 @@ def _summary(
         if daily and all(d is not None for d in daily)
         else None
     )
-    lots = dict.fromkeys(
-        Lot(lot.lot_number, lot.expiry) for infusion in infusions for lot in infusion.lots.all()
-    )
+    lots = dict.fromkeys(lot for infusion in infusions for lot in infusion.details.lots)
     return CycleSummary(
         course_id=span.course_id,
         start_date=span.start_date,
@@ -272,10 +584,10 @@ def _summary(
         premedication=tuple(
             sorted(
                 {
-                    normalise_premedication(p.name)
+                    normalise_premedication(name)
                     for infusion in infusions
-                    for p in infusion.premedications.all()
-                    if p.name.strip()
+                    for name in infusion.details.premedication_names
+                    if name.strip()
                 }
             )
         ),
@@ -288,63 +600,189 @@ def _summary(
 # --- side effects ---------------------------------------------------------------------------------
 
 
-def symptom_key(entry: SymptomEntry) -> str:
+@dataclass(slots=True, eq=False)
+class SideEffectRow:
+    """A side-effect entry as the summaries and series read it: its own values and its later
+    readings, with what every one of them asks first (its worst severity, when it was last
+    known to be going on) worked out once."""
+
+    pk: int
+    symptom: str
+    custom_symptom: str
+    severity: int
+    peak_severity: int | None
+    onset: dt.datetime
+    ended_at: dt.datetime | None
+    still_going_at: dt.datetime | None
+    course_id: int | None
+    day_of_cycle: int | None
+    local_date: dt.date | None
+    logged_by_id: int | None
+    tz: dt.tzinfo  # the zone it was logged in (entries.local_date reads it)
+    readings: list[tuple[dt.datetime, int]]  # later (time, severity), in time order
+    worst: int = 0
+    end: dt.datetime | None = None  # ended_at, or the last time it was known to be going on
+    open: bool = False
+    onset_date: dt.date | None = None  # local dates (in ``tz``) of the onset and of ``end``
+    end_date: dt.date | None = None
+    days: dict[dt.date, int] | None = None  # daily_severity, once worked out
+
+    @property
+    def label(self):
+        if self.symptom == SymptomEntry.OTHER:
+            return self.custom_symptom
+        return symptom_catalog.label(self.symptom)
+
+    def settle(self) -> SideEffectRow:
+        self.worst = max(
+            [self.severity, self.peak_severity or 0, *(severity for _at, severity in self.readings)]
+        )
+        if self.ended_at is not None:
+            self.end, self.open = self.ended_at, False
+        else:
+            moments = [self.onset, *(at for at, _severity in self.readings)]
+            if self.still_going_at is not None:
+                moments.append(self.still_going_at)
+            self.end, self.open = max(moments), True
+        self.onset_date = self.onset.astimezone(self.tz).date()
+        self.end_date = self.end.astimezone(self.tz).date()
+        return self
+
+
+_ROW_FIELDS = (
+    "pk",
+    "symptom",
+    "custom_symptom",
+    "severity",
+    "peak_severity",
+    "onset",
+    "ended_at",
+    "still_going_at",
+    "course_id",
+    "day_of_cycle",
+    "local_date",
+    "logged_by_id",
+    "time_zone",
+)
+
+
+def side_effect_rows(patient: Patient, entries_: QuerySet[SymptomEntry]) -> list[SideEffectRow]:
+    """The entries of ``entries_`` (a queryset of the patient's, in the order wanted), each with
+    its later readings: one query, the readings joined (a row per reading, one for an entry
+    without any).
+
+    The ORM writes the SQL; its rows are read straight from the cursor. Five years hold
+    thousands of entries, and the ORM's per-value conversions took twice as long as the
+    database (a time stored without a zone is UTC, as Django stores it: made aware here).
+    """
+    query = _with_readings(entries_)
+    connection = connections[query.db]
+    sql, params = query.query.get_compiler(using=query.db).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return _side_effect_rows(patient, found, connection)
+
+
+def _with_readings(entries_: QuerySet[SymptomEntry]) -> QuerySet:
+    """``entries_`` as the rows :func:`_side_effect_rows` reads: a row per later reading."""
+    ordering = [*entries_.query.order_by, "readings__at", "readings__pk"]
+    return entries_.order_by(*ordering).values_list(
+        *_ROW_FIELDS, "readings__at", "readings__severity"
+    )
+
+
+def _side_effect_rows(patient: Patient, found: Sequence[tuple], connection) -> list[SideEffectRow]:
+    """:class:`SideEffectRow` from the rows of :func:`_with_readings` (a row per reading)."""
+    stored_in = connection.timezone
+
+    def aware(moment: dt.datetime | None) -> dt.datetime | None:
+        if moment is None or moment.tzinfo is not None:
+            return moment
+        return moment.replace(tzinfo=stored_in)
+
+    zones: dict[str, dt.tzinfo] = {"": patient.tz}
+    rows: list[SideEffectRow] = []
+    last = None
+    for values in found:
+        (pk, symptom, custom, severity, peak, onset, ended, still_going, course_id, day, local,
+         logged_by_id, zone_name, reading_at, reading_severity) = values  # fmt: skip
+        if last is None or last.pk != pk:
+            if last is not None:
+                last.settle()
+            zone = zones.get(zone_name)
+            if zone is None:
+                zone = zones[zone_name] = zoneinfo.ZoneInfo(zone_name)
+            last = SideEffectRow(
+                pk,
+                symptom,
+                custom,
+                severity,
+                peak,
+                aware(onset),
+                aware(ended),
+                aware(still_going),
+                course_id,
+                day,
+                local,
+                logged_by_id,
+                zone,
+                [],
+            )
+            rows.append(last)
+        if reading_at is not None:
+            last.readings.append((aware(reading_at), reading_severity))
+    if last is not None:
+        last.settle()
+    return rows
+
+
+def symptom_key(entry: SideEffectRow | SymptomEntry) -> str:
     """What counts as "the same side effect": its code, or the typed words for "other"."""
     if entry.symptom == SymptomEntry.OTHER:
         return f"{SymptomEntry.OTHER}:{' '.join(entry.custom_symptom.split()).casefold()}"
     return entry.symptom
 
 
-def worst_of(entry: SymptomEntry) -> int:
-    """The entry's worst severity: its first one, the stored peak, or any later reading
-    (prefetched)."""
-    return max(
-        [entry.severity, entry.peak_severity or 0, *(r.severity for r in entry.readings.all())]
-    )
+def worst_of(entry: SideEffectRow) -> int:
+    """The entry's worst severity: its first one, the stored peak, or any later reading."""
+    return entry.worst
 
 
-def last_known(entry: SymptomEntry) -> tuple[dt.datetime, bool]:
+def last_known(entry: SideEffectRow) -> tuple[dt.datetime, bool]:
     """When the entry ended, or, never closed, the last time it was known to be going on (its
     latest reading or "still going" confirmation, else its onset); and whether it is open."""
-    if entry.ended_at is not None:
-        return entry.ended_at, False
-    moments = [entry.onset, *(r.at for r in entry.readings.all())]
-    if entry.still_going_at is not None:
-        moments.append(entry.still_going_at)
-    return max(moments), True
+    assert entry.end is not None
+    return entry.end, entry.open
 
 
-def _day_of_cycle(entry: SymptomEntry, moment: dt.datetime) -> int | None:
-    """The day of the cycle of ``moment``, counted like the entry's own day: local calendar
-    days in the zone the entry was logged in."""
-    if entry.day_of_cycle is None:
-        return None
-    onset_date = entry.local_date or entries.local_date(entry, entry.onset)
-    return entry.day_of_cycle + (entries.local_date(entry, moment) - onset_date).days
-
-
-def episode(entry: SymptomEntry) -> Episode:
+def episode(entry: SideEffectRow) -> Episode:
     end, is_open = last_known(entry)
+    end_day = None
+    if entry.day_of_cycle is not None:
+        end_day = (
+            entry.day_of_cycle + (entry.end_date - (entry.local_date or entry.onset_date)).days
+        )
     return Episode(
         entry_id=entry.pk,
         onset=entry.onset,
         onset_day=entry.day_of_cycle,
-        worst=worst_of(entry),
+        worst=entry.worst,
         hours=max(0.0, (end - entry.onset).total_seconds() / 3600),
         open=is_open,
-        end_day=_day_of_cycle(entry, end),
+        end_day=end_day,
     )
 
 
-def side_effects(symptoms: Iterable[SymptomEntry]) -> list[SideEffectSummary]:
-    """The entries (readings prefetched) taken together per side effect, worst first.
+def side_effects(symptoms: Iterable[SideEffectRow]) -> list[SideEffectSummary]:
+    """The entries taken together per side effect, worst first.
 
     An entry whose every severity is 0 records that the sign was *not* present
     (clinical.md), so it is left out.
     """
-    groups: dict[str, list[SymptomEntry]] = {}
+    groups: dict[str, list[SideEffectRow]] = {}
     for entry in symptoms:
-        if worst_of(entry) > 0:
+        if entry.worst > 0:
             groups.setdefault(symptom_key(entry), []).append(entry)
     summaries = []
     for key, group in groups.items():
@@ -412,7 +850,8 @@ class DayMedian:
     cycles: int  # how many cycles have a value on that day
 
 
-def _point(measure: Measure, side: str | None) -> CyclePoint | None:
+def point(measure: Measure, side: str | None) -> CyclePoint | None:
+    """A measure's reading (one hand's for grip) on its cycle's days; None without one."""
     value = measure.value_right if side == "right" else measure.value
     if value is None:
         return None
@@ -458,10 +897,10 @@ def cycle_series(
         side = None
     if measure_kind == Measure.Kind.CUSTOM and not name.strip():
         raise ValueError("a custom measure needs its name")
-    spans, previous = _spans(patient, since, until)
+    spans, previous = spans_for(patient, since, until)
     if not spans:
         return []
-    linked = _in_spans([previous or spans[0], spans[-1]])
+    linked = in_spans([previous or spans[0], spans[-1]])
     if previous is None:
         # The patient's first course: a reading from before it is the baseline.
         linked |= Q(course__isnull=True, local_date__lte=spans[0].start_date)
@@ -477,9 +916,9 @@ def cycle_series(
         rows = [m for m in rows if m.unit == unit]
     points: dict[int | None, list[CyclePoint]] = {}
     for measure in rows:
-        point = _point(measure, side)
-        if point is not None:
-            points.setdefault(measure.course_id, []).append(point)
+        found = point(measure, side)
+        if found is not None:
+            points.setdefault(measure.course_id, []).append(found)
     series = []
     before = (points.get(previous.course_id) if previous else points.get(None)) or []
     for span in spans:
@@ -547,18 +986,30 @@ class DayCount:
     of: int  # cycles that reached that day
 
 
-def _severity_by_day(entry: SymptomEntry) -> dict[dt.date, int]:
+def daily_severity(entry: SideEffectRow) -> dict[dt.date, int]:
     """The worst severity on each local day the entry spans (in its own zone). Each severity
-    holds from its time until the next reading, the end, or the last time it was known."""
-    end, _open = last_known(entry)
-    changes = sorted(
-        [(entry.onset, entry.severity), *((r.at, r.severity) for r in entry.readings.all())],
-        key=lambda change: change[0],
-    )
+    holds from its time until the next reading, the end, or the last time it was known.
+    Worked out once per row (the timeline and the cycle view both ask)."""
+    if entry.days is None:
+        entry.days = _daily_severity(entry)
+    return entry.days
+
+
+def _daily_severity(entry: SideEffectRow) -> dict[dt.date, int]:
+    end = entry.end
+    assert end is not None and entry.onset_date is not None and entry.end_date is not None
+    first = entry.onset_date
+    last = max(entry.end_date, first)  # the end is never before the onset
+    if not entry.readings:
+        # One severity from onset to end: every day it reaches, except a last day it ends on
+        # at the very start of (midnight).
+        if last > first and end <= entries.day_bounds(entry, last)[0]:
+            last -= _DAY
+        return {first + _DAY * i: entry.severity for i in range((last - first).days + 1)}
+    changes = sorted([(entry.onset, entry.severity), *entry.readings], key=lambda c: c[0])
     until = [*(at for at, _s in changes[1:]), end]
     days = {}
-    day = entries.local_date(entry, entry.onset)
-    last = entries.local_date(entry, max(end, entry.onset))
+    day = first
     while day <= last:
         start, stop = entries.day_bounds(entry, day)
         felt = [
@@ -578,21 +1029,21 @@ def symptom_series(
     """A side effect's severity by day of the cycle, one series per cycle overlapping the
     period, oldest first. ``symptom`` is a catalog code, or "other" with the typed ``custom``
     words. An episode that runs into the next course stops at that course's first day.
-    Three queries.
+    Two queries.
     """
-    spans, _previous = _spans(patient, since, until)
+    spans, _previous = spans_for(patient, since, until)
     if not spans:
         return []
-    rows = SymptomEntry.objects.filter(_in_spans(spans), patient=patient, symptom=symptom)
+    rows = SymptomEntry.objects.filter(in_spans(spans), patient=patient, symptom=symptom)
     if symptom == SymptomEntry.OTHER:
         rows = rows.filter(custom_symptom__iexact=custom.strip())
     by_course: dict[int, dict[int, int]] = {}
-    for entry in rows.prefetch_related("readings"):
+    for entry in side_effect_rows(patient, rows.order_by("onset", "pk")):
         if entry.day_of_cycle is None:
             continue
         onset_date = entry.local_date or entries.local_date(entry, entry.onset)
         days = by_course.setdefault(entry.course_id, {})
-        for date, severity in _severity_by_day(entry).items():
+        for date, severity in daily_severity(entry).items():
             day = entry.day_of_cycle + (date - onset_date).days
             days[day] = max(days.get(day, 0), severity)
     series = []

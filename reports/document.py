@@ -19,12 +19,14 @@ questions, who logged what, the members' names, and the reactions of the infusio
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, FloatField, IntegerField, Q, TextField, Value
+from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -33,14 +35,16 @@ from clinical import red_flags, scales, symptoms
 from diary import entries
 from diary.models import Measure, Note, RedFlagEvent, SymptomEntry
 from diary.queries import authors
-from infusions.models import Infusion, InfusionReaction, Regimen
+from infusions.models import Infusion, Regimen
+from infusions.units import RateUnit, highest_rate
 from patients.models import Patient
 
-from . import charts, comparison, cycles, pdf, sections, trends, wearoff
+from . import charts, comparison, cycles, kept_authors, pdf, sections, trends, wearoff
 from .cycles import CycleSeries, CycleSummary
 
 # Page 1 fits on one sheet: longer lists say how many more there are and where they are.
 SIDE_EFFECTS_ON_PAGE_ONE = 6
+REACTIONS_ON_PAGE_ONE = 4
 LOTS_ON_PAGE_ONE = 6
 SIDE_EFFECTS_PER_CYCLE_ROW = 4
 # Measures judged against a published meaningful change (clinical.md, "Wear-off").
@@ -115,10 +119,20 @@ class InfusionTotals:
 @dataclass
 class SideEffectLine:
     key: str
-    sentence: str  # "Headache after 3 of 3 courses, typically gone by day 2"
+    sentence: str  # "Headache after 3 of 3 courses, typically lasting until day 2"
     worst: str  # "7 (severe)"
     typical_hours: str | None  # "36 h": the median of each course's longest episode
+    typical: bool  # over two or more closed episodes; one is an observation, not "typically"
     open: int  # courses where an episode was never marked as ended
+
+
+@dataclass
+class ReactionLine:
+    """A reaction during an infusion of the period: "Chills 4 (moderate) during the infusion of
+    20 Sep, 100 min in, infusion slowed"."""
+
+    day: dt.date
+    text: str
 
 
 @dataclass
@@ -178,7 +192,8 @@ class CycleRow:
     side_effects: list[str]  # "Headache 8, 30 h"
     side_effects_more: int
     before: str  # the main measure before the course
-    best: str  # its best value in the cycle, with the day
+    best: str  # its best value in the cycle, with the day; or the readings when too few
+    few_readings: bool  # fewer than the estimate needs: ``best`` names readings, not "best"
     wear_off: str  # the day it wore off, or why there is none
 
 
@@ -211,6 +226,8 @@ class ReportDocument:
     side_effects: list[SideEffectLine]
     side_effects_more: int
     red_flags: list[RedFlagLine]
+    reactions: list[ReactionLine]  # during the infusions of the period, the worst first
+    reactions_more: int
     measures: list[MeasureLine]
     main_chart: MainChart | None
     open_questions: list[Note]
@@ -286,7 +303,7 @@ def build(
     in_period = data.in_period
     period_measures = _period_measures(patient, data, since, until)
     main_choice = trends.main_measure(patient, trends.choices(data))
-    notes = _notes(patient, start, end, names)
+    notes, red_flag_lines = _notes_and_red_flags(patient, start, end, names)
 
     document = ReportDocument(
         patient=patient,
@@ -298,18 +315,23 @@ def build(
         infusions=_infusion_totals(in_period, data.cycles),
         side_effects=[],
         side_effects_more=0,
-        red_flags=_red_flags(patient, start, end, names),
+        red_flags=red_flag_lines,
+        reactions=[],
+        reactions_more=0,
         measures=[],
         main_chart=None,
         open_questions=sorted(
             (n for n in notes if n.kind == Note.Kind.QUESTION and not n.is_answered),
             key=lambda n: (n.written_at, n.pk),
         ),
-        logged_by=_logged_by(patient, start, end, since, until, names),
+        logged_by=_logged_by(patient, data, notes, start, end, since, until, names),
     )
     overview = comparison.side_effect_overview(in_period)
     document.side_effects = [_side_effect_line(o) for o in overview[:SIDE_EFFECTS_ON_PAGE_ONE]]
     document.side_effects_more = max(0, len(overview) - SIDE_EFFECTS_ON_PAGE_ONE)
+    reactions = _reaction_lines(in_period, since, until)
+    document.reactions = reactions[:REACTIONS_ON_PAGE_ONE]
+    document.reactions_more = max(0, len(reactions) - REACTIONS_ON_PAGE_ONE)
     usual = set(scales.default_measures(patient.conditions))
     if main_choice is not None:
         usual.add(main_choice.kind)
@@ -435,76 +457,236 @@ def _side_effect_line(overview: comparison.SymptomOverview) -> SideEffectLine:
         typical_hours=hours_text(overview.typical_hours)
         if overview.typical_hours is not None
         else None,
+        typical=overview.closed > 1,
         open=overview.open,
     )
 
 
-def _red_flags(patient: Patient, start, end, names: dict[int, str]) -> list[RedFlagLine]:
-    """The warnings the diary gave in the period and what was done about each. A warning
-    withdrawn because its entries were corrected is left out: nothing was felt."""
-    events = RedFlagEvent.objects.filter(
-        patient=patient, started_at__gte=start, started_at__lt=end, withdrawn_at__isnull=True
-    ).order_by("started_at", "pk")
-    lines = []
-    for event in events:
-        try:
-            title = str(red_flags.get_rule(event.rule).title)
-        except KeyError:
-            title = event.rule
-        signs = ", ".join(
-            f"{sign.get('label') or symptoms.label(sign.get('code', ''))} {sign.get('severity')}"
-            for sign in event.signs
-            if isinstance(sign, dict)
-        )
-        lines.append(
-            RedFlagLine(
-                started_at=timezone.localtime(event.started_at, patient.tz),
-                title=title,
-                signs=signs,
-                hours_since_infusion=event.hours_since_infusion,
-                handled=str(event.get_handled_how_display()) if event.handled_at else "",
-                handled_by=names.get(event.handled_by_id, _("a former member"))
-                if event.handled_at
-                else "",
-                handled_at=timezone.localtime(event.handled_at, patient.tz)
-                if event.handled_at
-                else None,
-            )
-        )
-    return lines
+def _reaction_lines(courses: Sequence[CycleSummary], since, until) -> list[ReactionLine]:
+    """Each reaction logged during an infusion of the period (read with the cycles, no query):
+    the worst first, then by day, so page 1 keeps what matters most when it cuts the list."""
+    found = []
+    for cycle in courses:
+        for infusion in cycle.infusions:
+            if not since <= infusion.date <= until:
+                continue
+            details: cycles.InfusionDetails = infusion.details
+            for reaction in details.reactions:
+                text = _("%(what)s %(severity)s during the infusion of %(date)s") % {
+                    "what": reaction.symptom_label,
+                    "severity": severity_text(reaction.severity),
+                    "date": short_date(infusion.date),
+                }
+                if reaction.minutes_from_start is not None:
+                    text += ", " + _("%(minutes)s min in") % {
+                        "minutes": reaction.minutes_from_start
+                    }
+                if reaction.action:
+                    text += ", " + str(reaction.get_action_display()).lower()
+                found.append((-reaction.severity, infusion.date, len(found), text))
+    found.sort(key=lambda row: row[:3])
+    return [ReactionLine(day=day, text=text) for _sev, day, _n, text in found]
 
 
-def _notes(patient: Patient, start, end, names: dict[int, str]) -> list[Note]:
-    """In one query: every open question (whenever asked), questions answered in the period,
-    and the improvement notes written in it, each with ``author``."""
-    rows = list(
-        Note.objects.filter(patient=patient).filter(
+def _notes_and_red_flags(
+    patient: Patient, start, end, names: dict[int, str]
+) -> tuple[list[Note], list[RedFlagLine]]:
+    """In one query (a union of the two tables' rows):
+
+    * the notes: every open question (whenever asked), questions answered in the period, and
+      every note written in it, each with ``author``;
+    * the warnings the diary gave in the period and what was done about each. A warning
+      withdrawn because its entries were corrected is left out: nothing was felt.
+    """
+    text, number = TextField(), IntegerField()
+    no_int = Value(None, output_field=number)
+    notes = (
+        Note.objects.filter(patient=patient)
+        .filter(
             Q(kind=Note.Kind.QUESTION, answered_at__isnull=True)
             | Q(kind=Note.Kind.QUESTION, answered_at__gte=start, answered_at__lt=end)
-            | Q(kind=Note.Kind.IMPROVEMENT, written_at__gte=start, written_at__lt=end)
+            | Q(written_at__gte=start, written_at__lt=end)
+        )
+        .annotate(
+            u_source=Value("note", output_field=text),
+            u_hours=Value(None, output_field=FloatField()),
+        )
+        .order_by()
+        .values_list(
+            "u_source",
+            "pk",
+            "kind",
+            "text",
+            "answer",
+            "written_at",
+            "answered_at",
+            "logged_by_id",
+            "day_of_cycle",
+            "rating",
+            "u_hours",
         )
     )
-    for row in rows:
-        row.patient = patient
-        row.author = names.get(row.logged_by_id, _("a former member"))
-    return rows
+    flags = (
+        RedFlagEvent.objects.filter(
+            patient=patient, started_at__gte=start, started_at__lt=end, withdrawn_at__isnull=True
+        )
+        .annotate(
+            u_source=Value("flag", output_field=text),
+            u_signs=Cast("signs", text),
+            u_day=no_int,
+            u_rating=no_int,
+        )
+        .order_by()
+        .values_list(
+            "u_source",
+            "pk",
+            "rule",
+            "u_signs",
+            "handled_how",
+            "started_at",
+            "handled_at",
+            "handled_by_id",
+            "u_day",
+            "u_rating",
+            "hours_since_infusion",
+        )
+    )
+    found_notes: list[Note] = []
+    events = []
+    for source, pk, kind, body, answer, at, done_at, user_id, day, rating, hours in notes.union(
+        flags, all=True
+    ):
+        if source == "note":
+            note = Note(
+                pk=pk,
+                patient=patient,
+                kind=kind,
+                text=body,
+                answer=answer,
+                written_at=at,
+                answered_at=done_at,
+                logged_by_id=user_id,
+                day_of_cycle=day,
+                rating=rating,
+            )
+            note._state.adding = False
+            note._state.db = notes.db
+            note.author = names.get(user_id, _("a former member"))
+            found_notes.append(note)
+        else:
+            events.append((at, pk, kind, body, answer, done_at, user_id, hours))
+    # Authors kept by name (an imported diary's): a query only when some have no account.
+    unnamed = (note.pk for note in found_notes if note.logged_by_id is None)
+    kept = kept_authors.kept_labels(Note, "logged_by", unnamed)
+    for note in found_notes:
+        note.author = kept.get(note.pk, note.author)
+    unnamed = (pk for _at, pk, *_r, done_at, by, _h in events if done_at and by is None)
+    kept = kept_authors.kept_labels(RedFlagEvent, "handled_by", unnamed)
+    return found_notes, [
+        _red_flag_line(patient, names, *event, kept=kept) for event in sorted(events)
+    ]
 
 
-def _logged_by(patient: Patient, start, end, since, until, names) -> list[LoggedBy]:
-    """Who logged how much in the period (side effects, notes, measures, infusion days): one
-    query. Entries of someone no longer a member count under "a former member"."""
-    per_model = [
-        SymptomEntry.objects.filter(patient=patient, onset__gte=start, onset__lt=end),
-        Note.objects.filter(patient=patient, written_at__gte=start, written_at__lt=end),
-        Measure.objects.filter(patient=patient, measured_at__gte=start, measured_at__lt=end),
-        Infusion.objects.filter(patient=patient, date__gte=since, date__lte=until),
-    ]
-    counted = [
-        q.order_by().values("logged_by").annotate(n=Count("pk")).values_list("logged_by", "n")
-        for q in per_model
-    ]
+def _red_flag_line(
+    patient: Patient,
+    names: dict[int, str],
+    started_at,
+    _pk,
+    rule,
+    signs,
+    how,
+    handled_at,
+    by,
+    hours,
+    kept: dict[int, str] | None = None,
+) -> RedFlagLine:
+    try:
+        title = str(red_flags.get_rule(rule).title)
+    except KeyError:
+        title = rule
+    signs = json.loads(signs) if isinstance(signs, str) else signs
+    signs = ", ".join(
+        f"{sign.get('label') or symptoms.label(sign.get('code', ''))} {sign.get('severity')}"
+        for sign in signs or []
+        if isinstance(sign, dict)
+    )
+    handled = ""
+    if handled_at and how:
+        handled = str(
+            RedFlagEvent.Handled(how).label if how in RedFlagEvent.Handled.values else how
+        )
+    return RedFlagLine(
+        started_at=timezone.localtime(started_at, patient.tz),
+        title=title,
+        signs=signs,
+        hours_since_infusion=hours,
+        handled=handled,
+        handled_by=(
+            (names.get(by) or (kept or {}).get(_pk) or _("a former member")) if handled_at else ""
+        ),
+        handled_at=timezone.localtime(handled_at, patient.tz) if handled_at else None,
+    )
+
+
+def _logged_by(
+    patient: Patient,
+    data: trends.CycleData,
+    notes: Sequence[Note],
+    start,
+    end,
+    since,
+    until,
+    names,
+) -> list[LoggedBy]:
+    """Who logged how much in the period (side effects, notes, measures, infusion days).
+    Entries of someone no longer a member count under "a former member".
+
+    Counted from the rows already read: every entry, measure and infusion of the period
+    belongs to a cycle the load read (or, before the first course, is one of its unlinked
+    side effects and baseline measures), and ``notes`` holds every note written in it. With
+    no course at all, one query."""
+    per_user: dict[int | None, int] = {}
+
+    def count(user_id) -> None:
+        per_user[user_id] = per_user.get(user_id, 0) + 1
+
+    if data.spans:
+        for rows in (*data.symptoms.values(), data.unlinked_symptoms):
+            for entry in rows:
+                if start <= entry.onset < end:
+                    count(entry.logged_by_id)
+        for measure in data.measures:
+            if start <= measure.measured_at < end:
+                count(measure.logged_by_id)
+        for cycle in data.cycles:
+            for infusion in cycle.infusions:
+                if since <= infusion.date <= until:
+                    count(infusion.logged_by_id)
+        for note in notes:
+            if start <= note.written_at < end:
+                count(note.logged_by_id)
+    else:
+        per_model = [
+            SymptomEntry.objects.filter(patient=patient, onset__gte=start, onset__lt=end),
+            Note.objects.filter(patient=patient, written_at__gte=start, written_at__lt=end),
+            Measure.objects.filter(patient=patient, measured_at__gte=start, measured_at__lt=end),
+            Infusion.objects.filter(patient=patient, date__gte=since, date__lte=until),
+        ]
+        counted = [
+            q.order_by().values("logged_by").annotate(n=Count("pk")).values_list("logged_by", "n")
+            for q in per_model
+        ]
+        for user_id, n in counted[0].union(*counted[1:], all=True):
+            per_user[user_id] = per_user.get(user_id, 0) + n
     totals: dict[str, int] = {}
-    for user_id, n in counted[0].union(*counted[1:], all=True):
+    if per_user.get(None):  # authors kept by name (an imported diary's) count under their name
+        for name, n in kept_authors.kept_author_counts(patient, start, end, since, until).items():
+            n = min(n, per_user[None])
+            per_user[None] -= n
+            totals[name] = totals.get(name, 0) + n
+    for user_id, n in per_user.items():
+        if not n:
+            continue
         name = names.get(user_id, _("a former member"))
         totals[name] = totals.get(name, 0) + n
     return sorted(
@@ -623,11 +805,12 @@ def _measure_line(
         if change is not None and threshold is not None:
             text += ": " + _change_words(kind, change, unit)
             if threshold.is_met(abs(change)):
-                mark = _("meaningful change (%(rule)s)") % {"rule": _threshold_words(threshold)}
+                mark = _("Meaningful change (%(rule)s)") % {"rule": _threshold_words(threshold)}
         observations.append(Observation(text + ".", mark))
     if by_cycle and threshold is not None and data.spans:
         series = trends.measure_series(data, kind, side, unit=unit or None)
-        observations += _cycle_observations(kind, series, threshold, unit)
+        in_period = [c.course_id for c in data.in_period]
+        observations += _cycle_observations(kind, series, threshold, unit, in_period)
     return MeasureLine(
         kind=kind,
         label=_measure_label(kind, name_or_unit, side),
@@ -688,13 +871,23 @@ def _cycle_observations(
     series: Sequence[CycleSeries],
     threshold: scales.MeaningfulWorsening,
     unit: str,
+    courses_in_period: Sequence[int],
 ) -> list[Observation]:
-    """Before each course and at its best: the typical response, and after how many courses
-    it improved by the meaningful change. Then the wear-off estimate in a sentence."""
+    """Before each course of the period and at its best: the typical response, and after how
+    many of those courses it improved by the meaningful change. Then the wear-off estimate in a
+    sentence.
+
+    Only the courses given in the period count, as page 1's "Infusions: 3 courses" does: a
+    course given before the period, whose cycle reaches into it, is left out. A course with no
+    reading after it (the current cycle, just begun) cannot show a response and is left out
+    too, and the sentence says so."""
     higher_is_worse = scales.HIGHER_IS_WORSE[kind]
     choose = min if higher_is_worse else max
+    given = set(courses_in_period)
     pairs = []
     for one in series:
+        if one.course_id not in given:
+            continue
         points = [p for p in one.points if p.day is not None]
         if kind == scales.INCAT:
             points = [p for p in points if p.incat is not None]
@@ -708,26 +901,49 @@ def _cycle_observations(
     observations = []
     if pairs:
         met = sum(1 for _b, _best, ok in pairs if ok)
-        text = _(
-            "Each cycle: typically %(before)s before the course, at best %(best)s on day %(day)s"
-        ) % {
+        total = len(given)
+        values = {
+            "n": len(pairs),
+            "total": total,
             "before": number(statistics.median(b.value for b, _best, _ok in pairs)),
             "best": number(statistics.median(best.value for _b, best, _ok in pairs)),
             "day": number(statistics.median(best.day for _b, best, _ok in pairs)),
         }
+        if len(pairs) == 1 and total == 1:
+            text = _(
+                "The course of this period: %(before)s before it, at best %(best)s on day %(day)s"
+            )
+        elif len(pairs) == 1:
+            text = _(
+                "1 of the %(total)s courses of this period has readings before and after it: "
+                "%(before)s before it, at best %(best)s on day %(day)s"
+            )
+        elif len(pairs) == total:
+            text = _(
+                "Each of the %(total)s courses of this period: typically %(before)s before the "
+                "course, at best %(best)s on day %(day)s"
+            )
+        else:
+            text = _(
+                "%(n)s of the %(total)s courses of this period have readings before and after "
+                "them: typically %(before)s before the course, at best %(best)s on day %(day)s"
+            )
+        text %= values
         mark = ""
-        if met:
-            mark = ngettext(
-                "better by %(rule)s in %(n)s of %(total)s cycle",
-                "better by %(rule)s in %(n)s of %(total)s cycles",
-                len(pairs),
-            ) % {"rule": _threshold_words(threshold), "n": met, "total": len(pairs)}
+        if met and len(pairs) == 1:
+            mark = _("Better by %(rule)s after it") % {"rule": _threshold_words(threshold)}
+        elif met:
+            mark = _("Better by %(rule)s after %(met)s of %(n)s courses") % {
+                "rule": _threshold_words(threshold),
+                "met": met,
+                "n": len(pairs),
+            }
         else:
             text += "; " + ngettext(
-                "not better by %(rule)s in the %(total)s cycle",
-                "not better by %(rule)s in any of the %(total)s cycles",
+                "not better by %(rule)s after it",
+                "not better by %(rule)s after any of them",
                 len(pairs),
-            ) % {"rule": _threshold_words(threshold), "total": len(pairs)}
+            ) % {"rule": _threshold_words(threshold)}
         observations.append(Observation(text + ".", mark))
     estimate = wearoff.estimate(series, kind, unit=series[0].unit if series else unit)
     observations.append(Observation(wear_off_sentence(estimate)))
@@ -763,7 +979,7 @@ def wear_off_sentence(estimate: wearoff.WearOffEstimate) -> str:
         estimate.cycles_counted,
     ) % {
         "rule": rule,
-        "day": number(estimate.typical_day),
+        "day": estimate.typical_whole_day,
         "worn": estimate.cycles_worn_off,
         "n": estimate.cycles_counted,
     }
@@ -812,7 +1028,8 @@ def _main_chart(
         (m.day, _chart_value(choice.kind, m.value, weight_unit))
         for m in cycles.median_by_day(series)
     ]
-    marker = estimate.typical_day if estimate.enough_data else None
+    # Shown as a whole day, on the chart as in the words (the estimate keeps its half day).
+    marker = estimate.typical_whole_day if estimate.enough_data else None
     scored = choice.kind in (scales.MGADL, scales.INCAT, scales.GBS_DISABILITY)
     summary = ngettext(
         "%(measure)s by day of the cycle over %(n)s cycle, the median in bold.",
@@ -820,8 +1037,9 @@ def _main_chart(
         len(lines),
     ) % {"measure": choice.label, "n": len(lines)}
     if marker is not None:
-        summary += " " + _("Typically worse again from day %(day)s.") % {"day": number(marker)}
-    chart = charts.cycle_chart(
+        summary += " " + _("Typically worse again from day %(day)s.") % {"day": marker}
+    chart = charts.cached(  # by its input: a side effect logged today leaves it as it was
+        charts.cycle_chart,
         lines,
         median,
         title=_("%(measure)s by day of the cycle") % {"measure": choice.label},
@@ -867,9 +1085,23 @@ def _cycle_row(
         for e in cycle.side_effects[:SIDE_EFFECTS_PER_CYCLE_ROW]
     ]
     before = best = wear_off = "—"
+    few = False
     if wear is not None:
         before = number(wear.before) if wear.before is not None else "—"
-        if wear.best is not None:
+        few = 0 < wear.readings < wearoff.ENOUGH_READINGS
+        if wear.best is not None and wear.readings == 1:
+            # One reading is no cycle's best: say what it was.
+            best = _("one reading: %(value)s on day %(day)s") % {
+                "value": number(wear.best),
+                "day": wear.best_day,
+            }
+        elif wear.best is not None and few:
+            best = _("%(n)s readings, the better %(value)s on day %(day)s") % {
+                "n": wear.readings,
+                "value": number(wear.best),
+                "day": wear.best_day,
+            }
+        elif wear.best is not None:
             best = _("%(value)s, day %(day)s") % {
                 "value": number(wear.best),
                 "day": wear.best_day,
@@ -892,6 +1124,7 @@ def _cycle_row(
         side_effects_more=max(0, len(cycle.side_effects) - SIDE_EFFECTS_PER_CYCLE_ROW),
         before=before,
         best=best,
+        few_readings=few,
         wear_off=wear_off,
     )
 
@@ -903,35 +1136,40 @@ def _infusion_rows(all_cycles: Sequence[CycleSummary], since, until) -> list[Inf
         for infusion in cycle.infusions
         if since <= infusion.date <= until
     ]
-    reactions: dict[int, list[InfusionReaction]] = {}
-    if infusions:
-        for reaction in InfusionReaction.objects.filter(
-            infusion__in=[i.pk for i in infusions]
-        ).order_by("minutes_from_start", "pk"):
-            reactions.setdefault(reaction.infusion_id, []).append(reaction)
     rows = []
     for infusion in infusions:
+        details: cycles.InfusionDetails = infusion.details  # read with the cycles, no query
         dose = _("%(grams)s g") % {"grams": number(infusion.dose_g)}
         if infusion.dose_g_per_kg is not None:
             dose += _(" (%(dose)s g/kg)") % {"dose": number(infusion.dose_g_per_kg)}
         if infusion.volume_ml:
             dose += _(", %(ml)s mL") % {"ml": number(infusion.volume_ml)}
-        fastest = infusion.max_rate_ml_per_kg_h()
+        fastest = (
+            highest_rate(
+                details.rate_steps,
+                RateUnit.ML_PER_KG_H,
+                concentration_percent=infusion.product.concentration_percent,
+                weight_kg=infusion.weight_kg,
+                places=Decimal("0.1"),
+            )
+            if details.rate_steps
+            else None
+        )  # as Infusion.max_rate_ml_per_kg_h
         rows.append(
             InfusionRow(
                 infusion=infusion,
                 dose=dose,
                 lots=[
                     _("%(number)s (exp. %(date)s)")
-                    % {"number": lot.lot_number, "date": long_date(lot.expiry)}
+                    % {"number": lot.number, "date": long_date(lot.expiry)}
                     if lot.expiry
-                    else lot.lot_number
-                    for lot in infusion.lots.all()
+                    else lot.number
+                    for lot in details.lots
                 ],
                 rate=_("up to %(rate)s mL/kg/h") % {"rate": number(fastest)}
                 if fastest is not None
                 else "—",
-                premedication=[str(p) for p in infusion.premedications.all()],
+                premedication=details.premedications,
                 reactions=[
                     _("%(what)s %(severity)s, %(action)s")
                     % {
@@ -939,7 +1177,7 @@ def _infusion_rows(all_cycles: Sequence[CycleSummary], since, until) -> list[Inf
                         "severity": severity_text(r.severity),
                         "action": r.get_action_display(),
                     }
-                    for r in reactions.get(infusion.pk, [])
+                    for r in details.reactions
                 ],
             )
         )

@@ -45,9 +45,13 @@ PAGED_CSS = "reports/paged.css"
 # The report a doctor reads: a page around templates/reports/_document.html, the same document
 # the report page shows (its context: reports.document.template_context).
 TEMPLATE = "reports/report_pdf.html"
+# The whole disclaimer: on the page under page 1, and in the PDF in every page's footer only
+# (paged.css hides the one under page 1, which would otherwise spill onto a page of its own).
 DISCLAIMER = _(
     "Kept by the patient and their caregivers in an infusion diary. "
-    "Not a medical record and not medical advice."
+    "Not a medical record and not medical advice. "
+    "It records what the patient and their caregivers entered; it makes no diagnosis and "
+    "suggests no doses."
 )
 # What to install when WeasyPrint cannot load Pango (Debian and Ubuntu package names).
 SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0"

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,12 +65,50 @@ def last_report(patient: Patient, today: dt.date) -> ReportRecord | None:
     )
 
 
+@dataclass(frozen=True)
+class SavedChoice:
+    """The diary's saved choice and where the last report ended, read in one query."""
+
+    preference: ReportPreference  # the saved one, or the default (not saved)
+    last_until: dt.date | None  # the last day of the latest report made before today
+
+
+def saved_choice(patient: Patient, today: dt.date) -> SavedChoice:
+    """:func:`preference_for` and :func:`last_report`'s last day, in one query (what the
+    report page reads on every visit)."""
+    start_of_today = dt.datetime.combine(today, dt.time.min, tzinfo=patient.tz)
+    saved = ReportPreference.objects.filter(patient=OuterRef("pk"))
+    last = ReportRecord.objects.filter(patient=OuterRef("pk"), made_at__lt=start_of_today)
+    fields = ("pk", "period", "custom_from", "custom_to", "sections")
+    row = (
+        Patient.objects.filter(pk=patient.pk)
+        .annotate(
+            **{f"saved_{name}": Subquery(saved.values(name)[:1]) for name in fields},
+            last_until=Subquery(last.order_by("-made_at", "-pk").values("until")[:1]),
+        )
+        .values(*(f"saved_{name}" for name in fields), "last_until")
+        .get()
+    )
+    if row["saved_pk"] is None:
+        preference = ReportPreference(patient=patient)
+    else:
+        preference = ReportPreference(
+            patient=patient, **{name: row[f"saved_{name}"] for name in fields}
+        )
+        preference._state.adding = False
+    return SavedChoice(preference, row["last_until"])
+
+
+_UNREAD = object()
+
+
 def period_for(
     patient: Patient,
     today: dt.date,
     choice: str | None = None,
     *,
     custom: tuple[dt.date, dt.date] | None = None,
+    last_until=_UNREAD,
 ) -> tuple[dt.date, dt.date]:
     """The report's first and last day (both included) for ``choice``.
 
@@ -77,7 +117,8 @@ def period_for(
     the last day the previous report covered (counted again: what was logged that day after it
     was made is in no report yet), or is the last 3 months when there is no report before today.
     "custom" takes ``custom`` or the saved dates, and falls back to the default without them.
-    Nothing ends after ``today``.
+    Nothing ends after ``today``. ``last_until``: the last report's last day when already read
+    (:func:`saved_choice`), else it is looked up.
     """
     if choice is None or (choice == Period.CUSTOM and custom is None):
         saved = preference_for(patient)
@@ -93,10 +134,20 @@ def period_for(
         return min(start, end), end
     if choice not in Period.values:
         raise ValueError(f"unknown report period {choice!r}")
-    previous = last_report(patient, today)
-    if previous is None:
+    if last_until is _UNREAD:
+        previous = last_report(patient, today)
+        last_until = previous.until if previous is not None else None
+    if last_until is None:
         return last_months(today, DEFAULT_MONTHS)
-    return min(previous.until, today), today
+    return min(last_until, today), today
+
+
+def period_label(period: str, last_until: dt.date | None) -> str:
+    """The period's name as the report states it. "Since the last report made" when no report
+    was made before today is in fact the last 3 months, and says so."""
+    if period == Period.SINCE_LAST and last_until is None:
+        return _("The last %(n)s months") % {"n": DEFAULT_MONTHS}
+    return str(Period(period).label)
 
 
 def remember(

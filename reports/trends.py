@@ -1,13 +1,12 @@
 """What the trends page shows, as plain data: one load of the period's cycles, then everything
 (the per-cycle table, the comparison, the timeline and any cycle view) worked out from it.
 
-``reports.cycles`` answers each question with its own queries: ``cycles_for`` (eight),
-``cycle_series`` (two), ``symptom_series`` (three). The page asks all of them at once, and with
-the session, the user and the access gate that is 14, over the 12 a page may run (quality.md).
-So :func:`load` runs ``cycles_for``'s eight queries once, keeps the rows it reads, and the
-series here are built from those rows by the same helpers ``reports.cycles`` uses, so they are
-the same series (tests/test_trends.py compares them with ``cycle_series`` and
-``symptom_series`` on crafted data). Eight queries whatever the period or the diary's size.
+``reports.cycles`` answers each question with its own queries: ``cycles_for`` (four),
+``cycle_series`` (two), ``symptom_series`` (two). The page asks all of them at once; so
+:func:`load` reads the rows once (``reports.cycles.load``: four queries), and the series
+here are built from those rows by the same helpers ``reports.cycles`` uses, so they are the
+same series (tests/test_trends.py compares them with ``cycle_series`` and
+``symptom_series`` on crafted data). Four queries whatever the period or the diary's size.
 """
 
 from __future__ import annotations
@@ -17,13 +16,11 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from clinical import scales
 from diary import entries
 from diary.models import Measure, SymptomEntry
-from infusions.models import Infusion
 from patients.models import Patient
 
 from . import cycles
@@ -75,12 +72,14 @@ class CycleData:
     since: dt.date
     until: dt.date
     cycles: list[CycleSummary]  # oldest first, as reports.cycles.cycles_for gives them
-    symptoms: dict[int, list[SymptomEntry]]  # by course id, readings prefetched
+    symptoms: dict[int, list[cycles.SideEffectRow]]  # by course id, oldest first
     # Every measure of those cycles, plus the cycle before the first one (or, before the very
     # first course, the baseline): what each series' ``before`` reading comes from.
     measures: list[Measure]
     spans: list = field(repr=False)  # reports.cycles' spans, oldest first
     previous_course_id: int | None = None
+    # Side effects of the period linked to no course (logged before the first one)
+    unlinked_symptoms: list[cycles.SideEffectRow] = field(default_factory=list, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -99,51 +98,18 @@ class CycleData:
 
 
 def load(patient: Patient, since: dt.date, until: dt.date) -> CycleData:
-    """The cycles overlapping ``since``..``until`` (local dates, both included) and their rows.
-
-    The same eight queries as ``reports.cycles.cycles_for``, except that the measures reach
-    one cycle further back, as ``cycle_series`` reads them.
-    """
-    spans, previous = cycles._spans(patient, since, until)
-    if not spans:
-        return CycleData(since, until, [], {}, [], [])
-    in_spans = cycles._in_spans(spans)
-    infusions = (
-        Infusion.objects.filter(in_spans, patient=patient)
-        .select_related("product")
-        .prefetch_related("lots", "rate_steps", "premedications")
-        .order_by("date", "start_time", "pk")
-    )
-    symptoms = (
-        SymptomEntry.objects.filter(in_spans, patient=patient)
-        .prefetch_related("readings")
-        .order_by("onset", "pk")
-    )
-    linked = cycles._in_spans([previous or spans[0], spans[-1]])
-    if previous is None:
-        # The patient's first course: a reading from before it is the baseline.
-        linked |= Q(course__isnull=True, local_date__lte=spans[0].start_date)
-    measures = list(Measure.objects.filter(linked, patient=patient).order_by("measured_at", "pk"))
-    by_course: dict[int, dict[str, list]] = {
-        s.course_id: {"infusions": [], "symptoms": [], "measures": []} for s in spans
-    }
-    for name, rows in (("infusions", infusions), ("symptoms", symptoms), ("measures", measures)):
-        for row in rows:
-            if name != "infusions":
-                row.patient = patient  # an entry without its own zone falls back: no query
-            if row.course_id in by_course:
-                by_course[row.course_id][name].append(row)
-    summaries = [
-        cycles._summary(patient, span, since, until, **by_course[span.course_id]) for span in spans
-    ]
+    """The cycles overlapping ``since``..``until`` (local dates, both included) and their rows:
+    the four queries of ``reports.cycles.load``."""
+    rows = cycles.load(patient, since, until)
     return CycleData(
         since=since,
         until=until,
-        cycles=summaries,
-        symptoms={course_id: rows["symptoms"] for course_id, rows in by_course.items()},
-        measures=measures,
-        spans=spans,
-        previous_course_id=previous.course_id if previous else None,
+        cycles=cycles.summarise(patient, rows),
+        symptoms=rows.symptoms,
+        measures=rows.measures,
+        spans=rows.spans,
+        previous_course_id=rows.previous.course_id if rows.previous else None,
+        unlinked_symptoms=rows.unlinked_symptoms,
     )
 
 
@@ -175,9 +141,9 @@ def measure_series(
         rows = [m for m in rows if m.unit == unit]
     points: dict[int | None, list[cycles.CyclePoint]] = {}
     for measure in rows:
-        point = cycles._point(measure, side)
-        if point is not None:
-            points.setdefault(measure.course_id, []).append(point)
+        found = cycles.point(measure, side)
+        if found is not None:
+            points.setdefault(measure.course_id, []).append(found)
     previous = data.previous_course_id
     before = (points.get(previous) if previous else points.get(None)) or []
     series = []
@@ -209,7 +175,7 @@ def symptom_series(data: CycleData, symptom: str, *, custom: str = "") -> list[S
                 continue
             onset_date = entry.local_date or entries.local_date(entry, entry.onset)
             days = by_course.setdefault(course_id, {})
-            for date, severity in cycles._severity_by_day(entry).items():
+            for date, severity in cycles.daily_severity(entry).items():
                 day = entry.day_of_cycle + (date - onset_date).days
                 days[day] = max(days.get(day, 0), severity)
     series = []

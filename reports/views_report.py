@@ -56,13 +56,18 @@ def _report_url(request: PatientRequest) -> str:
     return reverse("reports:report", args=[request.patient.public_id])
 
 
-def _saved_choice(patient, today: dt.date):
+def _saved_choice(patient, today: dt.date, *, with_last_until: bool = False):
     """(preference, period, first day, last day, parts) the diary last chose (the default when
-    it never chose)."""
-    saved = preferences.preference_for(patient)
+    it never chose); and the last day of the latest report made before today (None: none was
+    made) when ``with_last_until``."""
+    choice = preferences.saved_choice(patient, today)  # one query
+    saved = choice.preference
     custom = (saved.custom_from, saved.custom_to) if saved.custom_from and saved.custom_to else None
-    since, until = preferences.period_for(patient, today, saved.period, custom=custom)
-    return saved, saved.period, since, until, sections.in_order(saved.sections)
+    since, until = preferences.period_for(
+        patient, today, saved.period, custom=custom, last_until=choice.last_until
+    )
+    found = (saved, saved.period, since, until, sections.in_order(saved.sections))
+    return (*found, choice.last_until) if with_last_until else found
 
 
 @patient_view
@@ -72,7 +77,9 @@ def report(request: PatientRequest) -> HttpResponse:
     (by default since the last report made, else the last 3 months) and parts."""
     patient = request.patient
     today = preferences.local_today(patient)
-    saved, period, since, until, parts = _saved_choice(patient, today)
+    saved, period, since, until, parts, last_until = _saved_choice(
+        patient, today, with_last_until=True
+    )
     if request.method == "POST":  # the gate lets only the owner and editors write
         form = ReportChoiceForm(request.POST, today=today)
         if form.is_valid():
@@ -109,7 +116,7 @@ def report(request: PatientRequest) -> HttpResponse:
         "patient": patient,
         "form": form,
         "period": period,
-        "period_label": Period(period).label,
+        "period_label": preferences.period_label(period, last_until),
         "since": since,
         "until": until,
         "parts": parts,
@@ -120,10 +127,22 @@ def report(request: PatientRequest) -> HttpResponse:
     }
     if wants_fragment(request):
         response = render(request, f"{REPORT_TEMPLATE}#{REPORT_FRAGMENT}", context)
-        # The address bar follows the choice, so Back and a reload show the same report.
-        response["HX-Push-Url"] = request.get_full_path()
+        # The address bar follows the choice, so Back and a reload show the same report. When
+        # the address stays the same (a saved choice: POST, then a GET of the page itself), a
+        # push would add a second history entry for it and Back would seem to do nothing:
+        # replace the entry instead.
+        address = request.get_full_path()
+        header = "HX-Replace-Url" if _same_address(request, address) else "HX-Push-Url"
+        response[header] = address
         return vary_on_htmx(response)
     return vary_on_htmx(render(request, REPORT_TEMPLATE, context))
+
+
+def _same_address(request: PatientRequest, address: str) -> bool:
+    """Whether the page htmx swaps into (its ``HX-Current-URL``) is already at ``address``
+    (a path with its query)."""
+    current = request.htmx.current_url_abs_path if request.htmx else None
+    return current == address
 
 
 # --- the PDF ----------------------------------------------------------------------------------

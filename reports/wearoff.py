@@ -15,6 +15,7 @@ worked out and on how many cycles, and says "not enough data" rather than guess.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,6 +74,20 @@ class WearOffEstimate:
     enough_data: bool  # at least ENOUGH_CYCLES counted; otherwise nothing is estimated
     typical_day: float | None  # median wear-off day of the cycles that wore off
     how: str  # one line: how this was worked out, or why nothing was
+
+    @property
+    def typical_whole_day(self) -> int | None:
+        """:attr:`typical_day` as it is shown: a whole day (the median of an even number of
+        days may fall halfway), the half rounded up. MG-ADL recalls a week, so a half day
+        would claim a precision the estimate does not have; the stored value stays exact."""
+        return whole_day(self.typical_day)
+
+
+def whole_day(day: float | None) -> int | None:
+    """A day of the cycle to show: 23.5 -> 24, 23.4 -> 23 (half up, never to even)."""
+    if day is None:
+        return None
+    return math.floor(day + 0.5)
 
 
 def wear_off(

@@ -330,3 +330,37 @@ def test_it_inserts_the_svg_in_a_template_without_escaping():
     chart = mgadl_chart()
     html = Template("{{ chart }} {{ chart.svg }}").render(Context({"chart": chart}))
     assert html == f"{chart.svg} {chart.svg}"
+
+
+def test_a_timeline_with_only_infusions_is_drawn():
+    """A new diary's first course, before anything was logged after it: pygal lays out nothing
+    without a series (it raised AttributeError: a 500 on the trends page)."""
+    chart = timeline_chart(
+        title="Timeline",
+        start=dt.date(2026, 8, 1),
+        end=dt.date(2026, 8, 31),
+        courses=[(dt.date(2026, 8, 3), dt.date(2026, 8, 4), "Course")],
+        infusions=[(dt.date(2026, 8, 3), "Privigen 34 g"), (dt.date(2026, 8, 4), "Privigen 34 g")],
+    )
+    assert not chart.empty
+    root = parse(chart)
+    assert len(root.find(".//*[@class='chart-infusions']")) == 4  # a line and a mark each
+    # The anchor that holds the axes is not in the picture.
+    assert not [g for g in root.iter() if "chart-series" in (g.get("class") or "")]
+    assert chart.table.rows[0] == (dt.date(2026, 8, 3), "Privigen 34 g")
+
+
+def test_a_side_effect_keeps_the_style_it_asks_for_and_two_never_look_alike():
+    def swatches(side_effects):
+        svg = a_timeline(side_effects=side_effects).svg
+        legend = svg[svg.index('<g class="chart-legend">') :]
+        return re.findall(r'class="(chart-c\d)"[^>]*/><text[^>]*>([^<]+)<', legend)
+
+    day = dt.date(2026, 8, 4)
+    alone = swatches([("Fever", [(day, 4)], 2)])
+    with_others = swatches([("Headache", [(day, 6)], 0), ("Fever", [(day, 4)], 2)])
+    assert alone == [("chart-c2", "Fever")]
+    assert ("chart-c2", "Fever") in with_others
+    # 18 is 2 again (16 styles): the larger one moves on, the smaller keeps its own.
+    clash = swatches([("Drowsiness", [(day, 3)], 18), ("Fever", [(day, 4)], 2)])
+    assert clash == [("chart-c3", "Drowsiness"), ("chart-c2", "Fever")]

@@ -172,15 +172,24 @@ def test_the_overview_and_its_sentence(patient, six_courses):
         closed=4,
         open=1,
     )
-    assert summary_sentence(headache) == "Headache after 5 of 6 courses, typically gone by day 2"
-    assert summary_sentence(chills) == "Chills after 1 of 6 courses, typically gone by day 0"
+    # The day the last episode ended on: it may still be felt that day ("until", not "gone by").
+    assert (
+        summary_sentence(headache) == "Headache after 5 of 6 courses, typically lasting until day 2"
+    )
+    # One course's episode is an observation, not what is typical.
+    assert summary_sentence(chills) == "Chills after 1 of 6 courses, until day 0"
 
 
 def test_a_sentence_without_a_known_end():
     never_closed = SymptomOverview("fatigue", "Tiredness", 1, 1, 5, None, None, 0, 1)
     assert summary_sentence(never_closed) == "Tiredness after 1 of 1 course"
     halfway = SymptomOverview("headache", "Headache", 4, 2, 5, 30.0, 1.5, 2, 0)
-    assert summary_sentence(halfway) == "Headache after 2 of 4 courses, typically gone by day 2"
+    assert (
+        summary_sentence(halfway) == "Headache after 2 of 4 courses, typically lasting until day 2"
+    )
+    # Two courses with it, one of them never marked as ended: one closed episode, no "typically".
+    one_closed = SymptomOverview("headache", "Headache", 3, 2, 5, 30.0, 3.0, 1, 1)
+    assert summary_sentence(one_closed) == "Headache after 2 of 3 courses, until day 3"
 
 
 def test_rate_bands():

@@ -19,7 +19,9 @@ from django.urls import reverse
 
 from diary import entries
 from diary.models import Measure, Note, RedFlagEvent, SymptomEntry
-from reports import bench_data, jobs, pdf, preferences, sections
+from infusions.models import Infusion
+from patients.caching import first_render
+from reports import bench_data, document, jobs, pdf, preferences, sections
 from reports.models import ReportPdfJob, ReportPreference, ReportRecord
 
 from .factories import InfusionFactory, MembershipFactory, PatientFactory, RegimenFactory
@@ -265,7 +267,12 @@ def test_page_one_says_what_the_doctor_reads_in_a_minute(diary, owner_client):
     )
     assert "lots A1234" in text
     # Side effects per course, as observations.
-    assert "Headache after 1 of 2 courses, typically gone by day 2; worst 8 (severe)" in text
+    # The day its episode ended on ("until", not "gone by"); one episode is not "typically".
+    assert (
+        "Headache after 1 of 2 courses, until day 2; worst 8 (severe), longest episode 12 h."
+        in text
+    )
+    assert "No reaction logged during the infusions of this period." in text
     # The red flag and what was done about it.
     assert (
         "20 Sep 20:00: Severe headache with other warning signs (Headache 8, Stiff neck 6; 7 h"
@@ -274,9 +281,13 @@ def test_page_one_says_what_the_doctor_reads_in_a_minute(diary, owner_client):
     assert "Done: contacted the care team (Maya, 20 Sep 22:15)." in text
     # MG-ADL 9 -> 6: 3 points, meaningful (2 or more).
     assert "9 on 19 Sep → 6 on 24 Sep (2 readings, range 6 to 9): 3 points lower" in text
-    assert "meaningful change (≥ 2 points)" in text
-    assert "typically 9 before the course, at best 6 on day 5" in text
-    assert "better by ≥ 2 points in 1 of 1 cycle" in text
+    assert "3 points lower (fewer symptoms). Meaningful change (≥ 2 points)" in text
+    # Per course: only the courses of the period, as "2 courses" above; the one of 17 Oct has
+    # no reading after it, so it cannot show a response, and the sentence says so.
+    assert (
+        "1 of the 2 courses of this period has readings before and after it: 9 before it, at "
+        "best 6 on day 5. Better by ≥ 2 points after it" in text
+    )
     # The chart of the main measure and how the wear-off estimate was worked out.
     assert "MG-ADL score by day of the cycle" in text
     assert "Not enough data to estimate when the benefit wears off" in text
@@ -290,6 +301,95 @@ def test_page_one_says_what_the_doctor_reads_in_a_minute(diary, owner_client):
     # the tiredness and the answered question by Sam.
     assert "12 in this period: 10 by Maya, 2 by Sam (caregiver)." in text
     assert "Not a medical record and not medical advice." in text
+
+
+def test_page_one_tells_the_reactions_during_the_infusions(diary, owner_client):
+    """F10: what made the nurse slow down is on page 1: which, how bad, when, what was done;
+    the worst first, and bounded like the other lists."""
+    first, second = Infusion.objects.filter(patient=diary).order_by("date")[:2]
+    first.reactions.create(symptom="chills", severity=4, action="slowed", minutes_from_start=100)
+    second.reactions.create(symptom="headache", severity=6, action="medication")
+    for n in range(4):
+        second.reactions.create(symptom="flushing", severity=2 + n % 2, action="none")
+    text = text_of(owner_client.get(url(diary)))
+    during = text[text.index("During infusions") : text.index("After infusions")]
+    assert "Headache 6 (moderate) during the infusion of 20 Sep, medication given." in during
+    assert (
+        "Chills 4 (moderate) during the infusion of 19 Sep, 100 min in, infusion slowed." in during
+    )
+    assert during.index("Headache 6") < during.index("Chills 4") < during.index("Flushing 3")
+    assert during.count("during the infusion of") == document.REACTIONS_ON_PAGE_ONE
+    assert "And 2 more, less severe: see every infusion day." in during
+
+
+def test_page_one_counts_only_the_courses_it_names(patient, named, owner_client):
+    """F2: "Better by 2 points" counts the courses of the period, as "Infusions: 2 courses"
+    does: not the course given before the period, whose cycle reaches in."""
+    owner, _caregiver = named
+    RegimenFactory(patient=patient, start_date=dt.date(2026, 1, 1))
+    for day in (dt.date(2026, 8, 10), dt.date(2026, 9, 7), dt.date(2026, 10, 5)):
+        course(patient, owner, day)
+    for at, total in (
+        (local(2026, 8, 10, 7), 9),
+        (local(2026, 8, 20, 10), 5),  # the course before the period: 4 better
+        (local(2026, 9, 7, 7), 9),
+        (local(2026, 9, 15, 10), 5),  # 4 better
+        (local(2026, 10, 5, 7), 8),
+        (local(2026, 10, 12, 10), 8),  # no better
+    ):
+        mgadl(patient, owner, at, total)
+    text = text_of(owner_client.get(url(patient)))
+    assert "2 courses, 4 days" in text
+    assert (
+        "Each of the 2 courses of this period: typically 8.5 before the course, at best 6.5 on "
+        "day 7.5. Better by ≥ 2 points after 1 of 2 courses" in text
+    )
+    assert "of 3 cycles" not in text
+
+
+def test_a_cycle_with_one_reading_has_no_best(diary, owner_client):
+    """F9: one reading is what it is, not "the cycle's best"."""
+    mgadl(diary, diary.memberships.first().user, local(2026, 11, 13, 9), 8)  # day 27
+    page = owner_client.get(url(diary))
+    row = page.context["document_html"]
+    assert "one reading: 8 on day 27" in text_of(page)
+    assert "8 → 8, day 27" not in str(row)
+
+
+def test_a_new_diary_says_its_period_is_the_last_3_months(patient, owner_client):
+    """F11: no report was made yet, so the period is not "since the last report made"."""
+    text = text_of(owner_client.get(url(patient)))
+    assert "24 Aug 2026 – 23 Nov 2026 (the last 3 months)." in text
+    assert "since the last report" not in text.split("Change the period")[0]
+    preferences.record_made(
+        patient, SINCE, dt.date(2026, 10, 30), None, made_at=local(2026, 10, 30)
+    )
+    text = text_of(owner_client.get(url(patient)))
+    assert "30 Oct 2026 – 23 Nov 2026 (since the last report made)." in text
+
+
+def test_a_saved_choice_replaces_the_address_it_is_already_at(diary, owner_client):
+    """F8: the POST, redirect, GET of the page the browser is on must not push a second history
+    entry for the same address (Back would seem to do nothing): it replaces it."""
+    here = "http://testserver" + url(diary)
+    saved = owner_client.post(
+        url(diary),
+        {"period": "6m", "parts": ["cycles"]},
+        headers=HTMX | {"HX-Current-URL": here},
+        follow=True,
+    )
+    assert saved.redirect_chain == [(url(diary), 302)]
+    assert saved["HX-Replace-Url"] == url(diary)
+    assert "HX-Push-Url" not in saved
+    # From another address (a shared ?period= link), the saved choice is a new entry.
+    moved = owner_client.post(
+        url(diary),
+        {"period": "6m", "parts": ["cycles"]},
+        headers=HTMX | {"HX-Current-URL": here + "?period=12m"},
+        follow=True,
+    )
+    assert moved["HX-Push-Url"] == url(diary)
+    assert "HX-Replace-Url" not in moved
 
 
 def test_the_red_flag_not_dealt_with_says_so(diary, owner_client):
@@ -366,9 +466,21 @@ def test_the_pdf_is_made_in_the_background_and_downloaded(
     assert "Infusion diary summary – Maya" in first
     assert "Severe headache with other warning signs" in first
     assert "20 Sep 20:00" in first  # the diary's own time, as on the page
-    assert "meaningful change" in first
+    assert "Meaningful change" in first
     assert "Could the interval be 3 weeks?" in first
-    assert len(pages) == 1 + len(sections.CODES)
+    # The disclaimer, in full, in the footer only: no page of its own after page 1.
+    assert first.endswith(
+        "It records what the patient and their caregivers entered; it makes no diagnosis and "
+        "suggests no doses. Made on 23 Nov 2026."
+    )
+    # Page 1 alone; the parts follow from page 2 in the report's order, each right after the
+    # one before (a page per part left most pages half empty).
+    titles = [str(label) for _code, label in sections.CHOICES]
+    assert not any(title in first for title in titles)
+    rest = " ".join(" ".join(page.extract_text().split()) for page in pages[1:])
+    assert " ".join(pages[1].extract_text().split()).count(titles[0]) == 1
+    assert [rest.index(title) for title in titles] == sorted(rest.index(t) for t in titles)
+    assert len(pages) < 1 + len(sections.CODES)
     assert ReportRecord.objects.filter(patient=diary, since=SINCE, until=UNTIL).exists()
 
 
@@ -456,15 +568,27 @@ def test_an_editor_gives_the_doctor_s_answer_from_the_report(diary, caregiver_cl
 
 
 def _queries_for(client, address) -> int:
-    with CaptureQueriesContext(connection) as captured:
+    """The page's queries as first rendered (every fragment built again, as after a change)."""
+    client.get(address)  # the session learns the last diary seen: one write, once
+    with CaptureQueriesContext(connection) as captured, first_render():
         assert client.get(address).status_code == 200
     return len(captured)
+
+
+ALL_PARTS = "".join(f"&parts={code}" for code in sections.CODES)
 
 
 def test_the_report_runs_as_many_queries_for_5_years_as_for_1(owner, owner_client):
     one = bench_data.create_diary(owner, "One year", years=1, now=NOW)
     five = bench_data.create_diary(owner, "Five years", years=5, now=NOW)
-    for params in ("", "?period=12m", "?period=custom&custom_from=2021-11-01&custom_to=2026-11-23"):
+    for params in (
+        "",  # the saved choice: since the last report, the last 3 months before any
+        "?period=3m" + ALL_PARTS,
+        "?period=12m",
+        "?period=custom&custom_from=2021-11-01&custom_to=2026-11-23" + ALL_PARTS,
+    ):
         counts = [_queries_for(owner_client, url(p) + params) for p in (one, five)]
         assert counts[0] == counts[1], params
-        assert counts[0] <= 25, params
+        # Session, user, membership; the saved choice with the last report's end; the cycles
+        # (reports.cycles.load: 4); the members' names; notes and warnings; the plan; the PDFs.
+        assert counts[0] <= 12, params

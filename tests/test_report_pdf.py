@@ -86,7 +86,7 @@ def test_a_job_makes_a_real_pdf(
     assert job.filename == "diary-report-2026-08-01-to-2026-10-31.pdf"
 
     pages = pages_of(data)
-    assert len(pages) == 3  # page 1, then one page per part chosen
+    assert len(pages) == 2  # page 1 alone, then the parts chosen, one after another
     assert {page_size(page) for page in pages} == {A4_POINTS}  # Europe/London: A4
     made_on = timezone.localtime(job.created_at, maya.tz).date()
     for number, page in enumerate(pages, start=1):
@@ -96,9 +96,11 @@ def test_a_job_makes_a_real_pdf(
         assert "1 Aug 2026 – 31 Oct 2026" in text
         assert "Not a medical record and not medical advice." in text
         assert f"Made on {made_on:%-d %b %Y}." in text
-        assert f"Page {number} of 3" in text
-    assert "Cycle by cycle" in pages[1].extract_text()  # the parts in the report's order
-    assert "Notes on how I was doing" in pages[2].extract_text()
+        assert f"Page {number} of 2" in text
+    assert "Cycle by cycle" not in pages[0].extract_text()  # page 1 is the summary alone
+    detail = pages[1].extract_text()
+    # The parts in the report's order, the second right after the first (no half-empty page).
+    assert detail.index("Cycle by cycle") < detail.index("Notes on how I was doing")
 
     record = ReportRecord.objects.get(patient=maya)
     assert (record.since, record.until, record.made_by, record.made_at) == (
@@ -310,3 +312,24 @@ def test_a_clinic_number_is_escaped_in_the_header(patient):
         "reports/_running.html", pdf.report_context(patient, SINCE, UNTIL, [], "a4")
     )
     assert "&lt;b&gt;1&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_the_demo_s_page_1_fits_one_sheet(needs_pdf, db, paper):
+    """F1: page 1 of the demo diary's report fits one sheet of A4 and of Letter, and page 2
+    starts the detail parts: the disclaimer is in every footer, whole, and has no page of its
+    own (it spilled onto an otherwise empty page 2)."""
+    from patients.models import Patient
+    from reports import document, preferences
+
+    call_command("seed_demo")
+    maya = Patient.objects.get(name="Maya")
+    since, until = preferences.period_for(maya, preferences.local_today(maya))
+    parts = list(sections.CODES)
+    context = document.template_context(maya, since, until, parts, for_pdf=True, paper=paper)
+    pages = pages_of(pdf.render(maya, since, until, parts, paper, context=context))
+    first, second = (" ".join(page.extract_text().split()) for page in pages[:2])
+    assert "Entries" in first and "During infusions" in first  # page 1 ends on page 1
+    assert "Cycle by cycle" in second  # page 2 is the first detail part, not the disclaimer
+    for text in (first, second):
+        assert text.count("it makes no diagnosis and suggests no doses.") == 1  # the footer

@@ -313,3 +313,26 @@ def test_the_thresholds_live_in_clinical_scales():
     assert scales.worsening("mgadl", 3, 5) == 2
     with pytest.raises(ValueError):
         scales.worsening("weight", 70, 72)
+
+
+def test_a_typical_day_is_shown_as_a_whole_day():
+    """F7: MG-ADL is accurate to about a week, so "day 23.5" claims too much: whole days, the
+    half rounded up; the estimate itself keeps its half day."""
+    from reports import document
+
+    assert [wearoff.whole_day(d) for d in (None, 20.0, 22.5, 23.5, 23.4)] == [None, 20, 23, 24, 23]
+    estimate = wearoff.WearOffEstimate(
+        measure=scales.MGADL,
+        side=None,
+        unit="",
+        threshold=scales.meaningful_worsening(scales.MGADL, ""),
+        cycles=[],
+        cycles_counted=4,
+        cycles_worn_off=4,
+        enough_data=True,
+        typical_day=23.5,
+        how="",
+    )
+    assert estimate.typical_day == 23.5 and estimate.typical_whole_day == 24
+    sentence = document.wear_off_sentence(estimate)
+    assert "from day 24 (typical)" in sentence and "23.5" not in sentence

@@ -46,16 +46,33 @@ def test_the_report_for_the_demo_patient(page, sign_in, nav, axe, settings, tran
     page.get_by_text("Change the period or the parts").click()
     page.get_by_role("radio", name="The last 6 months").check()
     page.get_by_role("checkbox", name="Notes on how I was doing").uncheck()
+    # Each period and part is a big target: its whole row, at least 44 px high (F15).
+    for label in page.locator(".report-choice-form .report-check label").all():
+        box = label.bounding_box()
+        assert box and box["height"] >= 44, f"{label.inner_text()}: {box}"
     axe(page)
+    report_address = page.url
     with page.expect_response(lambda r: r.url.endswith("/report/")):
         page.get_by_role("button", name="Show the report").click()
     expect(page.locator("#report-body")).to_contain_text("(the last 6 months)")
     expect(page.locator("#report-notes")).to_have_count(0)
     expect(page.locator("header.site-header")).to_be_visible()
+    # Focus is on the new report's heading, not lost on the page body.
+    expect(page.get_by_role("heading", name="Report for the doctor", level=1)).to_be_focused()
     saved = ReportPreference.objects.get(patient__name="Maya")
     assert saved.period == "6m" and "notes" not in saved.sections
     _no_sideways_scroll(page)
     axe(page)
+    # The same address: the entry was replaced, not pushed again, so one Back leaves the
+    # report (F8); Forward and a reload show the saved choice.
+    assert page.url == report_address
+    page.go_back()
+    expect(page).not_to_have_url(report_address)
+    page.go_forward()
+    expect(page).to_have_url(report_address)
+    expect(page.locator("#report-body")).to_contain_text("(the last 6 months)")
+    page.reload()
+    expect(page.locator("#report-body")).to_contain_text("(the last 6 months)")
 
     # The PDF, made in the background (here at once), then downloaded.
     if not pdf.available():
@@ -88,6 +105,7 @@ def test_an_answer_given_at_the_visit(page, sign_in, nav, axe, transactional_db)
     axe(page)
     first.get_by_role("button", name="Save the answer").click()
     expect(questions.get_by_role("status")).to_contain_text("Answer saved")
+    expect(questions.get_by_role("status")).to_be_focused()  # announced, and the place kept
     expect(questions.locator("li")).to_have_count(1)
     expect(questions.locator("ol")).not_to_contain_text(asked)
     axe(page)
