@@ -25,16 +25,25 @@ from patients.history import LiveManager, LiveQuerySet
 
 # ChangeRecord: the one change history of the project lives in the lowest layer
 # (patients.history); it stays importable from here for the diary's code.
-from patients.models import ChangeRecord, Patient  # noqa: F401
+from patients.models import (  # noqa: F401
+    ChangeRecord,
+    Patient,
+    StableId,
+    author_name_field,
+    author_role_field,
+)
 
 
-class DiaryRecord(models.Model):
-    """What every diary entry has: owner, author, link to the infusion it follows, soft delete."""
+class DiaryRecord(StableId):
+    """What every diary entry has: stable id, owner, author, link to the infusion it follows,
+    soft delete."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    logged_by_name = author_name_field()
+    logged_by_role = author_role_field()
     infusion = models.ForeignKey(
         Infusion,
         on_delete=models.SET_NULL,
@@ -168,7 +177,7 @@ class SymptomEntry(DiaryRecord):
         return self.ended_at is None
 
 
-class SymptomReading(models.Model):
+class SymptomReading(StableId):
     """A later severity of the same episode ("my headache is worse now"), with its time.
 
     The entry's own ``severity`` is its first reading; each reading lasts until the next one
@@ -183,6 +192,8 @@ class SymptomReading(models.Model):
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    logged_by_name = author_name_field()
+    logged_by_role = author_role_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -197,7 +208,7 @@ class SymptomReading(models.Model):
         return f"{self.entry_id}: {self.severity}/10 at {self.at:%Y-%m-%d %H:%M}"
 
 
-class RedFlagEvent(models.Model):
+class RedFlagEvent(StableId):
     """A warning the rules gave: kept, shown on Today until someone marks it as dealt with.
 
     ``signs`` is a snapshot of what set it off ([{"code", "label", "severity"}]), so the record
@@ -230,6 +241,8 @@ class RedFlagEvent(models.Model):
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    handled_by_name = author_name_field()
+    handled_by_role = author_role_field()
     handled_how = models.CharField(max_length=10, choices=Handled, blank=True)
     # Set when the entries behind it were corrected or deleted before anyone dealt with it: the
     # record stays, but Today no longer shows it.

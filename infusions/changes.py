@@ -189,7 +189,7 @@ def removed_lots(patient: Patient, query: str) -> list[RemovedLot]:
                 infusion_id=record.object_id,
                 infusion_date=history.python_value(date_field, before.get("date")) or None,
                 removed_at=record.changed_at,
-                removed_by=record.changed_by,
+                removed_by=record.changed_by or record.changed_by_name or None,
                 infusion_state="gone",
             )
     if not found:

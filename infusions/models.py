@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from clinical import red_flags, symptoms
 from clinical.conditions import Condition
 from patients.history import LiveManager, LiveQuerySet
-from patients.models import Patient
+from patients.models import Patient, StableId, author_name_field, author_role_field
 
 from .units import RateUnit, highest_rate
 
@@ -37,8 +37,13 @@ class ProductQuerySet(models.QuerySet):
         return self.filter(Q(patient__isnull=True) | Q(patient=patient))
 
 
-class Product(models.Model):
-    """An immunoglobulin brand at one concentration. Never free text on an infusion."""
+class Product(StableId):
+    """An immunoglobulin brand at one concentration. Never free text on an infusion.
+
+    Catalog products have a ``uid`` too (an export's Medication points at it), but it is drawn
+    when each installation loads the catalog: across installations the same catalog product is
+    found by name, route and concentration, never by ``uid``.
+    """
 
     patient = models.ForeignKey(
         Patient,
@@ -108,7 +113,7 @@ class RegimenQuerySet(LiveQuerySet):
         return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=date), start_date__lte=date)
 
 
-class Regimen(models.Model):
+class Regimen(StableId):
     """A treatment plan: what is given, how much, and how often. One is active at a time.
 
     Deleting one is soft (``deleted_at``, undone by a restore); every change is kept in the
@@ -213,7 +218,8 @@ class Course(models.Model):
     A day given late (day 2 two days after day 1) still belongs to its course, so ``day_count``
     (the infusion days given) can be less than the span from start to end.
 
-    Maintained by :func:`infusions.courses.regroup`, never edited by hand.
+    Maintained by :func:`infusions.courses.regroup`, never edited by hand. No ``uid``: it is
+    worked out from the infusions' dates (and regrouped after every change), not recorded.
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="courses")
@@ -242,7 +248,7 @@ class InfusionQuerySet(LiveQuerySet):
         )
 
 
-class Infusion(models.Model):
+class Infusion(StableId):
     """One infusion day, as given.
 
     Deleting one is soft (``deleted_at``): it leaves courses, the schedule, diary links and
@@ -304,6 +310,8 @@ class Infusion(models.Model):
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    logged_by_name = author_name_field()
+    logged_by_role = author_role_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -383,7 +391,7 @@ class Infusion(models.Model):
         )
 
 
-class InfusionLot(models.Model):
+class InfusionLot(StableId):
     """A batch given: EU and FDA rules want reactions traceable to product and lot."""
 
     infusion = models.ForeignKey(Infusion, on_delete=models.CASCADE, related_name="lots")
@@ -409,7 +417,7 @@ class InfusionLot(models.Model):
         return self.lot_number
 
 
-class RateStep(models.Model):
+class RateStep(StableId):
     """One step of the rate, usually raised every ~30 minutes when tolerated."""
 
     infusion = models.ForeignKey(Infusion, on_delete=models.CASCADE, related_name="rate_steps")
@@ -434,7 +442,7 @@ class RateStep(models.Model):
         return f"{self.rate} {self.unit} at +{self.minutes_from_start} min"
 
 
-class Premedication(models.Model):
+class Premedication(StableId):
     infusion = models.ForeignKey(Infusion, on_delete=models.CASCADE, related_name="premedications")
     name = models.CharField(_("what"), max_length=80)
     dose = models.CharField(_("dose"), max_length=40, blank=True)
@@ -455,7 +463,7 @@ class ReactionAction(models.TextChoices):
     MEDICATION = "medication", _("Medication given")
 
 
-class InfusionReaction(models.Model):
+class InfusionReaction(StableId):
     """Something felt during the infusion, from the same symptom list the diary uses."""
 
     infusion = models.ForeignKey(Infusion, on_delete=models.CASCADE, related_name="reactions")
@@ -508,6 +516,9 @@ class InfusionReaction(models.Model):
 
 class CalendarFeed(models.Model):
     """A secret, revocable address for subscribing to the schedule from a phone's calendar.
+
+    No ``uid``: it is a credential, not something the diary records, and is never exported (an
+    imported diary makes its own addresses).
 
     Only the SHA-256 of the token is stored; the address is shown once, when it is made.
     """

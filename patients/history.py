@@ -28,8 +28,12 @@ from django.utils.translation import gettext as _
 
 from .models import ChangeRecord
 
-# Bookkeeping fields that say nothing about what the patient recorded.
-SKIP = frozenset({"id", "patient", "created_at", "updated_at", "deleted_at"})
+# Bookkeeping fields that say nothing about what the patient recorded. The object's own ids are
+# on the change record (``object_id``, ``object_uid``); child rows keep theirs (``id``, ``uid``).
+SKIP = frozenset({"id", "uid", "patient", "created_at", "updated_at", "deleted_at"})
+# An author kept by name (set by an import, never edited) is bookkeeping too; the author's
+# account (``logged_by``) stays in the snapshot as before.
+SKIP |= {"logged_by_name", "logged_by_role"}
 
 
 class LiveQuerySet(models.QuerySet):
@@ -91,6 +95,7 @@ def record(obj, action: str, user, before: dict | None = None, after=_UNSET) -> 
         patient_id=obj.patient_id,
         model=model_key(type(obj)),
         object_id=obj.pk,
+        object_uid=getattr(obj, "uid", None),
         action=action,
         changed_by=user if user is not None and user.is_authenticated else None,
         before=before,

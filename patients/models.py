@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 import zoneinfo
 
 from django.conf import settings
@@ -63,6 +64,21 @@ class User(AbstractUser):
         return self.display_name or self.email.split("@")[0]
 
 
+class StableId(models.Model):
+    """A record of a diary with a stable id: ``uid``, a random UUID given when the row is made.
+
+    It never changes (an edit, a soft delete or a restore keeps it) and is what exports, FHIR
+    resource ids and change records point at, never the database's integer key. A copy of a
+    row must get a fresh one: make a new instance (the default draws a new UUID), never
+    ``pk = None`` on a loaded one without setting ``uid = uuid.uuid4()`` too.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 def _new_public_id() -> str:
     # 72 random bits, URL-safe: unguessable enough that ids leak nothing, short enough to read.
     return secrets.token_urlsafe(9)
@@ -89,8 +105,12 @@ class PatientQuerySet(models.QuerySet):
     delete.queryset_only = True
 
 
-class Patient(models.Model):
-    """The person whose diary this is. Every piece of health data belongs to a patient."""
+class Patient(StableId):
+    """The person whose diary this is. Every piece of health data belongs to a patient.
+
+    ``public_id`` names the diary in addresses (short, URL-safe, but with ``_`` it is no valid
+    FHIR id); ``uid`` is its stable id in exports, like every record of the diary.
+    """
 
     class WeightUnit(models.TextChoices):
         KG = "kg", _("kilograms (kg)")
@@ -311,11 +331,26 @@ def ensure_an_owner_remains(patient_id: int, using: str = "default") -> None:
         raise ValidationError(last_owner_message(patient), code="last_owner")
 
 
-class ChangeRecord(models.Model):
+def author_name_field():
+    """An author's name kept as text, for a record whose author is no account of this diary
+    (a diary imported from a full export: docs/export-format.md, "People"). Set by the import
+    only; empty when the author is the account in the foreign key next to it."""
+    return models.CharField(max_length=254, blank=True, default="", editable=False)
+
+
+def author_role_field():
+    """The role the author named in ``…_name`` had in the diary the record came from
+    (a :class:`Membership.Role` value), or empty: no longer a member there."""
+    return models.CharField(max_length=20, blank=True, default="", editable=False)
+
+
+class ChangeRecord(StableId):
     """Who changed what in a patient's data, when, with the values before and after.
 
     One history for every app (diary entries, infusions with their rows, plans), written by
-    :mod:`patients.history`. ``model`` is the model's ``app_label.model_name``. Never edited.
+    :mod:`patients.history`. ``model`` is the model's ``app_label.model_name``, ``object_id``
+    the object's integer key (what the pages look it up by), ``object_uid`` its stable id (what
+    an export points at). Never edited.
     """
 
     # Written alongside every write it records, which already bumps the patient's data version.
@@ -330,10 +365,16 @@ class ChangeRecord(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
     model = models.CharField(max_length=40)
     object_id = models.PositiveBigIntegerField()
+    # The changed object's stable id (its ``uid``), so an exported history can point at the
+    # exported record. Empty for a record written before objects had one whose object was gone
+    # by then, and for a model without a ``uid``.
+    object_uid = models.UUIDField(null=True, blank=True, editable=False)
     action = models.CharField(max_length=10, choices=Action)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    changed_by_name = author_name_field()
+    changed_by_role = author_role_field()
     changed_at = models.DateTimeField(default=timezone.now)
     before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)

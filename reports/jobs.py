@@ -1,4 +1,5 @@
-"""PDFs of the report, made in the background so a long period never blocks the site.
+"""Files made in the background so a long period never blocks the site: PDFs of the report and
+exports of the diary (CSV zip, FHIR Bundle, full JSON).
 
 A member asks (:func:`request_pdf`): a :class:`ReportPdfJob` row is written and, once that is
 committed, the task ``reports.tasks.render_report_pdf`` is queued with the job's id (nothing
@@ -11,6 +12,12 @@ How many PDFs are made at once is bounded by the number of workers (one task at 
 a diary has at most :data:`MAX_UNFINISHED` PDFs waiting, and asking twice for the same one
 gives back the one already on its way.
 
+Exports (:func:`request_export`, :func:`run_export`, :func:`export_jobs_for`) live the same
+life in an :class:`ExportJob` row and task ``reports.tasks.make_export``, which runs the very
+builders a download used to run in the request (``csv_export.build_zip``, ``fhir.bundle_json``,
+``full_export.export_json``). The lifecycle (taking a queued job once, finishing, failing,
+pruning, "stuck") is shared below; only what is made differs.
+
 Every lookup takes the patient: a job belongs to one diary.
 """
 
@@ -19,6 +26,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,8 +39,8 @@ from django.utils.translation import gettext_lazy
 
 from patients.models import Patient, User
 
-from . import document, pdf, preferences, sections
-from .models import ReportPdfJob
+from . import csv_export, document, fhir, full_export, pdf, preferences, sections
+from .models import ExportJob, ReportPdfJob
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +78,48 @@ def is_stuck(job: ReportPdfJob, now: dt.datetime | None = None) -> bool:
     return not job.is_finished and job.created_at < (now or timezone.now()) - STUCK_AFTER
 
 
+def for_display(job, now: dt.datetime | None = None):
+    """Mark a job (PDF or export) for its status fragment: ``stuck``, and ``polling`` while
+    there is something to wait for."""
+    job.stuck = is_stuck(job, now)
+    job.polling = not job.is_finished and not job.stuck
+    return job
+
+
 def prune(now: dt.datetime | None = None) -> int:
     """Delete every diary's PDFs older than :data:`KEEP_FOR`. Returns how many went."""
+    return _prune(ReportPdfJob, now)
+
+
+def _prune(model, now: dt.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - KEEP_FOR
-    deleted, _counts = ReportPdfJob.objects.filter(created_at__lt=cutoff).delete()
+    deleted, _counts = model.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def _unfinished(queryset: QuerySet, now: dt.datetime) -> list:
+    """The queued or running jobs of ``queryset`` that are not stuck (a stuck one no longer
+    counts against the diary's bound)."""
+    model = queryset.model
+    return [
+        job
+        for job in queryset.filter(status__in=[model.Status.QUEUED, model.Status.RUNNING])
+        if not is_stuck(job, now)
+    ]
+
+
+def _take(model, job_id) -> bool:
+    """Mark a queued job running; False when it is not queued (already taken, or gone)."""
+    return bool(
+        model.objects.filter(pk=job_id, status=model.Status.QUEUED).update(
+            status=model.Status.RUNNING, started_at=timezone.now()
+        )
+    )
+
+
+def _status_of(model, job_id) -> dict:
+    status = model.objects.filter(pk=job_id).values_list("status", flat=True).first()
+    return {"job": str(job_id), "status": status or "missing"}
 
 
 def request_pdf(
@@ -101,13 +147,7 @@ def request_pdf(
     now = timezone.now()
     with transaction.atomic():
         prune(now)
-        unfinished = [
-            job
-            for job in jobs_for(patient).filter(
-                status__in=[ReportPdfJob.Status.QUEUED, ReportPdfJob.Status.RUNNING]
-            )
-            if not is_stuck(job, now)
-        ]
+        unfinished = _unfinished(jobs_for(patient), now)
         for job in unfinished:
             if (job.since, job.until, job.sections, job.paper) == (since, until, parts, paper):
                 return job  # asked twice (a double tap, a second tab): the same PDF
@@ -140,13 +180,8 @@ def enqueue(job: ReportPdfJob) -> None:
 def run(job_id) -> dict:
     """Make the PDF of one job (what the task does). Safe to run twice: only a queued job is
     taken, and by one worker only. Never raises for a failed PDF: the job records it."""
-    now = timezone.now()
-    taken = ReportPdfJob.objects.filter(pk=job_id, status=ReportPdfJob.Status.QUEUED).update(
-        status=ReportPdfJob.Status.RUNNING, started_at=now
-    )
-    if not taken:
-        status = ReportPdfJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
-        return {"job": str(job_id), "status": status or "missing"}
+    if not _take(ReportPdfJob, job_id):
+        return _status_of(ReportPdfJob, job_id)
     job = ReportPdfJob.objects.select_related("patient", "requested_by").defer("pdf").get(pk=job_id)
     try:
         data = _render(job)
@@ -200,8 +235,161 @@ def _render(job: ReportPdfJob) -> bytes:
         )
 
 
-def _fail(job: ReportPdfJob, message: str) -> dict:
-    ReportPdfJob.objects.filter(pk=job.pk).update(
-        status=ReportPdfJob.Status.FAILED, error=str(message)[:300], finished_at=timezone.now()
+def _fail(job: ReportPdfJob | ExportJob, message: str) -> dict:
+    model = type(job)
+    model.objects.filter(pk=job.pk).update(
+        status=model.Status.FAILED, error=str(message)[:300], finished_at=timezone.now()
     )
-    return {"job": str(job.pk), "status": ReportPdfJob.Status.FAILED}
+    return {"job": str(job.pk), "status": model.Status.FAILED}
+
+
+# --- exports of the diary -------------------------------------------------------------------
+
+# At most this many exports of one diary waiting or being made (one of each kind, or the same
+# kind for three periods); asking again for one on its way gives that one back.
+MAX_UNFINISHED_EXPORTS = 3
+# Finished exports kept per diary (besides the 7 days): older ones go when a new one is asked.
+EXPORTS_KEPT = 6
+# A 5-year diary makes a 25 MB FHIR Bundle; a file past the cap is not kept (settings may raise
+# or lower it with EXPORT_MAX_BYTES).
+EXPORT_MAX_BYTES = 100 * 1024 * 1024
+
+EXPORT_FAILED_MESSAGE = gettext_lazy(
+    "The export could not be made. Try again; if it fails again, choose a shorter period."
+)
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """What one kind of export makes: the builder (the one the Export page always used), the
+    file's extension and its media type."""
+
+    ext: str
+    content_type: str
+    build: Callable[[Patient, dt.date, dt.date], bytes]
+
+
+def _full_export(patient: Patient, since: dt.date, until: dt.date) -> bytes:
+    return full_export.export_json(patient)  # always the whole diary: since/until name the file
+
+
+EXPORT_KINDS: dict[str, ExportKind] = {
+    ExportJob.Kind.CSV: ExportKind("zip", "application/zip", csv_export.build_zip),
+    # ".fhir.json": the FHIR bundle and the full export would otherwise share a name.
+    ExportJob.Kind.FHIR: ExportKind("fhir.json", "application/fhir+json", fhir.bundle_json),
+    ExportJob.Kind.JSON: ExportKind("json", "application/json", _full_export),
+}
+
+
+def export_max_bytes() -> int:
+    return getattr(settings, "EXPORT_MAX_BYTES", EXPORT_MAX_BYTES)
+
+
+def export_jobs_for(patient: Patient) -> QuerySet[ExportJob]:
+    """The diary's export jobs, newest first, without the files (load one with
+    :func:`export_job_for`)."""
+    return ExportJob.objects.filter(patient=patient).defer("file").order_by("-created_at")
+
+
+def export_job_for(patient: Patient, job_id) -> ExportJob:
+    """One export of the diary, file included; ``ExportJob.DoesNotExist`` for another diary's
+    job or an id that is not one."""
+    try:
+        job_id = uuid.UUID(str(job_id))
+    except ValueError:
+        raise ExportJob.DoesNotExist from None
+    return ExportJob.objects.get(patient=patient, pk=job_id)
+
+
+def prune_exports(patient: Patient | None = None, now: dt.datetime | None = None) -> int:
+    """Delete every diary's exports older than :data:`KEEP_FOR` and, for ``patient``, its
+    finished ones past the newest :data:`EXPORTS_KEPT`. Returns how many went."""
+    deleted = _prune(ExportJob, now)
+    if patient is not None:
+        finished = export_jobs_for(patient).filter(
+            status__in=[ExportJob.Status.DONE, ExportJob.Status.FAILED]
+        )
+        old = list(finished.values_list("pk", flat=True)[EXPORTS_KEPT:])
+        if old:
+            deleted += ExportJob.objects.filter(pk__in=old).delete()[0]
+    return deleted
+
+
+def request_export(
+    patient: Patient, user: User | None, *, kind: str, since: dt.date, until: dt.date
+) -> ExportJob:
+    """Ask for an export of the diary; returns the job (queued, or the same one already on its
+    way). ValidationError, in plain words, for an unknown kind, a period in the wrong order or
+    too many exports waiting. The period is checked by the form first
+    (``forms_export.ExportPeriodForm``); here only what must hold for any caller."""
+    if kind not in EXPORT_KINDS:
+        raise ValidationError(_("Choose an export: CSV, FHIR or the full export."))
+    if since > until:
+        raise ValidationError(_("The period’s last day comes before its first."))
+    now = timezone.now()
+    with transaction.atomic():
+        prune_exports(patient, now)
+        unfinished = _unfinished(export_jobs_for(patient), now)
+        for job in unfinished:
+            if (job.kind, job.since, job.until) == (kind, since, until):
+                return job  # asked twice (a double tap, a second tab): the same export
+        if len(unfinished) >= MAX_UNFINISHED_EXPORTS:
+            raise ValidationError(
+                _("%(count)s exports of this diary are being made. Wait for one to be ready.")
+                % {"count": len(unfinished)}
+            )
+        job = ExportJob.objects.create(
+            patient=patient,
+            requested_by=user,
+            kind=kind,
+            since=since,
+            until=until,
+            created_at=now,
+        )
+        # After the commit: a worker must find the row, and a rolled-back request queues nothing.
+        transaction.on_commit(lambda: enqueue_export(job))
+    return job
+
+
+def enqueue_export(job: ExportJob) -> None:
+    from .tasks import make_export
+
+    result = make_export.enqueue(str(job.pk))
+    ExportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+
+
+def run_export(job_id) -> dict:
+    """Make the file of one export job (what the task does). Safe to run twice: only a queued
+    job is taken, by one worker. Never raises for a failed export: the job records it."""
+    if not _take(ExportJob, job_id):
+        return _status_of(ExportJob, job_id)
+    job = ExportJob.objects.select_related("patient").defer("file").get(pk=job_id)
+    started = timezone.now()
+    try:
+        with timezone.override(job.patient.tz):
+            data = EXPORT_KINDS[job.kind].build(job.patient, job.since, job.until)
+    except Exception:
+        logger.exception("Export %s (%s) could not be made", job.pk, job.kind)
+        return _fail(job, EXPORT_FAILED_MESSAGE)
+    if len(data) > export_max_bytes():
+        return _fail(
+            job,
+            _("The export came out too large (%(size)s MB). Choose a shorter period.")
+            % {"size": round(len(data) / 1_000_000, 1)},
+        )
+    finished = timezone.now()
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportJob.Status.DONE,
+        file=data,
+        size_bytes=len(data),
+        finished_at=finished,
+        error="",
+    )
+    logger.info(
+        "Export %s (%s) made: %s bytes in %.2f s",
+        job.pk,
+        job.kind,
+        len(data),
+        (finished - started).total_seconds(),
+    )
+    return {"job": str(job.pk), "status": ExportJob.Status.DONE, "bytes": len(data)}

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import Patient
+from patients.models import Patient, StableId, author_name_field, author_role_field
 
 from . import sections
 
@@ -35,7 +35,10 @@ class Period(models.TextChoices):
 
 
 class ReportPreference(models.Model):
-    """The period and sections the diary's report was last made with (one row per diary)."""
+    """The period and sections the diary's report was last made with (one row per diary).
+
+    No ``uid``: a setting of the diary (one row, found by its diary), not a record of it.
+    """
 
     patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="+")
     period = models.CharField(_("period"), max_length=10, choices=Period, default=Period.SINCE_LAST)
@@ -51,6 +54,8 @@ class ReportPreference(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    updated_by_name = author_name_field()
+    updated_by_role = author_role_field()
 
     class Meta:
         constraints = [
@@ -74,8 +79,11 @@ class ReportPreference(models.Model):
         return f"{self.patient_id}: {self.period}"
 
 
-class ReportRecord(models.Model):
-    """A report made: the period it covered, when and by whom. Never edited."""
+class ReportRecord(StableId):
+    """A report made: the period it covered, when and by whom. Never edited.
+
+    Part of the diary's record (its dates start "since the last report"), so it has a ``uid``.
+    """
 
     class Kind(models.TextChoices):
         PDF = "pdf", _("PDF")
@@ -88,6 +96,8 @@ class ReportRecord(models.Model):
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    made_by_name = author_name_field()
+    made_by_role = author_role_field()
 
     class Meta:
         ordering = ["-made_at", "-pk"]
@@ -106,7 +116,8 @@ class ReportPdfJob(models.Model):
     """A PDF of the report, asked for by a member of the diary and made by a task worker.
 
     ``status`` goes queued -> running -> done (``pdf`` holds the file) or failed (``error``
-    says why, in plain words). Its id is a random UUID, for the download address.
+    says why, in plain words). Its id is a random UUID, for the download address. No ``uid``:
+    a file being made, not a record of the diary (a report made is a ``ReportRecord``).
     """
 
     # Its status changes as the worker goes: nothing on the diary's cached pages depends on it.
@@ -169,3 +180,71 @@ class ReportPdfJob(models.Model):
     def pdf_bytes(self) -> bytes:
         """The file as bytes (PostgreSQL hands a BinaryField back as a memoryview)."""
         return bytes(self.pdf) if self.pdf is not None else b""
+
+
+class ExportJob(models.Model):
+    """An export of the diary (CSV zip, FHIR Bundle or full JSON), asked for on the Export page
+    and made by a task worker with the same builders a direct download used.
+
+    The sibling of :class:`ReportPdfJob`, with the same life (``Status``: queued -> running ->
+    done with ``file``, or failed with ``error``), the same bounds and the same helpers in
+    ``reports.jobs``; a model of its own because a PDF has parts and a paper size, an export a
+    kind, and each keeps its own checks. No ``uid``: a file being made, not a record of the diary.
+    """
+
+    bumps_patient_data_version = False
+
+    Status = ReportPdfJob.Status
+
+    class Kind(models.TextChoices):
+        CSV = "csv", _("Spreadsheet (CSV zip)")
+        FHIR = "fhir", _("Clinic system (FHIR)")
+        JSON = "json", _("Full export (JSON)")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=4, choices=Kind)
+    # The period exported (the full JSON: the whole diary as it stood when asked), which also
+    # names the file: diary-<name>-<since>-<until>.<ext>.
+    since = models.DateField()
+    until = models.DateField()
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The file, in the database (capped by reports.jobs.export_max_bytes()): any app process can
+    # serve it. Deferred by every listing (reports.jobs.export_jobs_for).
+    file = models.BinaryField(null=True, blank=True, editable=False)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "-created_at"], name="export_job_patient_made")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="export_job_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["csv", "fhir", "json"]), name="export_job_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(since__lte=models.F("until")), name="export_job_period_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id}: {self.kind} {self.since} – {self.until} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    def file_bytes(self) -> bytes:
+        """The file as bytes (PostgreSQL hands a BinaryField back as a memoryview)."""
+        return bytes(self.file) if self.file is not None else b""

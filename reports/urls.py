@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_report
+from . import views, views_export, views_report
 
 app_name = "reports"
 
@@ -17,4 +17,10 @@ urlpatterns = [
         name="report-pdf-download",
     ),
     path("report/questions/<int:pk>/answer/", views_report.report_answer, name="report-answer"),
+    # Exports and the import of a full export (reports/views_export.py).
+    path("export/", views_export.export_page, name="export"),
+    path("export/jobs/", views_export.export_request, name="export-request"),
+    path("export/<uuid:pk>/", views_export.export_status, name="export-status"),
+    path("export/<uuid:pk>/download/", views_export.export_download, name="export-download"),
+    path("export/import/", views_export.import_diary, name="export-import"),
 ]

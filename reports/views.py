@@ -12,13 +12,19 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from html import escape as html_escape
 from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import capfirst
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.html import escape
+from django.utils.safestring import SafeData, mark_safe
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -33,6 +39,7 @@ from . import charts, comparison, cycles, trends, wearoff
 
 TRENDS_TEMPLATE = "reports/trends.html"
 TRENDS_FRAGMENT = "trends-content"  # the partial, named after the DOM id it replaces
+TRENDS_CHART_TEMPLATE = "reports/trends_chart.html"
 # The timeline draws this many side effects at most (the most frequent in the period): beyond
 # four, colours and shapes repeat and the chart stops being readable on a phone.
 TIMELINE_SIDE_EFFECTS = 4
@@ -88,27 +95,39 @@ def _trends_context(request: PatientRequest, period: str, show: str, by: str) ->
     options = trends.choices(data)
     main = trends.main_measure(patient, options)
     choice = {o.key: o for o in options}.get(show) or main or (options[0] if options else None)
+    trends_url = reverse("reports:trends", args=[patient.public_id])
     context = {
         "patient": patient,
         "period": period,
-        "periods": [
-            (key, label, _query(key, choice, by)) for key, label in _period_labels().items()
-        ],
+        "periods_html": _links(
+            trends_url,
+            "period",
+            period,
+            [(key, label, _query(key, choice, by)) for key, label in _period_labels().items()],
+        ),
         "since": since,
         "until": today,
         "empty": data.empty,
         "choice": choice,
         "by": by,
-        "by_links": [
-            (key, label, _query(period, choice, key))
-            for key, label in (
-                (trends.BY_SEVERITY, _("How bad, by day")),
-                (trends.BY_CYCLES, _("How many cycles had it")),
-            )
-        ],
         "measure_options": [o for o in options if not o.is_effect],
         "effect_options": [o for o in options if o.is_effect],
     }
+    if choice is not None and choice.is_effect:
+        context["by_links_html"] = _links(
+            trends_url,
+            "by",
+            by,
+            [
+                (key, label, _query(period, choice, key))
+                for key, label in (
+                    (trends.BY_SEVERITY, _("How bad, by day")),
+                    (trends.BY_CYCLES, _("How many cycles had it")),
+                )
+            ],
+        )
+    context["measure_options_html"] = _options(context["measure_options"], choice)
+    context["effect_options_html"] = _options(context["effect_options"], choice)
     if data.empty:
         return context
     units = _Units(patient.weight_unit)
@@ -140,12 +159,53 @@ def _trends_context(request: PatientRequest, period: str, show: str, by: str) ->
         data, since, today, main, series_of(main) if main else [], units, patient.tz
     )
     return context | {
-        "timeline": _framed(timeline),
+        "timeline": timeline,
         "cycle_view": cycle_view,
         "table_measure": table_measure,
-        "rows": _rows(data, table_measure, estimate, units),
+        "course_cards": _course_cards(_rows(data, table_measure, estimate, units), table_measure),
         "comparison": _comparison(data),
     }
+
+
+_LINK = """
+        <li class="nav-item"><a class="nav-link{active}" id="{prefix}-{key}" href="{url}{query}"{current} hx-get="{url}{query}" hx-target="#trends-content" hx-swap="outerHTML" hx-push-url="true">{label}</a></li>
+      """  # noqa: E501 (the template's line)
+_LINK_OF_BY = """
+            <li class="nav-item"><a class="nav-link{active}" id="{prefix}-{key}" href="{url}{query}"{current} hx-get="{url}{query}" hx-target="#trends-content" hx-swap="outerHTML" hx-push-url="true">{label}</a></li>
+          """  # noqa: E501 (the template's line)
+
+
+def _links(url: str, prefix: str, current: str, links: list[tuple[str, str, str]]) -> str:
+    """The period (or "by") links, as the template's loops wrote them."""
+    line = _LINK if prefix == "period" else _LINK_OF_BY
+    url = _esc(url)
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "".join(
+            line.format(
+                active=" active" if key == current else "",
+                prefix=prefix,
+                key=_esc(key),
+                url=url,
+                query=_esc(query),
+                current=' aria-current="page"' if key == current else "",
+                label=_esc(label),
+            )
+            for key, label, query in links
+        )
+    )
+
+
+def _options(options: list[trends.Choice], choice: trends.Choice | None) -> str:
+    """The ``<option>`` elements of the "Show" list, as the template's loop wrote them."""
+    chosen = choice.key if choice is not None else None
+    return mark_safe(  # noqa: S308 (every value escaped)
+        "".join(
+            '<option value="{}"{}>{}</option>'.format(
+                _esc(o.key), " selected" if o.key == chosen else "", _esc(o.label)
+            )
+            for o in options
+        )
+    )
 
 
 def _query(period: str, choice: trends.Choice | None, by: str) -> str:
@@ -208,16 +268,61 @@ def _cycle_label(start: dt.date) -> str:
     return _("Cycle from %(date)s") % {"date": _date(start)}
 
 
-def _hours(hours: float, still_open: bool) -> str:
+# Words of the per-course cards, translated once per page (:class:`_Words`), not once per card.
+NO_END = gettext_noop("no end logged")
+AT_LEAST_HOURS = gettext_noop("at least %(hours)s h")
+UNDER_AN_HOUR = gettext_noop("under 1 h")
+HOURS = gettext_noop("%(hours)s h")
+FIRST_TO_LAST = gettext_noop("%(first)s to %(last)s")
+CURRENT_CYCLE = gettext_noop("current cycle, day %(day)s")
+RATE = gettext_noop("%(rate)s mL/kg/h")
+NOT_RECORDED = gettext_noop("not recorded")
+GRAMS = gettext_noop("%(grams)s g")
+DOSE = gettext_noop("%(dose)s g/kg")
+NONE_RECORDED = gettext_noop("none recorded")
+VALUE_ON_DAY = gettext_noop("%(value)s on day %(day)s")
+# A cycle with a single reading has no "best": the card says what that reading was.
+ONE_READING = gettext_noop("one reading: %(value)s on day %(day)s")
+WEAR_OFF_DAY = gettext_noop("day %(day)s")
+NO_LASTING_WORSENING = gettext_noop("no lasting worsening")
+TOO_FEW_READINGS = gettext_noop("too few readings")
+NOT_JUDGED = gettext_noop("not judged (no published meaningful change)")
+NOT_OVER_YET = gettext_noop("(cycle not over yet)")
+
+
+class _Words:
+    """``gettext`` for one page, each message translated once (the language does not change
+    while a page is built; Django's ``gettext`` costs ~30 calls through the active-language
+    lookup), and :func:`_date` with each month's name looked up once."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, str] = {}
+        self._months: dict[int, str] = {}
+
+    def __call__(self, message: str) -> str:
+        found = self._found.get(message)
+        if found is None:
+            found = self._found[message] = _(message)
+        return found
+
+    def date(self, day: dt.date) -> str:
+        """``_date(day)``: "j M Y" is the day, the month's "M" and the four-digit year."""
+        month = self._months.get(day.month)
+        if month is None:
+            month = self._months[day.month] = formats.date_format(day, "M")
+        return f"{day.day} {month} {day.year:04d}"
+
+
+def _hours(hours: float, still_open: bool, words: Callable[[str], str] = _) -> str:
     """How long a side effect lasted: "36 h"; one never closed "at least 36 h"."""
     whole = round(hours)
     if still_open:
         if whole < 1:
-            return _("no end logged")
-        return _("at least %(hours)s h") % {"hours": whole}
+            return words(NO_END)
+        return words(AT_LEAST_HOURS) % {"hours": whole}
     if whole < 1:
-        return _("under 1 h")
-    return _("%(hours)s h") % {"hours": whole}
+        return words(UNDER_AN_HOUR)
+    return words(HOURS) % {"hours": whole}
 
 
 def _measure_axis(choice: trends.Choice, unit: str) -> str:
@@ -233,21 +338,25 @@ def _measure_axis(choice: trends.Choice, unit: str) -> str:
 # --- charts ---------------------------------------------------------------------------------------
 
 
-def _drawn(draw: Callable[..., charts.Chart], *args, **kwargs) -> charts.Chart:
-    """``draw(*args, **kwargs)``, or the same chart drawn before from the same numbers.
+def _drawn(draw: Callable[..., charts.Chart], *args, **kwargs) -> dict:
+    """``draw(*args, **kwargs)`` framed for templates/reports/trends_chart.html (:func:`_framed`),
+    or the same framed chart made before from the same numbers.
 
-    A chart is about half the cost of the page, and most charts outlive a change to the
-    diary: a headache logged today redraws the timeline, not the MG-ADL cycles. So charts are
-    kept by what they show (their exact input and the language), for every member and every
+    A chart and its table are most of the cost of the page, and most charts outlive a change to
+    the diary: a headache logged today redraws the timeline, not the MG-ADL cycles. So charts
+    are kept by what they show (their exact input and the language), for every member and every
     page that draws the same one, while the page around them is rebuilt on each change.
     """
     plain = repr((draw.__name__, args, sorted(kwargs.items()), get_language()))
-    key = f"chart:{draw.__name__}:{hashlib.sha256(plain.encode()).hexdigest()}"
-    chart = cache.get(key)
-    if chart is None:
-        chart = draw(*args, **kwargs)
-        cache.set(key, chart, CHART_SECONDS)
-    return chart
+    # "chart-html": the framed chart with its HTML as trends_chart.html writes it (``html``),
+    # so a page reusing it skips that template too.
+    key = f"chart-html:{draw.__name__}:{hashlib.sha256(plain.encode()).hexdigest()}"
+    framed = cache.get(key)
+    if framed is None:
+        framed = _framed(draw(*args, **kwargs))
+        framed["html"] = render_to_string(TRENDS_CHART_TEMPLATE, {"framed": framed})
+        cache.set(key, framed, CHART_SECONDS)
+    return framed
 
 
 def _cell(value) -> str:
@@ -261,12 +370,18 @@ def _cell(value) -> str:
 
 
 def _framed(chart: charts.Chart) -> dict:
-    """A chart with its table alternative as text, for templates/reports/trends_chart.html."""
-    return {
-        "chart": chart,
-        "columns": chart.table.columns,
-        "rows": [[_cell(v) for v in row] for row in chart.table.rows],
-    }
+    """A chart with its table alternative, for templates/reports/trends_chart.html: the
+    table's rows as HTML, written here (a five-year table has thousands of cells, which the
+    template language took tens of milliseconds to loop over)."""
+    body = "".join(
+        '<tr><th scope="row">'
+        + escape(_cell(row[0]))
+        + "</th>"
+        + "".join(f"<td>{escape(_cell(value))}</td>" for value in row[1:])
+        + "</tr>"
+        for row in chart.table.rows
+    )
+    return {"chart": chart, "columns": chart.table.columns, "body": mark_safe(body)}  # noqa: S308
 
 
 def _timeline(
@@ -277,7 +392,7 @@ def _timeline(
     main_series: Sequence[cycles.CycleSeries],
     units: _Units,
     tz: dt.tzinfo,
-) -> charts.Chart:
+) -> dict:
     courses = [c for c in data.cycles if c.end_date >= since]
     infusions = [
         (infusion.date, str(infusion.product))
@@ -286,17 +401,21 @@ def _timeline(
         if since <= infusion.date <= until
     ]
     # Each side effect's worst severity on every day it went on, in the zone it was logged in.
-    by_effect: dict[str, tuple[str, dict[dt.date, int]]] = {}
+    by_effect: dict[str, tuple[str, dict[dt.date, int]]] = {}  # by cycles.symptom_key
     for rows in data.symptoms.values():
         for entry in rows:
-            if cycles.worst_of(entry) <= 0:
+            if entry.worst <= 0:
                 continue
-            label, days = by_effect.setdefault(cycles.symptom_key(entry), (str(entry.label), {}))
-            for day, severity in cycles._severity_by_day(entry).items():
+            key = cycles.symptom_key(entry)
+            found = by_effect.get(key)
+            if found is None:  # the label once per side effect (a translation), not per entry
+                found = by_effect[key] = (str(entry.label), {})
+            label, days = found
+            for day, severity in cycles.daily_severity(entry).items():
                 if severity > 0 and since <= day <= until:
                     days[day] = max(days.get(day, 0), severity)
     effects = sorted(
-        ((label, days) for label, days in by_effect.values() if days),
+        ((label, days, key) for key, (label, days) in by_effect.items() if days),
         key=lambda item: (-len(item[1]), item[0].casefold()),
     )
     span = (until - since).days
@@ -305,7 +424,7 @@ def _timeline(
     else:
         grouped_by = "week" if span <= TIMELINE_WEEKLY_UP_TO_DAYS else "month"
     drawn = []
-    for label, days in effects[:TIMELINE_SIDE_EFFECTS]:
+    for label, days, key in effects[:TIMELINE_SIDE_EFFECTS]:
         if grouped_by:
             worst: dict[dt.date, int] = {}
             for day, severity in days.items():
@@ -318,7 +437,7 @@ def _timeline(
                 first = max(first, since)
                 worst[first] = max(worst.get(first, 0), severity)
             days = worst
-        drawn.append((label, sorted(days.items())))
+        drawn.append((label, sorted(days.items()), _effect_style(key)))
     measure = None
     if main is not None:
         local_dates = {m.pk: m.local_date for m in data.measures}
@@ -349,18 +468,35 @@ def _timeline(
         side_effects=drawn,
         measure=measure,
         measure_higher_is_worse=scales.HIGHER_IS_WORSE.get(main.kind) if main else None,
-        summary=_timeline_summary(infusions, effects, measure, grouped_by),
+        summary=_timeline_summary(
+            infusions, effects, measure, grouped_by, with_year=since.year != until.year
+        ),
     )
 
 
-def _timeline_summary(infusions, effects, measure, grouped_by: str) -> str:
+# A side effect's place in the symptom catalogue: its colour and shape on the timeline.
+_CATALOGUE_ORDER = {symptom.code: n for n, symptom in enumerate(symptoms.CATALOG)}
+
+
+def _effect_style(key: str) -> int:
+    """A side effect's own style on the timeline (charts.timeline_chart), the same in every
+    period: its place in the catalogue (the common after-effects come first, each with its
+    own colour and shape); one in the patient's words, after the catalogue, from its words."""
+    found = _CATALOGUE_ORDER.get(key)
+    if found is not None:
+        return found
+    digest = hashlib.sha256(key.encode()).digest()
+    return len(_CATALOGUE_ORDER) + digest[0]
+
+
+def _timeline_summary(infusions, effects, measure, grouped_by: str, with_year: bool) -> str:
     """One sentence: infusion days, days with side effects, and the measure's first and last."""
     parts = [
         ngettext("%(n)s infusion day", "%(n)s infusion days", len(infusions))
         % {"n": len(infusions)}
     ]
     if effects:
-        days = set().union(*(days for _label, days in effects))
+        days = set().union(*(days for _label, days, _key in effects))
         parts.append(
             ngettext(
                 "side effects on %(n)s day, most often %(what)s",
@@ -377,14 +513,16 @@ def _timeline_summary(infusions, effects, measure, grouped_by: str) -> str:
         parts.append(_("no side effects logged"))
     if measure is not None and measure[1]:
         (first_day, first), (last_day, last) = measure[1][0], measure[1][-1]
+        # Over a period reaching into another year, "24 Dec" needs its year.
+        day_format = "j M Y" if with_year else "j M"
         parts.append(
             _("%(measure)s %(first)s on %(first_day)s, %(last)s on %(last_day)s")
             % {
                 "measure": measure[0],
                 "first": _number(first),
-                "first_day": formats.date_format(first_day, "j M"),
+                "first_day": formats.date_format(first_day, day_format),
                 "last": _number(last),
-                "last_day": formats.date_format(last_day, "j M"),
+                "last_day": formats.date_format(last_day, day_format),
             }
         )
     return "; ".join(parts) + "."
@@ -406,7 +544,9 @@ def _measure_view(
     ]
     lines = [(label, points) for label, points in lines if points]
     median = [(m.day, units.value(choice.kind, m.value)) for m in cycles.median_by_day(series)]
-    marker = estimate.typical_day if estimate.enough_data else None
+    # The whole day the sentence and the card say (wearoff.WearOffEstimate.typical_whole_day):
+    # the marker sits on it too, so "day 24" is not drawn at 23.5.
+    marker = estimate.typical_whole_day if estimate.enough_data else None
     higher_is_worse = scales.HIGHER_IS_WORSE.get(choice.kind)
     scored = choice.kind in (scales.MGADL, scales.INCAT, scales.GBS_DISABILITY)
     chart = _drawn(
@@ -421,7 +561,7 @@ def _measure_view(
         summary=_cycle_summary(len(lines), median, higher_is_worse, marker),
     )
     return {
-        "chart": _framed(chart),
+        "chart": chart,
         "wear_off": _wear_off_words(choice, estimate),
         "how": estimate.how,
     }
@@ -484,7 +624,7 @@ def _wear_off_words(choice: trends.Choice, estimate: wearoff.WearOffEstimate) ->
         "%(measure)s got meaningfully worse and stayed worse until the next course.",
         counted,
     ) % {
-        "day": _day(estimate.typical_day),
+        "day": _day(estimate.typical_whole_day),
         "worn": estimate.cycles_worn_off,
         "n": counted,
         "measure": choice.label,
@@ -536,25 +676,25 @@ def _effect_view(data: trends.CycleData, choice: trends.Choice, by: str) -> dict
             y_max=10,
             summary=summary,
         )
-    return {"chart": _framed(chart), "wear_off": "", "how": ""}
+    return {"chart": chart, "wear_off": "", "how": ""}
 
 
 # --- each course ----------------------------------------------------------------------------------
 
 
-def _wear_off_cell(one: wearoff.CycleWearOff | None) -> str:
+def _wear_off_cell(one: wearoff.CycleWearOff | None, words: Callable[[str], str] = _) -> str:
     if one is None:
         return "—"
     if one.status == wearoff.WORE_OFF:
-        text = _("day %(day)s") % {"day": one.wear_off_day}
+        text = words(WEAR_OFF_DAY) % {"day": one.wear_off_day}
     elif one.status == wearoff.NO_WEAR_OFF:
-        text = _("no lasting worsening")
+        text = words(NO_LASTING_WORSENING)
     elif one.status == wearoff.TOO_FEW_READINGS:
-        text = _("too few readings")
+        text = words(TOO_FEW_READINGS)
     else:
-        return _("not judged (no published meaningful change)")
+        return words(NOT_JUDGED)
     if not one.complete:
-        text += " " + _("(cycle not over yet)")
+        text += " " + words(NOT_OVER_YET)
     return text
 
 
@@ -567,28 +707,31 @@ def _rows(
     """One card per course, newest first."""
     by_course = {c.course_id: c for c in estimate.cycles} if estimate else {}
     unit = units.unit(measure, estimate.unit) if measure and estimate else ""
+    words = _Words()
+    date = words.date
+    severity_words: dict[int, str] = {}
     rows = []
     for cycle in reversed(data.cycles):
         one = by_course.get(cycle.course_id)
         if cycle.start_date == cycle.end_date:
-            given = _date(cycle.start_date)
+            given = date(cycle.start_date)
         else:
-            given = _("%(first)s to %(last)s") % {
-                "first": _date(cycle.start_date),
-                "last": _date(cycle.end_date),
+            given = words(FIRST_TO_LAST) % {
+                "first": date(cycle.start_date),
+                "last": date(cycle.end_date),
             }
         if cycle.cycle_end is None:
-            length = _("current cycle, day %(day)s") % {"day": (data.until - cycle.start_date).days}
+            length = words(CURRENT_CYCLE) % {"day": (data.until - cycle.start_date).days}
         else:
             length = ngettext(
                 "cycle of %(n)s day, to %(end)s",
                 "cycle of %(n)s days, to %(end)s",
                 cycle.length_days,
-            ) % {"n": cycle.length_days, "end": _date(cycle.cycle_end)}
+            ) % {"n": cycle.length_days, "end": date(cycle.cycle_end)}
         rate = (
-            _("%(rate)s mL/kg/h") % {"rate": _number(cycle.highest_rate_ml_per_kg_h)}
+            words(RATE) % {"rate": _number(cycle.highest_rate_ml_per_kg_h)}
             if cycle.highest_rate_ml_per_kg_h is not None
-            else _("not recorded")
+            else words(NOT_RECORDED)
         )
         if cycle.rate_steps_left_out:
             rate += " " + ngettext(
@@ -596,9 +739,22 @@ def _rows(
                 "(%(n)s steps in mL/h without a weight not counted)",
                 cycle.rate_steps_left_out,
             ) % {"n": cycle.rate_steps_left_out}
-        dose = _("%(grams)s g") % {"grams": _number(cycle.total_g)}
+        dose = words(GRAMS) % {"grams": _number(cycle.total_g)}
         if cycle.dose_g_per_kg is not None:
-            dose += " · " + _("%(dose)s g/kg") % {"dose": _number(cycle.dose_g_per_kg, 2)}
+            dose += " · " + words(DOSE) % {"dose": _number(cycle.dose_g_per_kg, 2)}
+        side_effects = []
+        for effect in cycle.side_effects:
+            word = severity_words.get(effect.worst)
+            if word is None:
+                word = severity_words[effect.worst] = str(symptoms.severity_word(effect.worst))
+            side_effects.append(
+                {
+                    "label": effect.label,
+                    "worst": effect.worst,
+                    "word": word,
+                    "lasted": _hours(effect.hours, effect.open, words),
+                }
+            )
         rows.append(
             {
                 "id": f"course-{cycle.course_id}",
@@ -606,21 +762,13 @@ def _rows(
                 "length": length,
                 "before_period": not cycle.course_in_period,
                 "days": cycle.days_given,
-                "products": ", ".join(cycle.products) or _("not recorded"),
+                "products": ", ".join(cycle.products) or words(NOT_RECORDED),
                 "lots": ", ".join(dict.fromkeys(lot.number for lot in cycle.lots))
-                or _("not recorded"),
+                or words(NOT_RECORDED),
                 "dose": dose,
                 "rate": rate,
-                "premedication": ", ".join(cycle.premedication) or _("none recorded"),
-                "side_effects": [
-                    {
-                        "label": effect.label,
-                        "worst": effect.worst,
-                        "word": symptoms.severity_word(effect.worst),
-                        "lasted": _hours(effect.hours, effect.open),
-                    }
-                    for effect in cycle.side_effects
-                ],
+                "premedication": ", ".join(cycle.premedication) or words(NONE_RECORDED),
+                "side_effects": side_effects,
                 "before": _with_unit(
                     units.value(measure.kind, one.before)
                     if one and one.before is not None
@@ -630,7 +778,7 @@ def _rows(
                 if measure
                 else "",
                 "best": (
-                    _("%(value)s on day %(day)s")
+                    words(ONE_READING if one.readings == 1 else VALUE_ON_DAY)
                     % {
                         "value": _with_unit(units.value(measure.kind, one.best), unit),
                         "day": one.best_day,
@@ -638,10 +786,136 @@ def _rows(
                     if measure and one and one.best is not None
                     else "—"
                 ),
-                "wear_off": _wear_off_cell(one),
+                "wear_off": _wear_off_cell(one, words),
             }
         )
     return rows
+
+
+def _esc(value) -> str:
+    """The template language's autoescape of ``value`` (safe strings as they are)."""
+    if isinstance(value, SafeData):
+        return value
+    return html_escape(str(value))
+
+
+def _count(n: int) -> str:
+    """An int as ``{{ n }}`` renders it."""
+    return str(n) if -1000 < n < 1000 else str(formats.localize(n))
+
+
+_CARD = """
+        <section class="card trends-course" aria-labelledby="{id}">
+          <div class="card-body">
+            <h3 class="h5 mb-1" id="{id}">{given}</h3>
+            <p class="text-body-secondary mb-2">{length}{before_period}</p>
+            <dl class="row trends-facts mb-0">
+              <dt class="col-sm-4">{t_product}</dt><dd class="col-sm-8">{products}</dd>
+              <dt class="col-sm-4">{t_lots}</dt><dd class="col-sm-8 trends-lots">{lots}</dd>
+              <dt class="col-sm-4">{t_dose}</dt><dd class="col-sm-8">{dose} {over}</dd>
+              <dt class="col-sm-4">{t_rate}</dt><dd class="col-sm-8">{rate}</dd>
+              <dt class="col-sm-4">{t_premedication}</dt><dd class="col-sm-8">{premedication}</dd>
+              <dt class="col-sm-4">{t_side_effects}</dt>
+              <dd class="col-sm-8">
+                {side_effects}
+              </dd>
+              {measure}
+            </dl>
+          </div>
+        </section>
+      """
+_EFFECTS = """
+                  <ul class="list-unstyled mb-0">
+                    {items}
+                  </ul>
+                """
+_EFFECT = """
+                      <li>{label}: {t_worst} {severity} ({lasted})</li>
+                    """
+# templates/components/severity.html, as {% include %} wrote it (its last newline included).
+_SEVERITY = (
+    '<span class="severity severity-{worst}"><span class="severity-number">{worst}</span>'
+    ' <span class="severity-word">{word}</span></span>\n'
+)
+_MEASURE = """
+                <dt class="col-sm-4">{t_before}</dt><dd class="col-sm-8">{before}</dd>
+                <dt class="col-sm-4">{t_best}</dt><dd class="col-sm-8">{best}</dd>
+                <dt class="col-sm-4">{t_wear_off}</dt><dd class="col-sm-8">{wear_off}</dd>
+              """
+
+
+def _course_cards(rows: list[dict], measure: trends.Choice | None) -> str:
+    """The cards of "Each course" (:func:`_rows`) as HTML, exactly as the template loop wrote
+    them (whitespace, escaping and the messages included): a five-year period has 65 cards of
+    a dozen facts each, which the template language took most of the page's render to loop
+    over. Fixed words are translated once per page, not once per card."""
+    words = {
+        name: _esc(_(message))  # as {% translate %}: escaped
+        for name, message in (
+            ("t_product", "Product"),
+            ("t_lots", "Lots"),
+            ("t_dose", "Dose"),
+            ("t_rate", "Highest rate"),
+            ("t_premedication", "Premedication"),
+            ("t_side_effects", "Side effects"),
+        )
+    }
+    before_period = " · " + _esc(_("course given before this period"))
+    t_worst = _esc(_("worst"))
+    none_logged = _esc(_("none logged"))
+    measure_html = ""
+    if measure:
+        # As {% blocktranslate with measure=... %}: the message as it is, the value escaped.
+        t_before = _("%(measure)s before the course") % {"measure": _esc(measure.label)}
+        t_best, t_wear_off = _esc(_("At its best")), _esc(_("Wear-off"))
+    parts = []
+    for row in rows:
+        if row["side_effects"]:
+            items = "".join(
+                _EFFECT.format(
+                    label=_esc(effect["label"]),
+                    t_worst=t_worst,
+                    severity=_SEVERITY.format(
+                        worst=_esc(effect["worst"]), word=_esc(effect["word"])
+                    ),
+                    lasted=_esc(effect["lasted"]),
+                )
+                for effect in row["side_effects"]
+            )
+            side_effects = _EFFECTS.format(items=items)
+        else:
+            side_effects = none_logged
+        if measure:
+            measure_html = _MEASURE.format(
+                t_before=t_before,
+                before=_esc(row["before"]),
+                t_best=t_best,
+                best=_esc(row["best"]),
+                t_wear_off=t_wear_off,
+                wear_off=_esc(row["wear_off"]),
+            )
+        days = row["days"]
+        premedication = str(row["premedication"])
+        parts.append(
+            _CARD.format(
+                id=_esc(row["id"]),
+                given=_esc(row["given"]),
+                length=_esc(row["length"]),
+                before_period=before_period if row["before_period"] else "",
+                products=_esc(row["products"]),
+                lots=_esc(row["lots"]),
+                dose=_esc(row["dose"]),
+                # As {% blocktranslate count days=row.days %}: the message as it is.
+                over=ngettext("over %(days)s day", "over %(days)s days", days)
+                % {"days": _count(days)},
+                rate=_esc(row["rate"]),
+                premedication=_esc(premedication[:1].upper() + premedication[1:]),
+                side_effects=side_effects,
+                measure=measure_html,
+                **words,
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
 
 
 # --- comparison -----------------------------------------------------------------------------------
@@ -675,4 +949,53 @@ def _comparison(data: trends.CycleData) -> dict:
                 ],
             }
         )
-    return {"courses": found.courses, "groupings": groupings}
+    return {
+        "courses": found.courses,
+        "groupings": groupings,
+        "html": _comparison_html(groupings),
+    }
+
+
+_GROUPING = """
+          <div class="col-lg-4">
+            <section class="card h-100" aria-labelledby="comparison-{n}">
+              <div class="card-body">
+                <h3 class="h5" id="comparison-{n}">{title}</h3>
+                {groups}
+              </div>
+            </section>
+          </div>
+        """
+_GROUP = """
+                  <h4 class="h6 mt-3 mb-1">{label} <span class="fw-normal text-body-secondary">· {courses}</span></h4>
+                  {lines}
+                """  # noqa: E501 (the template's line)
+_GROUP_LINES = """
+                    <ul class="mb-0 ps-3">{items}</ul>
+                  """
+_GROUP_NO_LINES = """
+                    <p class="mb-0">{none}</p>
+                  """
+
+
+def _comparison_html(groupings: list[dict]) -> str:
+    """The comparison's cards, as the template's loops wrote them."""
+    no_lines = _GROUP_NO_LINES.format(none=_esc(_("No side effects logged after these courses.")))
+    parts = []
+    for n, grouping in enumerate(groupings, start=1):
+        groups = "".join(
+            _GROUP.format(
+                label=_esc(capfirst(group["label"])),
+                # As {% blocktranslate count n=group.courses %}: the message as it is.
+                courses=ngettext("%(n)s course", "%(n)s courses", group["courses"])
+                % {"n": _count(group["courses"])},
+                lines=_GROUP_LINES.format(
+                    items="".join(f"<li>{_esc(line)}</li>" for line in group["lines"])
+                )
+                if group["lines"]
+                else no_lines,
+            )
+            for group in grouping["groups"]
+        )
+        parts.append(_GROUPING.format(n=n, title=_esc(grouping["title"]), groups=groups))
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped)

@@ -19,6 +19,9 @@ PATIENT_PREFIX = "p/<str:public_id>/"
 VIEWER_WRITES = {
     PATIENT_PREFIX + "diary/warnings/<int:pk>/dealt-with/",
     PATIENT_PREFIX + "report/pdf/",
+    # Asking for an export: it reads the diary, as the PDF does; the write is a row of the export
+    # queue (tested in test_export_page.py).
+    PATIENT_PREFIX + "export/jobs/",
 }
 
 

@@ -74,7 +74,7 @@ def build_rich_diary(owner, caregiver, owner_client) -> Patient:
     """A diary with a row of every kind: its own product in use, a plan, infusions with every
     child row (one soft-deleted), side effects with readings (one soft-deleted), a warning,
     notes, measures, change history, a calendar feed, two members, and the report's remembered
-    choice, a report made and a PDF (its file in the database)."""
+    choice, a report made, a PDF and an export (their files in the database)."""
     patient = PatientFactory(name="Robin")
     MembershipFactory(patient=patient, user=owner, role=Membership.Role.OWNER)
     MembershipFactory(patient=patient, user=caregiver, role=Membership.Role.CAREGIVER_EDITOR)
@@ -113,6 +113,8 @@ def build_rich_diary(owner, caregiver, owner_client) -> Patient:
     job.status, job.pdf = "done", b"%PDF-1.7 Robin"
     job.save()
     preferences.record_made(patient, job.since, job.until, owner)
+    export = jobs.request_export(patient, owner, kind="json", since=job.since, until=job.until)
+    jobs.run_export(export.pk)  # a finished export, its file in the database
     return patient
 
 

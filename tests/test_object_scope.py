@@ -18,7 +18,7 @@ from django.utils import timezone
 from diary import entries
 from diary.models import Measure, Note, RedFlagEvent, SymptomEntry
 from infusions.models import CalendarFeed, Infusion, InfusionLot, Product, Regimen
-from reports.models import ReportPdfJob
+from reports.models import ExportJob, ReportPdfJob
 from tests.factories import InfusionFactory, MembershipFactory, PatientFactory, RegimenFactory
 from tests.test_access import PATIENT_PREFIX, database_fingerprint, patient_routes
 
@@ -104,6 +104,18 @@ def _pdf_job(patient, user, status=ReportPdfJob.Status.DONE):
     )
 
 
+def _export_job(patient, user, status=ExportJob.Status.DONE, kind=ExportJob.Kind.JSON):
+    return ExportJob.objects.create(
+        patient=patient,
+        requested_by=user,
+        kind=kind,
+        since=NOW.date() - dt.timedelta(days=90),
+        until=NOW.date(),
+        status=status,
+        file=b'{"theirs": true}' if status == ExportJob.Status.DONE else None,
+    )
+
+
 # Route (after p/<public_id>/) -> what to put in its <kind>, and how to make the object.
 SYMPTOMS = [
     ("symptom entry", _entry),
@@ -126,6 +138,11 @@ INFUSIONS = [
 PDF_JOBS = [
     ("PDF of the report", _pdf_job),
     ("PDF being made", lambda p, u: _pdf_job(p, u, ReportPdfJob.Status.QUEUED)),
+]
+EXPORT_JOBS = [
+    ("full export", _export_job),
+    ("CSV export", lambda p, u: _export_job(p, u, kind=ExportJob.Kind.CSV)),
+    ("export being made", lambda p, u: _export_job(p, u, ExportJob.Status.QUEUED)),
 ]
 PLANS = [
     ("plan", _plan),
@@ -159,6 +176,8 @@ OBJECTS: dict[str, list[tuple[str, object]]] = {
     "report/pdf/<uuid:pk>/": PDF_JOBS,
     "report/pdf/<uuid:pk>/download/": PDF_JOBS,
     "report/questions/<int:pk>/answer/": NOTES,
+    "export/<uuid:pk>/": EXPORT_JOBS,
+    "export/<uuid:pk>/download/": EXPORT_JOBS,
 }
 BY_KIND = {"symptoms": SYMPTOMS, "notes": NOTES, "measures": MEASURES}
 
@@ -246,6 +265,7 @@ def _rows_of(patient) -> dict[str, list]:
         Regimen,
         CalendarFeed,
         ReportPdfJob,
+        ExportJob,
     ):
         manager = getattr(model, "all_objects", model.objects)
         rows[model.__name__] = list(manager.filter(patient=patient).order_by("pk").values())

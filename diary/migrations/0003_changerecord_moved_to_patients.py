@@ -26,9 +26,12 @@ def copy_back_to_diary(apps, schema_editor):
     new = apps.get_model("patients", "ChangeRecord")
     batch = []
     rows = new.objects.filter(model__startswith="diary.").order_by("pk")
-    for row in rows.iterator(chunk_size=BATCH):
-        model = row.model.removeprefix("diary.")
-        batch.append(old(model=model, **{f: getattr(row, f) for f in FIELDS}))
+    # Only the columns copied: the state may already list columns a later migration of patients
+    # added and (undone first) took away again, e.g. 0006's stable ids.
+    for model, *values in rows.values_list("model", *FIELDS).iterator(chunk_size=BATCH):
+        batch.append(
+            old(model=model.removeprefix("diary."), **dict(zip(FIELDS, values, strict=True)))
+        )
         if len(batch) >= BATCH:
             old.objects.bulk_create(batch)
             batch = []
