@@ -472,20 +472,25 @@ def _reaction_lines(courses: Sequence[CycleSummary], since, until) -> list[React
                 continue
             details: cycles.InfusionDetails = infusion.details
             for reaction in details.reactions:
-                text = _("%(what)s %(severity)s during the infusion of %(date)s") % {
-                    "what": reaction.symptom_label,
-                    "severity": severity_text(reaction.severity),
-                    "date": short_date(infusion.date),
-                }
-                if reaction.minutes_from_start is not None:
-                    text += ", " + _("%(minutes)s min in") % {
-                        "minutes": reaction.minutes_from_start
-                    }
-                if reaction.action:
-                    text += ", " + str(reaction.get_action_display()).lower()
+                text = reaction_text(reaction, infusion.date)
                 found.append((-reaction.severity, infusion.date, len(found), text))
     found.sort(key=lambda row: row[:3])
     return [ReactionLine(day=day, text=text) for _sev, day, _n, text in found]
+
+
+def reaction_text(reaction: cycles.Reaction, day: dt.date) -> str:
+    """ "Chills 4 (moderate) during the infusion of 20 Sep, 100 min in, infusion slowed": one
+    reaction as the report's page 1 and the trends page's course cards word it."""
+    text = _("%(what)s %(severity)s during the infusion of %(date)s") % {
+        "what": reaction.symptom_label,
+        "severity": severity_text(reaction.severity),
+        "date": short_date(day),
+    }
+    if reaction.minutes_from_start is not None:
+        text += ", " + _("%(minutes)s min in") % {"minutes": reaction.minutes_from_start}
+    if reaction.action:
+        text += ", " + str(reaction.get_action_display()).lower()
+    return text
 
 
 def _notes_and_red_flags(

@@ -33,7 +33,7 @@ from patients.access import PatientRequest, patient_view
 from patients.caching import render_cached
 from patients.htmx import vary_on_htmx, wants_fragment
 
-from . import charts, comparison, cycles, trends, wearoff
+from . import charts, comparison, cycles, document, trends, wearoff
 
 # --- Trends ---------------------------------------------------------------------------------------
 
@@ -769,6 +769,18 @@ def _rows(
                 "rate": rate,
                 "premedication": ", ".join(cycle.premedication) or words(NONE_RECORDED),
                 "side_effects": side_effects,
+                # Felt during an infusion day (InfusionReaction), worst first, then by day.
+                "reactions": [
+                    document.reaction_text(reaction, infusion.date)
+                    for infusion, reaction in sorted(
+                        (
+                            (infusion, reaction)
+                            for infusion in cycle.infusions
+                            for reaction in infusion.details.reactions
+                        ),
+                        key=lambda pair: (-pair[1].severity, pair[0].date),
+                    )
+                ],
                 "before": _with_unit(
                     units.value(measure.kind, one.before)
                     if one and one.before is not None
@@ -819,7 +831,7 @@ _CARD = """
               <dd class="col-sm-8">
                 {side_effects}
               </dd>
-              {measure}
+              {reactions}{measure}
             </dl>
           </div>
         </section>
@@ -829,6 +841,12 @@ _EFFECTS = """
                     {items}
                   </ul>
                 """
+_REACTIONS = """<dt class="col-sm-4">{t_reactions}</dt>
+              <dd class="col-sm-8">
+                <ul class="list-unstyled mb-0">{items}</ul>
+              </dd>
+              """
+_REACTION = "<li>{text}</li>"
 _EFFECT = """
                       <li>{label}: {t_worst} {severity} ({lasted})</li>
                     """
@@ -863,6 +881,7 @@ def _course_cards(rows: list[dict], measure: trends.Choice | None) -> str:
     before_period = " · " + _esc(_("course given before this period"))
     t_worst = _esc(_("worst"))
     none_logged = _esc(_("none logged"))
+    t_reactions = _esc(_("During the infusion"))
     measure_html = ""
     if measure:
         # As {% blocktranslate with measure=... %}: the message as it is, the value escaped.
@@ -885,6 +904,12 @@ def _course_cards(rows: list[dict], measure: trends.Choice | None) -> str:
             side_effects = _EFFECTS.format(items=items)
         else:
             side_effects = none_logged
+        reactions = ""
+        if row["reactions"]:
+            reactions = _REACTIONS.format(
+                t_reactions=t_reactions,
+                items="".join(_REACTION.format(text=_esc(text)) for text in row["reactions"]),
+            )
         if measure:
             measure_html = _MEASURE.format(
                 t_before=t_before,
@@ -911,6 +936,7 @@ def _course_cards(rows: list[dict], measure: trends.Choice | None) -> str:
                 rate=_esc(row["rate"]),
                 premedication=_esc(premedication[:1].upper() + premedication[1:]),
                 side_effects=side_effects,
+                reactions=reactions,
                 measure=measure_html,
                 **words,
             )

@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from diary import entries
 from diary.models import Measure, SymptomEntry
-from infusions.models import InfusionLot, Premedication, RateStep
+from infusions.models import Infusion, InfusionLot, InfusionReaction, Premedication, RateStep
 from patients.models import Membership
 from reports import bench_data, cycles, trends
 
@@ -256,6 +256,29 @@ def test_it_shows_each_course(owner_client, diary):
     assert "MG-ADL score before the course 8" in text
     assert "At its best 4 on day 14" in text
     assert "Wear-off day 21" in text
+
+
+def test_each_course_card_shows_what_was_felt_during_its_infusions(owner_client, diary):
+    """A reaction during the infusion is on the card of its course, worst first, and on no
+    other course's card; a course without one has no such line."""
+    second = Infusion.objects.get(patient=diary, date=FIRST_DAYS[1])
+    InfusionReaction.objects.create(
+        infusion=second, symptom="chills", severity=3, action="slowed", minutes_from_start=100
+    )
+    InfusionReaction.objects.create(infusion=second, symptom="headache", severity=6)
+    page = owner_client.get(url(diary, period="6")).content.decode()
+    cards = dict(
+        re.findall(r'aria-labelledby="(course-\d+)">(.*?)</section>', page, flags=re.DOTALL)
+    )
+    card = cards[f"course-{second.course_id}"]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card))
+    headache = "During the infusion Headache 6 (moderate) during the infusion of 3 Aug, nothing needed"
+    assert headache in text, text
+    chills = "Chills 3 (mild) during the infusion of 3 Aug, 100 min in, infusion slowed"
+    assert chills in text
+    assert text.index("Headache 6") < text.index("Chills 3")
+    others = [c for key, c in cards.items() if key != f"course-{second.course_id}"]
+    assert others and not any("During the infusion" in c for c in others)
 
 
 def test_it_compares_courses_as_observations(owner_client, diary):
