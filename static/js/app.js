@@ -312,3 +312,47 @@
   document.addEventListener("htmx:afterSettle", updateAll);
 })();
 // --- diary: MG-ADL running total (end) ------------------------------------------------------
+
+// One save per tap: a second tap on Save (a tremor, a double tap, an impatient press while the
+// phone is slow) while the first is still on its way is ignored, so it cannot log the same
+// infusion, side effect or measure twice. The form takes submissions again when its answer has
+// come (htmx) or the page is shown again from the Back button's cache; a request that never
+// answers frees it after a while, so the user can always retry.
+(function () {
+  var RETRY_AFTER_MS = 15000;
+
+  function release(form) {
+    if (!form || !form.dataset) return;
+    delete form.dataset.submitting;
+    form.removeAttribute("aria-busy");
+  }
+
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement)) return;
+      var method = (form.getAttribute("method") || "get").toLowerCase();
+      var htmxPost = form.hasAttribute("hx-post");
+      if (method !== "post" && !htmxPost) return;
+      var since = Number(form.dataset.submitting || 0);
+      if (since && Date.now() - since < RETRY_AFTER_MS) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        return;
+      }
+      form.dataset.submitting = String(Date.now());
+      form.setAttribute("aria-busy", "true");
+    },
+    true,
+  );
+  ["htmx:afterRequest", "htmx:sendError", "htmx:timeout", "htmx:abort"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      var elt = event.detail && event.detail.elt;
+      if (elt) release(elt.closest ? elt.closest("form") : null);
+    });
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submitting]").forEach(release);
+  });
+})();
