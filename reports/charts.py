@@ -225,6 +225,16 @@ def cycle_chart(
     return Chart(_safe(svg), title, summary, table, chart_id, empty=False)
 
 
+# Timeline infusion markers: triangles of this half-width (SVG units), smaller when courses are
+# closer on the axis (years of them), never below the least; the least distance between two
+# dotted lines; infusion days further apart than this belong to different courses.
+INFUSION_MARK_R = 9
+INFUSION_MARK_MIN_R = 3
+INFUSION_MARK_GAP = 20
+INFUSION_LINE_GAP = 8
+COURSE_DAYS_APART = 3
+
+
 def timeline_chart(
     *,
     title: str,
@@ -366,10 +376,35 @@ def timeline_chart(
             bands.append(_rect(x0, 0, max(x1 - x0, 3), view.height, {"fill-opacity": "0.1"}))
         plot.insert(_first_series_index(plot), bands)
         marks = ET.Element("g", {"class": "chart-infusions", "stroke": "currentColor"})
-        for day, _label in infusion_days:
-            x = view.x(pos(day))
-            marks.append(_line(x, 0, x, view.height, {"stroke-dasharray": "3 5"}))
-            marks.append(_shape_element("down", x, -8, 9, {"fill": "currentColor"}))
+        # Over years the days of a course (and courses weeks apart) are closer than a marker is
+        # wide: a marker and a line only where they stand apart from the last ones drawn, so
+        # five years show one mark per course instead of a black band. Every day is still in
+        # the table, and the course bands show each course.
+        xs = [view.x(pos(day)) for day, _label in infusion_days]
+        # The closest two courses (infusion days more than a few days apart) set the size, so
+        # that each course keeps a mark of its own without overlapping the next.
+        course_gaps = [
+            b - a
+            for (a, day_a), (b, day_b) in zip(
+                zip(xs, [d for d, _l in infusion_days]),
+                zip(xs[1:], [d for d, _l in infusion_days[1:]]),
+            )
+            if (day_b - day_a).days > COURSE_DAYS_APART
+        ]
+        closest = min(course_gaps, default=INFUSION_MARK_GAP)
+        radius = max(INFUSION_MARK_MIN_R, min(INFUSION_MARK_R, closest / 2 - 1))
+        mark_gap = min(2 * radius + 2, closest * 0.9)
+        line_gap = min(INFUSION_LINE_GAP, closest * 0.9)
+        last_mark = last_line = None
+        for x in xs:
+            if last_line is None or x - last_line >= line_gap:
+                marks.append(_line(x, 0, x, view.height, {"stroke-dasharray": "3 5"}))
+                last_line = x
+            if last_mark is None or x - last_mark >= mark_gap:
+                marks.append(
+                    _shape_element("down", x, -1 - radius * 0.6, radius, {"fill": "currentColor"})
+                )
+                last_mark = x
         plot.append(marks)
 
     desc = summary or _timeline_desc(worst, measure_name, measure_points, infusion_days)

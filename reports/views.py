@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -423,22 +424,27 @@ def _timeline(
         grouped_by = ""
     else:
         grouped_by = "week" if span <= TIMELINE_WEEKLY_UP_TO_DAYS else "month"
+
+    def group_start(day: dt.date) -> dt.date:
+        # The week's Monday or the month's first day (the period's first day for the week or
+        # month it starts in).
+        if grouped_by == "week":
+            first = day - dt.timedelta(days=day.weekday())
+        else:
+            first = day.replace(day=1)
+        return max(first, since)
+
     drawn = []
     for label, days, key in effects[:TIMELINE_SIDE_EFFECTS]:
         if grouped_by:
             worst: dict[dt.date, int] = {}
             for day, severity in days.items():
-                # The week's Monday or the month's first day (the period's first day for the
-                # week or month it starts in).
-                if grouped_by == "week":
-                    first = day - dt.timedelta(days=day.weekday())
-                else:
-                    first = day.replace(day=1)
-                first = max(first, since)
+                first = group_start(day)
                 worst[first] = max(worst.get(first, 0), severity)
             days = worst
         drawn.append((label, sorted(days.items()), _effect_style(key)))
     measure = None
+    measure_drawn = None
     if main is not None:
         local_dates = {m.pk: m.local_date for m in data.measures}
         unit = units.unit(main, main_series[0].unit if main_series else "")
@@ -454,6 +460,17 @@ def _timeline(
             _measure_axis(main, unit),
             sorted(r for r in readings if since <= r[0] <= until),
         )
+        measure_drawn = measure
+        if grouped_by:
+            # As the side effects: one point per week or month, its median, so that years of
+            # readings show the trend rather than every swing within a cycle.
+            grouped: dict[dt.date, list] = {}
+            for day, value in measure[1]:
+                grouped.setdefault(group_start(day), []).append(value)
+            measure_drawn = (
+                measure[0],
+                [(first, statistics.median(values)) for first, values in sorted(grouped.items())],
+            )
     if main is not None:
         title = _("Infusions, side effects and %(measure)s") % {"measure": main.label}
     else:
@@ -466,7 +483,7 @@ def _timeline(
         courses=[(c.start_date, c.end_date, ", ".join(c.products)) for c in courses],
         infusions=infusions,
         side_effects=drawn,
-        measure=measure,
+        measure=measure_drawn,
         measure_higher_is_worse=scales.HIGHER_IS_WORSE.get(main.kind) if main else None,
         summary=_timeline_summary(
             infusions, effects, measure, grouped_by, with_year=since.year != until.year
@@ -525,6 +542,10 @@ def _timeline_summary(infusions, effects, measure, grouped_by: str, with_year: b
                 "last_day": formats.date_format(last_day, day_format),
             }
         )
+        if grouped_by == "week":
+            parts[-1] += " " + _("(each point is the median of its week)")
+        elif grouped_by == "month":
+            parts[-1] += " " + _("(each point is the median of its month)")
     return "; ".join(parts) + "."
 
 

@@ -344,7 +344,9 @@ def test_a_timeline_with_only_infusions_is_drawn():
     )
     assert not chart.empty
     root = parse(chart)
-    assert len(root.find(".//*[@class='chart-infusions']")) == 4  # a line and a mark each
+    marks = root.find(".//*[@class='chart-infusions']")
+    # A line each; the days are closer than a marker is wide, so one marker for the two.
+    assert [m.tag.rsplit("}", 1)[-1] for m in marks] == ["line", "path", "line"]
     # The anchor that holds the axes is not in the picture.
     assert not [g for g in root.iter() if "chart-series" in (g.get("class") or "")]
     assert chart.table.rows[0] == (dt.date(2026, 8, 3), "Privigen 34 g")
@@ -364,3 +366,26 @@ def test_a_side_effect_keeps_the_style_it_asks_for_and_two_never_look_alike():
     # 18 is 2 again (16 styles): the larger one moves on, the smaller keeps its own.
     clash = swatches([("Drowsiness", [(day, 3)], 18), ("Fever", [(day, 4)], 2)])
     assert clash == [("chart-c3", "Drowsiness"), ("chart-c2", "Fever")]
+
+
+def test_years_of_infusions_get_a_marker_per_course_not_a_band():
+    """Five years of two-day courses every four weeks: one marker per course, smaller than on
+    a short period so that none overlaps the next; every day stays in the table."""
+    start = dt.date(2021, 12, 1)
+    firsts = [start + dt.timedelta(days=28 * n) for n in range(65)]
+    days = [(d + dt.timedelta(days=k), "Privigen") for d in firsts for k in (0, 1)]
+    chart = timeline_chart(
+        title="Timeline",
+        start=start,
+        end=dt.date(2026, 11, 23),
+        courses=[(d, d + dt.timedelta(days=1), "Course") for d in firsts],
+        infusions=days,
+    )
+    marks = parse(chart).find(".//*[@class='chart-infusions']")
+    paths = [m for m in marks if m.tag.endswith("path")]
+    assert len(paths) == 65
+    corners = [[float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", p.get("d"))] for p in paths]
+    lefts, rights = [c[0] for c in corners], [c[2] for c in corners]
+    assert all(right < left for right, left in zip(rights, lefts[1:]))  # none overlaps the next
+    assert len([m for m in marks if m.tag.endswith("line")]) == 65
+    assert len(chart.table.rows) == 130

@@ -281,6 +281,27 @@ def test_each_course_card_shows_what_was_felt_during_its_infusions(owner_client,
     assert others and not any("During the infusion" in c for c in others)
 
 
+def test_over_years_the_timeline_draws_each_months_median_of_the_measure(
+    owner_client, patient, owner
+):
+    """Past about a year, the timeline's measure is one point per month, the median of its
+    readings (the summary says so); the first and last readings it names are the real ones."""
+    first = dt.date(2024, 11, 4)
+    for n in range(26):
+        InfusionFactory(patient=patient, date=first + dt.timedelta(days=28 * n))
+    for day, value in ((5, 4), (12, 6), (20, 11)):
+        measure(patient, owner, local(dt.date(2025, 1, day), 10), value)
+    measure(patient, owner, local(dt.date(2026, 11, 20), 10), 9)
+    response = owner_client.get(url(patient, period="all"))
+    text = html_text(response)
+    assert "MG-ADL (0-24) 4 on 5 Jan 2025, 9 on 20 Nov 2026 (each point is the median" in text
+    assert "of its month)" in text
+    rows = re.findall(r"<tr><th[^>]*>([^<]+)</th>(.*?)</tr>", response.content.decode())
+    january = [cells for day, cells in rows if day.strip() == "1 Jan 2025"]
+    assert january and "<td>6</td>" in january[0], rows[:5]
+    assert not [day for day, _cells in rows if day.strip() in ("5 Jan 2025", "12 Jan 2025")]
+
+
 def test_it_compares_courses_as_observations(owner_client, diary):
     text = html_text(owner_client.get(url(diary, period="6")))
     assert "It shows what followed each kind of course, not what caused it." in text
