@@ -232,6 +232,7 @@ INFUSION_MARK_R = 9
 INFUSION_MARK_MIN_R = 3
 INFUSION_MARK_GAP = 20
 INFUSION_LINE_GAP = 8
+INFUSION_LINE_MIN_GAP = 3
 COURSE_DAYS_APART = 3
 
 
@@ -381,20 +382,19 @@ def timeline_chart(
         # five years show one mark per course instead of a black band. Every day is still in
         # the table, and the course bands show each course.
         xs = [view.x(pos(day)) for day, _label in infusion_days]
+        on = [day for day, _label in infusion_days]
         # The closest two courses (infusion days more than a few days apart) set the size, so
-        # that each course keeps a mark of its own without overlapping the next.
+        # that each course keeps a mark of its own when there is room; when there is not
+        # (weekly infusions over years), marks are left out rather than drawn over each other.
         course_gaps = [
-            b - a
-            for (a, day_a), (b, day_b) in zip(
-                zip(xs, [d for d, _l in infusion_days]),
-                zip(xs[1:], [d for d, _l in infusion_days[1:]]),
-            )
-            if (day_b - day_a).days > COURSE_DAYS_APART
+            xs[i] - xs[i - 1]
+            for i in range(1, len(xs))
+            if (on[i] - on[i - 1]).days > COURSE_DAYS_APART
         ]
         closest = min(course_gaps, default=INFUSION_MARK_GAP)
         radius = max(INFUSION_MARK_MIN_R, min(INFUSION_MARK_R, closest / 2 - 1))
-        mark_gap = min(2 * radius + 2, closest * 0.9)
-        line_gap = min(INFUSION_LINE_GAP, closest * 0.9)
+        mark_gap = max(2 * radius + 0.5, min(2 * radius + 2, closest * 0.9))
+        line_gap = max(INFUSION_LINE_MIN_GAP, min(INFUSION_LINE_GAP, closest * 0.9))
         last_mark = last_line = None
         for x in xs:
             if last_line is None or x - last_line >= line_gap:

@@ -386,6 +386,23 @@ def test_years_of_infusions_get_a_marker_per_course_not_a_band():
     assert len(paths) == 65
     corners = [[float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", p.get("d"))] for p in paths]
     lefts, rights = [c[0] for c in corners], [c[2] for c in corners]
-    assert all(right < left for right, left in zip(rights, lefts[1:]))  # none overlaps the next
+    assert all(right < left for right, left in zip(rights, lefts[1:], strict=False))  # no overlap
     assert len([m for m in marks if m.tag.endswith("line")]) == 65
     assert len(chart.table.rows) == 130
+
+
+def test_weekly_infusions_over_years_leave_marks_out_rather_than_overlap():
+    """Weekly infusions (each a course) over five years are closer than the smallest mark:
+    some marks are left out, none is drawn over the next; the table keeps every day."""
+    start = dt.date(2021, 12, 1)
+    days = [(start + dt.timedelta(days=7 * n), "Hizentra") for n in range(260)]
+    chart = timeline_chart(title="Timeline", start=start, end=dt.date(2026, 11, 23), infusions=days)
+    marks = parse(chart).find(".//*[@class='chart-infusions']")
+    paths = [m for m in marks if m.tag.endswith("path")]
+    corners = [[float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", p.get("d"))] for p in paths]
+    lefts, rights = [c[0] for c in corners], [c[2] for c in corners]
+    assert 30 <= len(paths) < 260
+    assert all(right < left for right, left in zip(rights, lefts[1:], strict=False))
+    lines = [float(m.get("x1")) for m in marks if m.tag.endswith("line")]
+    assert all(b - a >= 3 for a, b in zip(lines, lines[1:], strict=False))
+    assert len(chart.table.rows) == 260

@@ -272,7 +272,9 @@ def test_each_course_card_shows_what_was_felt_during_its_infusions(owner_client,
     )
     card = cards[f"course-{second.course_id}"]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card))
-    headache = "During the infusion Headache 6 (moderate) during the infusion of 3 Aug, nothing needed"
+    headache = (
+        "During the infusion Headache 6 (moderate) during the infusion of 3 Aug, nothing needed"
+    )
     assert headache in text, text
     chills = "Chills 3 (mild) during the infusion of 3 Aug, 100 min in, infusion slowed"
     assert chills in text

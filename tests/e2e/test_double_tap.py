@@ -18,9 +18,11 @@ def _posts_sent(page, path_part: str) -> list[str]:
     sent: list[str] = []
     page.on(
         "request",
-        lambda request: sent.append(request.url)
-        if request.method == "POST" and path_part in request.url
-        else None,
+        lambda request: (
+            sent.append(request.url)
+            if request.method == "POST" and path_part in request.url
+            else None
+        ),
     )
     return sent
 
