@@ -652,6 +652,24 @@ def test_a_deep_bomb_inside_a_real_export_is_refused(exported):
     assert "nested too deeply" in _refused(_upload(bomb.encode()))
 
 
+def test_nesting_just_past_the_limit_is_refused_and_at_it_read(exported):
+    """Deeper than MAX_DEPTH but far below the parser's own limit: refused by the check on the
+    parsed document; at the limit it is only an unknown field."""
+    text = json.dumps(exported)[:-1]
+    inside = full_import.MAX_DEPTH - 1  # the document itself is the first level
+    deeper = text + ', "extra": ' + "[" * (inside + 1) + "]" * (inside + 1) + "}"
+    assert "nested too deeply" in _refused(_upload(deeper.encode()))
+    at_limit = text + ', "extra": ' + "[" * inside + "]" * inside + "}"
+    assert full_import.parse(at_limit.encode())["extra"]  # read (what follows judges "extra")
+
+
+def test_a_string_never_closed_is_refused_at_once(db):
+    """Half a megabyte of escaped quotes in a string that never ends: refused as invalid JSON.
+    (A regular-expression pre-scan took time growing with the square of such a file: minutes
+    here, days at the 20 MB cap, one web worker each.)"""
+    assert "not valid JSON" in _refused(_upload(b'{"' + b'\\"' * 250_000))
+
+
 def test_a_zip_of_the_export_is_refused(rich):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
