@@ -313,18 +313,31 @@
 })();
 // --- diary: MG-ADL running total (end) ------------------------------------------------------
 
-// One save per tap: a second tap on Save (a tremor, a double tap, an impatient press while the
-// phone is slow) while the first is still on its way is ignored, so it cannot log the same
-// infusion, side effect or measure twice. The form takes submissions again when its answer has
-// come (htmx) or the page is shown again from the Back button's cache; a request that never
-// answers frees it after a while, so the user can always retry.
+// One save per tap: a second tap on the same Save button (a tremor, a double tap, an impatient
+// press while the phone is slow) while the first is still on its way is ignored, so it cannot log
+// the same infusion, side effect or measure twice. Another button of the same form (the export
+// page's CSV, then FHIR) still goes. The form takes submissions again when its answer has come
+// and is not a move to another page (htmx's HX-Redirect: the old page stays tappable until the
+// new one loads), when the page is shown again from the Back button's cache, or after a while,
+// so a request that never answers never locks it.
 (function () {
   var RETRY_AFTER_MS = 15000;
+  var LEAVING = ["HX-Redirect", "HX-Refresh", "HX-Location"];
 
   function release(form) {
     if (!form || !form.dataset) return;
     delete form.dataset.submitting;
+    delete form.dataset.submittingWith;
     form.removeAttribute("aria-busy");
+  }
+
+  // (htmx leaves detail.successful unset on such an answer: the header alone says it.)
+  function leaving(detail) {
+    var xhr = detail && detail.xhr;
+    if (!xhr || !xhr.getResponseHeader) return false;
+    return LEAVING.some(function (header) {
+      return !!xhr.getResponseHeader(header);
+    });
   }
 
   document.addEventListener(
@@ -333,15 +346,17 @@
       var form = event.target;
       if (!(form instanceof HTMLFormElement)) return;
       var method = (form.getAttribute("method") || "get").toLowerCase();
-      var htmxPost = form.hasAttribute("hx-post");
-      if (method !== "post" && !htmxPost) return;
+      if (method !== "post" && !form.hasAttribute("hx-post")) return;
+      var button = event.submitter;
+      var which = button && button.name ? button.name + "=" + button.value : "";
       var since = Number(form.dataset.submitting || 0);
-      if (since && Date.now() - since < RETRY_AFTER_MS) {
+      if (since && Date.now() - since < RETRY_AFTER_MS && form.dataset.submittingWith === which) {
         event.preventDefault();
         event.stopImmediatePropagation();
         return;
       }
       form.dataset.submitting = String(Date.now());
+      form.dataset.submittingWith = which;
       form.setAttribute("aria-busy", "true");
     },
     true,
@@ -349,7 +364,8 @@
   ["htmx:afterRequest", "htmx:sendError", "htmx:timeout", "htmx:abort"].forEach(function (name) {
     document.addEventListener(name, function (event) {
       var elt = event.detail && event.detail.elt;
-      if (elt) release(elt.closest ? elt.closest("form") : null);
+      if (!elt || leaving(event.detail)) return;
+      release(elt.closest ? elt.closest("form") : null);
     });
   });
   window.addEventListener("pageshow", function () {

@@ -72,3 +72,37 @@ def test_the_form_takes_a_second_save_after_an_answer(page, sign_in, transaction
     page.wait_for_url(lambda url: "/notes/new/" not in url)
     assert len(sent) == 2, sent
     assert Note.objects.filter(patient=patient).count() == 1
+
+
+def test_a_tap_while_the_next_page_loads_sends_nothing(page, sign_in, transactional_db):
+    """Saved: the server answers "go to the diary" (HX-Redirect), and the old page stays on
+    screen, tappable, until the new one has loaded. A tap on Save then sends nothing."""
+    membership = MembershipFactory(role=Membership.Role.OWNER, is_self=True)
+    patient = membership.patient
+    sign_in(membership.user)
+    page.goto(reverse("diary:note-add", args=[patient.public_id]))
+    page.get_by_label("How are you doing?").fill("Stairs easier")
+    sent = _posts_sent(page, "/notes/new/")
+    held = []
+
+    def hold_the_next_page(route):
+        if route.request.is_navigation_request() and route.request.method == "GET":
+            held.append(route)  # the new page does not load until the test lets it
+        else:
+            route.continue_()
+
+    page.route("**/*", hold_the_next_page)
+    save = page.get_by_role("button", name="Save", exact=True)
+    save.scroll_into_view_if_needed()
+    box = save.bounding_box()
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        save.click()
+    page.wait_for_timeout(300)  # htmx reads the answer and asks for the next page
+    assert held, "the next page was asked for"
+    # A finger on the same spot (the mouse does not wait for the navigation, as a locator does).
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(300)
+    assert len(sent) == 1, sent
+    held.pop().continue_()
+    page.wait_for_url(lambda url: "/notes/new/" not in url)
+    assert Note.objects.filter(patient=patient).count() == 1
