@@ -246,6 +246,7 @@ def timeline_chart(
     side_effects: Sequence[tuple[str, Sequence[DatedValue]]] = (),
     measure: tuple[str, Sequence[DatedValue]] | None = None,
     measure_higher_is_worse: bool | None = None,
+    measure_readings: Sequence[DatedValue] | None = None,
     summary: str | None = None,
     chart_id: str | None = None,
 ) -> Chart:
@@ -259,7 +260,9 @@ def timeline_chart(
     and shape, the same in every period (:func:`_effect_styles`); without one, its position.
     ``measure``: ``(name, [(when, value), ...])``, a line on the right axis. ``when`` may be a
     date or a datetime already in the patient's time zone (only its date counts). Readings
-    outside the period are left out.
+    outside the period are left out. ``measure_readings``: when the line is drawn from fewer
+    points than were read (a median per month over years), the readings themselves, for the
+    table (default: the line's points).
     """
     title = str(title)
     start, end = sorted((_as_date(start), _as_date(end)))
@@ -294,11 +297,18 @@ def timeline_chart(
         if _as_date(first) <= end and _as_date(last) >= start
     )
     measure_name = str(measure[0]) if measure is not None else None
+    table_points = measure_points
+    if measure is not None and measure_readings is not None:
+        table_points = sorted(
+            (_as_date(when), value)
+            for when, value in measure_readings
+            if value is not None and inside(_as_date(when))
+        )
     chart_id = chart_id or _make_id(
         "timeline", title, start, end, course_spans, infusion_days, worst, wanted_styles,
-        measure_name, measure_points, measure_higher_is_worse, summary,
+        measure_name, measure_points, table_points, measure_higher_is_worse, summary,
     )  # fmt: skip
-    table = _timeline_table(worst, measure_name, measure_points, infusion_days)
+    table = _timeline_table(worst, measure_name, table_points, infusion_days)
     has_data = any(by_day for _name, by_day in worst) or measure_points or infusion_days
     if not has_data:
         return _no_data(title, summary, table, chart_id)

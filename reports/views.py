@@ -485,6 +485,7 @@ def _timeline(
         side_effects=drawn,
         measure=measure_drawn,
         measure_higher_is_worse=scales.HIGHER_IS_WORSE.get(main.kind) if main else None,
+        measure_readings=measure[1] if measure is not None else None,
         summary=_timeline_summary(
             infusions, effects, measure, grouped_by, with_year=since.year != until.year
         ),
@@ -543,9 +544,9 @@ def _timeline_summary(infusions, effects, measure, grouped_by: str, with_year: b
             }
         )
         if grouped_by == "week":
-            parts[-1] += " " + _("(each point is the median of its week)")
+            parts[-1] += " " + _("(the line joins the median of each week)")
         elif grouped_by == "month":
-            parts[-1] += " " + _("(each point is the median of its month)")
+            parts[-1] += " " + _("(the line joins the median of each month)")
     return "; ".join(parts) + "."
 
 

@@ -286,8 +286,9 @@ def test_each_course_card_shows_what_was_felt_during_its_infusions(owner_client,
 def test_over_years_the_timeline_draws_each_months_median_of_the_measure(
     owner_client, patient, owner
 ):
-    """Past about a year, the timeline's measure is one point per month, the median of its
-    readings (the summary says so); the first and last readings it names are the real ones."""
+    """Past about a year, the timeline's line joins one point per month, the median of its
+    readings (the summary says so); the summary's first and last readings and the table are the
+    readings themselves."""
     first = dt.date(2024, 11, 4)
     for n in range(26):
         InfusionFactory(patient=patient, date=first + dt.timedelta(days=28 * n))
@@ -296,12 +297,17 @@ def test_over_years_the_timeline_draws_each_months_median_of_the_measure(
     measure(patient, owner, local(dt.date(2026, 11, 20), 10), 9)
     response = owner_client.get(url(patient, period="all"))
     text = html_text(response)
-    assert "MG-ADL (0-24) 4 on 5 Jan 2025, 9 on 20 Nov 2026 (each point is the median" in text
-    assert "of its month)" in text
-    rows = re.findall(r"<tr><th[^>]*>([^<]+)</th>(.*?)</tr>", response.content.decode())
-    january = [cells for day, cells in rows if day.strip() == "1 Jan 2025"]
-    assert january and "<td>6</td>" in january[0], rows[:5]
-    assert not [day for day, _cells in rows if day.strip() in ("5 Jan 2025", "12 Jan 2025")]
+    assert "MG-ADL (0-24) 4 on 5 Jan 2025, 9 on 20 Nov 2026 (the line joins the median" in text
+    assert "of each month)" in text
+    page = response.content.decode()
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    # Three readings in January, one point drawn for them, and one for November 2026.
+    line = re.search(r'<g class="chart-series chart-measure"[^>]*>(.*?)</g>', svg, re.DOTALL)
+    assert line and len(re.findall(r"<circle ", line.group(1))) == 2
+    rows = dict(re.findall(r"<tr><th[^>]*>([^<]+)</th>(.*?)</tr>", page))
+    for day, value in (("5 Jan 2025", 4), ("12 Jan 2025", 6), ("20 Jan 2025", 11)):
+        assert f"<td>{value}</td>" in rows[day], rows.get(day)
+    assert "1 Jan 2025" not in rows or "<td>6</td>" not in rows["1 Jan 2025"]
 
 
 def test_it_compares_courses_as_observations(owner_client, diary):
