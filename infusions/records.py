@@ -16,6 +16,7 @@ consequences:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +25,7 @@ from patients import history
 from patients.models import ChangeRecord, Patient
 
 from . import courses, plans
-from .models import Infusion, Regimen
+from .models import Infusion, InfusionLot, Regimen
 from .signals import infusion_recorded
 
 Action = ChangeRecord.Action
@@ -41,6 +42,42 @@ def _fresh(obj):
 
 
 # --- infusions -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpiryMismatch:
+    """A lot of an infusion also recorded, on another live infusion of the same diary, with
+    another expiry date: one of the two is likely a typo (a recall goes by lot and expiry)."""
+
+    lot_number: str
+    expiry: dt.date
+    other_expiry: dt.date
+    other_date: dt.date
+
+
+def expiry_mismatches(infusion: Infusion) -> list[ExpiryMismatch]:
+    """For each lot of ``infusion`` with an expiry, the latest other infusion of the diary that
+    recorded the same lot number with another expiry (deleted infusions left out)."""
+    mine = {lot.lot_number: lot.expiry for lot in InfusionLot.objects.filter(infusion=infusion)}
+    mine = {number: expiry for number, expiry in mine.items() if expiry is not None}
+    if not mine:
+        return []
+    others = (
+        InfusionLot.objects.filter(
+            infusion__patient_id=infusion.patient_id,
+            infusion__deleted_at__isnull=True,
+            lot_number__in=list(mine),
+            expiry__isnull=False,
+        )
+        .exclude(infusion_id=infusion.pk)
+        .order_by("-infusion__date", "-pk")
+        .values_list("lot_number", "expiry", "infusion__date")
+    )
+    found: dict[str, ExpiryMismatch] = {}
+    for number, expiry, day in others:
+        if number not in found and expiry != mine[number]:
+            found[number] = ExpiryMismatch(number, mine[number], expiry, day)
+    return [found[number] for number in mine if number in found]
 
 
 @transaction.atomic

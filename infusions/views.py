@@ -260,6 +260,21 @@ def _infusion_form_page(
                 request,
                 _("Infusion of %(date)s saved.") % {"date": infusion.date.strftime("%d %b %Y")},
             )
+            for mismatch in records.expiry_mismatches(infusion):
+                messages.warning(
+                    request,
+                    _(
+                        "Lot %(lot)s has the expiry %(expiry)s here, but %(other)s on the "
+                        "infusion of %(other_date)s. Check the label on the vial and correct the "
+                        "one that is wrong: a recall goes by lot and expiry."
+                    )
+                    % {
+                        "lot": mismatch.lot_number,
+                        "expiry": date_format(mismatch.expiry, "j M Y"),
+                        "other": date_format(mismatch.other_expiry, "j M Y"),
+                        "other_date": date_format(mismatch.other_date, "j M Y"),
+                    },
+                )
             return _redirect(
                 request, reverse("infusions:detail", args=[request.patient.public_id, infusion.pk])
             )

@@ -620,3 +620,45 @@ def test_restoring_beside_an_infusion_of_the_same_day_warns(patient, owner_clien
     InfusionFactory(patient=patient, date=first.date)  # logged again instead of Undo
     response = owner_client.post(url("restore", patient, first.pk), follow=True)
     assert "Another infusion is logged on 2 Nov 2026 too" in response.content.decode()
+
+
+# --- the same lot with another expiry -------------------------------------------------------------
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def test_a_lot_recorded_before_with_another_expiry_is_flagged_after_saving(owner_client, patient):
+    """A lot number's expiry differs from the one an earlier infusion recorded: the save goes
+    through (nothing is lost) and the next page says which lot, both expiries and where."""
+    first = InfusionFactory(patient=patient, date=dt.date(2026, 10, 5))
+    InfusionLot.objects.create(infusion=first, lot_number="A123", expiry=dt.date(2027, 6, 30))
+    response = owner_client.post(
+        url("log", patient), form_data(**{"lots-0-expiry": "2027-03-30"}), follow=True
+    )
+    assert Infusion.objects.filter(patient=patient).count() == 2
+    text = " ".join(_messages(response))
+    assert (
+        "Lot A123 has the expiry 30 Mar 2027 here, but 30 Jun 2027 on the infusion of 5 Oct" in text
+    )
+    assert "Check the label on the vial" in text
+
+
+@pytest.mark.parametrize(
+    "case", ["same expiry", "no expiry typed", "other diary", "deleted infusion", "other lot"]
+)
+def test_no_expiry_warning_without_a_real_mismatch(owner_client, patient, case):
+    other_patient = PatientFactory(name="Other") if case == "other diary" else patient
+    first = InfusionFactory(patient=other_patient, date=dt.date(2026, 10, 5))
+    number = "B999" if case == "other lot" else "A123"
+    InfusionLot.objects.create(infusion=first, lot_number=number, expiry=dt.date(2027, 6, 30))
+    if case == "deleted infusion":
+        Infusion.objects.filter(pk=first.pk).update(deleted_at=NOW)
+    typed = {"same expiry": "2027-06-30", "no expiry typed": ""}.get(case, "2027-03-30")
+    response = owner_client.post(
+        url("log", patient), form_data(**{"lots-0-expiry": typed}), follow=True
+    )
+    live_before = 0 if case in ("other diary", "deleted infusion") else 1
+    assert Infusion.objects.filter(patient=patient).count() == live_before + 1
+    assert not [m for m in _messages(response) if "Check the label" in m]
