@@ -810,7 +810,17 @@ def _measure_line(
         if change is not None and threshold is not None:
             text += ": " + _change_words(kind, change, unit)
             if threshold.is_met(abs(change)):
-                mark = _("Meaningful change (%(rule)s)") % {"rule": _threshold_words(threshold)}
+                if _same_point_of_cycle(first, last):
+                    mark = _("Meaningful change (%(rule)s)") % {
+                        "rule": _threshold_words(threshold)
+                    }
+                else:
+                    # A treatment that comes in cycles makes a reading at a cycle's best and
+                    # one just before a course differ by the cycle alone: not a change to flag.
+                    text += " " + _(
+                        "(taken at different points of the cycle, so not judged: see each "
+                        "course below)"
+                    )
         observations.append(Observation(text + ".", mark))
     if by_cycle and threshold is not None and data.spans:
         series = trends.measure_series(data, kind, side, unit=unit or None)
@@ -830,6 +840,19 @@ def _incat(measure: Measure) -> scales.IncatScore | None:
         return scales.IncatScore.from_answers(measure.answers or {})
     except (KeyError, TypeError, ValueError):
         return None
+
+
+# Two readings this many days of the cycle apart (or fewer) are taken at the same point of it.
+SAME_POINT_OF_CYCLE_DAYS = 3
+
+
+def _same_point_of_cycle(first: Measure, last: Measure) -> bool:
+    """Whether the first and last readings of a period can be compared as a change: taken at
+    about the same day of their cycles, or both with no course to cycle around."""
+    a, b = first.day_of_cycle, last.day_of_cycle
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= SAME_POINT_OF_CYCLE_DAYS
 
 
 def _period_change(kind: str, first: Measure, last: Measure, side: str | None):

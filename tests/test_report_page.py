@@ -279,9 +279,12 @@ def test_page_one_says_what_the_doctor_reads_in_a_minute(diary, owner_client):
         in text
     )
     assert "Done: contacted the care team (Maya, 20 Sep 22:15)." in text
-    # MG-ADL 9 -> 6: 3 points, meaningful (2 or more).
+    # MG-ADL 9 -> 6: 3 points, but the 9 was taken before a course and the 6 at that cycle's
+    # best: the cycle alone can make that difference, so it is not flagged; the per-course
+    # sentence below judges the response like with like.
     assert "9 on 19 Sep → 6 on 24 Sep (2 readings, range 6 to 9): 3 points lower" in text
-    assert "3 points lower (fewer symptoms). Meaningful change (≥ 2 points)" in text
+    assert "(taken at different points of the cycle, so not judged: see each course below)" in text
+    assert "3 points lower (fewer symptoms). Meaningful change" not in text
     # Per course: only the courses of the period, as "2 courses" above; the one of 17 Oct has
     # no reading after it, so it cannot show a response, and the sentence says so.
     assert (
@@ -466,7 +469,7 @@ def test_the_pdf_is_made_in_the_background_and_downloaded(
     assert "Infusion diary summary – Maya" in first
     assert "Severe headache with other warning signs" in first
     assert "20 Sep 20:00" in first  # the diary's own time, as on the page
-    assert "Meaningful change" in first
+    assert "Better by ≥ 2 points after it" in first
     assert "Could the interval be 3 weeks?" in first
     # The disclaimer, in full, in the footer only: no page of its own after page 1.
     assert first.endswith(
@@ -592,3 +595,43 @@ def test_the_report_runs_as_many_queries_for_5_years_as_for_1(owner, owner_clien
         # Session, user, membership; the saved choice with the last report's end; the cycles
         # (reports.cycles.load: 4); the members' names; notes and warnings; the plan; the PDFs.
         assert counts[0] <= 12, params
+
+
+@pytest.mark.parametrize(
+    ("days", "flagged"),
+    [
+        ((13, 13), True),  # the same day of two cycles: a real change
+        ((12, 15), True),  # within 3 days of each other
+        ((13, 6), False),  # a cycle's best against early in the next: the cycle alone
+        ((27, 13), False),  # before a course against a cycle's best
+    ],
+)
+def test_the_period_change_is_flagged_only_between_like_points_of_the_cycle(
+    owner_client, days, flagged
+):
+    membership = MembershipFactory(role="owner", is_self=True)
+    patient, owner = membership.patient, membership.user
+    patient.conditions = ["mg"]
+    patient.save()
+    owner_client.force_login(owner)
+    firsts = [dt.date(2026, 9, 7), dt.date(2026, 10, 5), dt.date(2026, 11, 2)]
+    for first in firsts:
+        course(patient, owner, first, days=1)
+    for first, day, value in ((firsts[0], days[0], 4), (firsts[1], days[1], 7)):
+        entries.save(
+            Measure(
+                patient=patient,
+                kind=Measure.Kind.MGADL,
+                value=value,
+                measured_at=local(*(first + dt.timedelta(days=day)).timetuple()[:3], 10),
+            ),
+            owner,
+        )
+    text = text_of(
+        owner_client.get(
+            url(patient) + "?period=custom&custom_from=2026-09-01&custom_to=2026-11-23"
+        )
+    )
+    assert "3 points higher (more symptoms)" in text
+    assert ("Meaningful change (≥ 2 points)" in text) is flagged
+    assert ("taken at different points of the cycle, so not judged" in text) is not flagged
