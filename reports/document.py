@@ -811,9 +811,7 @@ def _measure_line(
             text += ": " + _change_words(kind, change, unit)
             if threshold.is_met(abs(change)):
                 if _same_point_of_cycle(first, last):
-                    mark = _("Meaningful change (%(rule)s)") % {
-                        "rule": _threshold_words(threshold)
-                    }
+                    mark = _("Meaningful change (%(rule)s)") % {"rule": _threshold_words(threshold)}
                 else:
                     # A treatment that comes in cycles makes a reading at a cycle's best and
                     # one just before a course differ by the cycle alone: not a change to flag.
