@@ -774,7 +774,7 @@ def _rows(
                     "label": effect.label,
                     "worst": effect.worst,
                     "word": word,
-                    "lasted": _hours(effect.hours, effect.open, words),
+                    "lasted": _lasted(effect, words),
                 }
             )
         rows.append(
@@ -824,6 +824,19 @@ def _rows(
             }
         )
     return rows
+
+
+def _lasted(effect: cycles.SideEffectSummary, words) -> str:
+    """How long a course's side effect lasted: "35 h", or, when it was logged as several
+    separate entries (episodes), "2 entries, the longest 35 h" so they are not read as one."""
+    hours = _hours(effect.hours, effect.open, words)
+    if effect.entries < 2:
+        return hours
+    return ngettext(
+        "%(n)s entry, the longest %(hours)s",
+        "%(n)s entries, the longest %(hours)s",
+        effect.entries,
+    ) % {"n": effect.entries, "hours": hours}
 
 
 def _esc(value) -> str:

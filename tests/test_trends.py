@@ -310,6 +310,20 @@ def test_over_years_the_timeline_draws_each_months_median_of_the_measure(
     assert "1 Jan 2025" not in rows or "<td>6</td>" not in rows["1 Jan 2025"]
 
 
+def test_a_card_says_when_a_side_effect_was_several_entries(owner_client, owner, diary):
+    """A 36 h headache and, days later, a 2-minute one of 9 are two episodes: the card says so
+    instead of reading as one 36 h headache of 9."""
+    side_effect(
+        diary,
+        owner,
+        local(dt.date(2026, 10, 3), 10),
+        severity=9,
+        ended_at=local(dt.date(2026, 10, 3), 10, 2),
+    )
+    text = html_text(owner_client.get(url(diary, period="6")))
+    assert "Headache: worst 9 severe (2 entries, the longest 36 h)" in text
+
+
 def test_it_compares_courses_as_observations(owner_client, diary):
     text = html_text(owner_client.get(url(diary, period="6")))
     assert "It shows what followed each kind of course, not what caused it." in text
