@@ -11,12 +11,13 @@ import datetime as dt
 import math
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from clinical import symptoms as symptom_catalog
 from patients.models import Patient
 
 from .cycles import CycleSummary, cycles_for
@@ -83,11 +84,24 @@ class SymptomOverview:
 
 
 @dataclass(frozen=True)
+class ReactionOverview:
+    """A reaction felt during the infusions of a group's courses (InfusionReaction)."""
+
+    symptom: str
+    label: str
+    courses: int  # in the group
+    with_it: int  # courses with it on any of their infusion days
+    worst: int
+
+
+@dataclass(frozen=True)
 class ComparisonGroup:
     key: str
     label: str
     course_ids: tuple[int, ...]
     side_effects: list[SymptomOverview]  # the most frequent first
+    # During the infusions, the most frequent first: what the rate most often goes with.
+    reactions: list[ReactionOverview] = field(default_factory=list)
 
     @property
     def courses(self) -> int:
@@ -129,6 +143,31 @@ def side_effect_overview(cycles: Sequence[CycleSummary]) -> list[SymptomOverview
     return sorted(overview, key=lambda o: (-o.with_it, -o.worst, o.label.casefold()))
 
 
+def reaction_overview(cycles: Sequence[CycleSummary]) -> list[ReactionOverview]:
+    """Each reaction felt during the infusions of ``cycles`` (severity above 0): during how many
+    of the courses, how bad at worst. The most frequent first, then the worst."""
+    found: dict[str, list[int]] = {}  # symptom: the worst of each course that had it
+    for cycle in cycles:
+        worst: dict[str, int] = {}
+        for infusion in cycle.infusions:
+            for reaction in infusion.details.reactions:
+                if reaction.severity > 0:
+                    worst[reaction.symptom] = max(worst.get(reaction.symptom, 0), reaction.severity)
+        for symptom, severity in worst.items():
+            found.setdefault(symptom, []).append(severity)
+    overview = [
+        ReactionOverview(
+            symptom=symptom,
+            label=str(symptom_catalog.label(symptom)),
+            courses=len(cycles),
+            with_it=len(worsts),
+            worst=max(worsts),
+        )
+        for symptom, worsts in found.items()
+    ]
+    return sorted(overview, key=lambda o: (-o.with_it, -o.worst, o.label.casefold()))
+
+
 def _groups(
     cycles: Sequence[CycleSummary], key_and_label: Callable[[CycleSummary], tuple[str, str]]
 ) -> list[ComparisonGroup]:
@@ -142,6 +181,7 @@ def _groups(
             label=label,
             course_ids=tuple(c.course_id for c in members),
             side_effects=side_effect_overview(members),
+            reactions=reaction_overview(members),
         )
         for key, (label, members) in grouped.items()
     ]

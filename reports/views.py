@@ -1004,6 +1004,22 @@ def _comparison(data: trends.CycleData) -> dict:
                                 "worst": overview.worst,
                             }
                             for overview in group.side_effects
+                        ]
+                        + [
+                            ngettext(
+                                "%(what)s during the infusions of %(n)s of %(total)s course; "
+                                "worst %(worst)s of 10",
+                                "%(what)s during the infusions of %(n)s of %(total)s courses; "
+                                "worst %(worst)s of 10",
+                                reaction.courses,
+                            )
+                            % {
+                                "what": reaction.label,
+                                "n": reaction.with_it,
+                                "total": reaction.courses,
+                                "worst": reaction.worst,
+                            }
+                            for reaction in group.reactions
                         ],
                     }
                     for group in groups

@@ -206,3 +206,29 @@ def test_rate_bands():
 def test_nothing_to_compare(patient):
     found = comparison_for(patient, *PERIOD)
     assert found.courses == 0 and found.by_product == found.by_rate == found.by_premedication == []
+
+
+def test_reactions_during_the_infusions_are_compared_by_rate(patient, six_courses):
+    """Chills during the infusion of the two courses given up to 5 mL/kg/h (worst 4) and of the
+    one up to 6 (worst 2); severity 0 counts as not felt; another diary's never counts."""
+    from infusions.models import Infusion, InfusionReaction
+
+    one, two, three, four, five, six = six_courses
+    day = {i.date: i for i in Infusion.objects.filter(patient=patient)}
+    InfusionReaction.objects.create(infusion=day[two], symptom="chills", severity=4)
+    InfusionReaction.objects.create(infusion=day[two], symptom="chills", severity=2)
+    InfusionReaction.objects.create(infusion=day[three], symptom="chills", severity=3)
+    InfusionReaction.objects.create(infusion=day[five], symptom="chills", severity=2)
+    InfusionReaction.objects.create(infusion=day[four], symptom="itching", severity=0)
+    other = Infusion.objects.exclude(patient=patient).first()
+    InfusionReaction.objects.create(infusion=other, symptom="chills", severity=9)
+    found = comparison_for(patient, *PERIOD)
+    reactions = {g.key: [(r.label, r.with_it, r.courses, r.worst) for r in g.reactions]
+                 for g in found.by_rate}  # fmt: skip
+    assert reactions == {
+        "under-2": [],
+        "2-4": [],
+        "4-6": [("Chills", 2, 2, 4)],
+        "6-up": [("Chills", 1, 1, 2)],
+        NO_RATE: [],
+    }

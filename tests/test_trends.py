@@ -281,6 +281,9 @@ def test_each_course_card_shows_what_was_felt_during_its_infusions(owner_client,
     assert text.index("Headache 6") < text.index("Chills 3")
     others = [c for key, c in cards.items() if key != f"course-{second.course_id}"]
     assert others and not any("During the infusion" in c for c in others)
+    # And in the comparison by product, rate and premedication (the same five courses).
+    words = html_text(owner_client.get(url(diary, period="6")))
+    assert words.count("Headache during the infusions of 1 of 5 courses; worst 6 of 10") == 3
 
 
 def test_over_years_the_timeline_draws_each_months_median_of_the_measure(
