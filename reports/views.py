@@ -29,7 +29,7 @@ from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from clinical import scales, symptoms
+from clinical import red_flags, scales, symptoms
 from patients.access import PatientRequest, patient_view
 from patients.caching import render_cached
 from patients.htmx import vary_on_htmx, wants_fragment
@@ -44,6 +44,8 @@ TRENDS_CHART_TEMPLATE = "reports/trends_chart.html"
 # The timeline draws this many side effects at most (the most frequent in the period): beyond
 # four, colours and shapes repeat and the chart stops being readable on a phone.
 TIMELINE_SIDE_EFFECTS = 4
+# Warning signs drawn on the timeline besides the most frequent side effects, at most.
+TIMELINE_WARNING_SIGNS = 3
 # Over a longer period the timeline draws each side effect's worst of every week (or month),
 # not of every day: 600 units cannot show a year of days apart, and drawing them cost pygal a
 # second on five years of data.
@@ -434,8 +436,19 @@ def _timeline(
             first = day.replace(day=1)
         return max(first, since)
 
+    # The most frequent few, and any warning sign felt at a severity a warning rule counts
+    # (a stiff neck or a fever is rare and matters most); the summary says how many are left.
+    lowest = red_flags.lowest_severities()
+    signs = [
+        effect
+        for effect in effects[TIMELINE_SIDE_EFFECTS:]
+        if effect[2] in lowest and max(effect[1].values()) >= lowest[effect[2]]
+    ]
+    signs.sort(key=lambda effect: -max(effect[1].values()))  # the worst first
+    chosen = effects[:TIMELINE_SIDE_EFFECTS] + signs[:TIMELINE_WARNING_SIGNS]
+    not_drawn = len(effects) - len(chosen)
     drawn = []
-    for label, days, key in effects[:TIMELINE_SIDE_EFFECTS]:
+    for label, days, key in chosen:
         if grouped_by:
             worst: dict[dt.date, int] = {}
             for day, severity in days.items():
@@ -487,7 +500,12 @@ def _timeline(
         measure_higher_is_worse=scales.HIGHER_IS_WORSE.get(main.kind) if main else None,
         measure_readings=measure[1] if measure is not None else None,
         summary=_timeline_summary(
-            infusions, effects, measure, grouped_by, with_year=since.year != until.year
+            infusions,
+            effects,
+            measure,
+            grouped_by,
+            with_year=since.year != until.year,
+            not_drawn=not_drawn,
         ),
     )
 
@@ -507,7 +525,9 @@ def _effect_style(key: str) -> int:
     return len(_CATALOGUE_ORDER) + digest[0]
 
 
-def _timeline_summary(infusions, effects, measure, grouped_by: str, with_year: bool) -> str:
+def _timeline_summary(
+    infusions, effects, measure, grouped_by: str, with_year: bool, not_drawn: int = 0
+) -> str:
     """One sentence: infusion days, days with side effects, and the measure's first and last."""
     parts = [
         ngettext("%(n)s infusion day", "%(n)s infusion days", len(infusions))
@@ -527,6 +547,15 @@ def _timeline_summary(infusions, effects, measure, grouped_by: str, with_year: b
             parts[-1] += " " + _("(each mark is the worst of its week)")
         elif grouped_by == "month":
             parts[-1] += " " + _("(each mark is the worst of its month)")
+        if not_drawn:
+            parts.append(
+                ngettext(
+                    "%(n)s more side effect not drawn: each course below lists it",
+                    "%(n)s more side effects not drawn: each course below lists them",
+                    not_drawn,
+                )
+                % {"n": not_drawn}
+            )
     else:
         parts.append(_("no side effects logged"))
     if measure is not None and measure[1]:

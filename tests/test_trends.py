@@ -327,6 +327,31 @@ def test_a_card_says_when_a_side_effect_was_several_entries(owner_client, owner,
     assert "Headache: worst 9 severe (2 entries, the longest 36 h)" in text
 
 
+def test_the_timeline_draws_a_rare_warning_sign_and_says_what_it_leaves_out(
+    owner_client, owner, diary
+):
+    """Five frequent side effects and, once, a stiff neck of 8 and a fever of 7: the four most
+    frequent are drawn, and the warning signs, however rare; the fifth is counted as left out."""
+    day = dt.date(2026, 11, 3)
+    # Five side effects no warning rule uses, on four days each (the fixture's tiredness of 4
+    # is one a rule counts, so it is drawn too).
+    for n, symptom in enumerate(["nausea", "chills", "muscle_aches", "back_pain", "flushing"]):
+        for k in range(4):
+            side_effect(diary, owner, local(day + dt.timedelta(days=k), 9 + n), symptom, 2)
+    side_effect(diary, owner, local(dt.date(2026, 11, 20), 18), "stiff_neck", 8)
+    side_effect(diary, owner, local(dt.date(2026, 11, 20), 19), "fever", 7)
+    response = owner_client.get(url(diary, period="1"))
+    page = response.content.decode()
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert "Stiff neck" in svg and "Fever" in svg
+    assert (
+        sum(name in svg for name in ("(nausea)", "Chills", "Muscle aches", "Back pain", "Flushing"))
+        == 4
+    )
+    text = html_text(response)
+    assert "1 more side effect not drawn: each course below lists it" in text
+
+
 def test_it_compares_courses_as_observations(owner_client, diary):
     text = html_text(owner_client.get(url(diary, period="6")))
     assert "It shows what followed each kind of course, not what caused it." in text
