@@ -6,8 +6,9 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.contrib.auth.views import redirect_to_login
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+from patients.signin import sign_in_response
 
 _LAST_SEEN = "_last_seen"
 # Write the timestamp at most this often: a session save on every request would cost a write
@@ -34,7 +35,7 @@ class IdleTimeoutMiddleware:
             idle = last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT
             if idle and session.get_expire_at_browser_close():
                 logout(request)
-                return redirect_to_login(request.get_full_path())
+                return sign_in_response(request)
             if last_seen is None or now - last_seen >= _TOUCH_EVERY:
                 session[_LAST_SEEN] = now
         return self.get_response(request)

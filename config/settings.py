@@ -113,11 +113,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "config.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After messages and htmx: an idle sign-out answers as the access gate does (a message, and
+    # for htmx a whole-page move to sign-in, never the sign-in page inside the quick log).
+    "config.middleware.IdleTimeoutMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "config.middleware.NoStoreMiddleware",
 ]

@@ -3,6 +3,9 @@
 Every patient-scoped view is wrapped in :func:`patient_view`. It resolves the patient from the
 ``/p/<public_id>/`` URL through the signed-in user's membership and answers:
 
+* a signed-out visitor is sent to sign in by :func:`patients.signin.sign_in_response`: htmx
+  requests get ``HX-Redirect`` (never a sign-in page swapped into part of a page), and a write
+  comes back to the page the user was on, never to a URL that only takes POST;
 * 404 to anyone without a membership, the same answer as for an id that does not exist, so a
   stranger cannot even learn that a diary exists;
 * 403 to a caregiver who may only view, on any write (POST, PUT, PATCH, DELETE);
@@ -19,13 +22,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, TypeVar
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Manager, Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from .models import Membership, Patient
+from .signin import sign_in_response
 
 if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
@@ -108,9 +111,12 @@ def patient_view(
     """
 
     def decorator(func: Callable[..., HttpResponse]):
-        @login_required
         @wraps(func)
         def wrapper(request: HttpRequest, public_id: str, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                # Not login_required: its 302 is followed by htmx (the sign-in page lands inside
+                # the page) and its next= can be a URL that only takes POST.
+                return sign_in_response(request, public_id)
             membership = get_membership(request.user, public_id)
             if owner_only and not membership.is_owner:
                 raise PermissionDenied(OWNER_ONLY)

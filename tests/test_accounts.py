@@ -125,6 +125,34 @@ def test_an_idle_session_is_signed_out_after_30_minutes(client):
 
 
 @pytest.mark.django_db
+def test_an_idle_sign_out_during_a_quick_log_moves_the_whole_page_to_sign_in(client):
+    """Idle for over 30 minutes, then Save on the quick log (htmx): the answer is a whole-page
+    move to sign-in (not the sign-in page inside the quick log), back to Today afterwards,
+    with a message that nothing was saved; nothing is written."""
+    from diary.models import SymptomEntry
+
+    from .factories import MembershipFactory
+
+    membership = MembershipFactory(role="owner", is_self=True)
+    _login(client, membership.user, remember=False)
+    _age_session(client, 31 * 60)
+    today = reverse("today", args=[membership.patient.public_id])
+    response = client.post(
+        reverse("diary:quick-log", args=[membership.patient.public_id]),
+        {"symptom": "chills", "severity": "4"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver{today}",
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith(LOGIN)
+    assert response["HX-Redirect"].endswith("next=" + today)
+    assert "_auth_user_id" not in client.session
+    assert not SymptomEntry.objects.exists()
+    page = client.get(response["HX-Redirect"]).content.decode()
+    assert "You were signed out, so this was not saved." in page
+
+
+@pytest.mark.django_db
 def test_keep_me_signed_in_skips_the_idle_timeout(client):
     _login(client, UserFactory(), remember=True)
     _age_session(client, 3 * 60 * 60)
