@@ -520,6 +520,16 @@ class GripForm(MeasureForm):
                 "left": self.instance.value,
                 "right": self.instance.value_right,
             }
+        elif not self.is_bound:
+            # A new reading in the unit of this diary's latest one: one quick save must not mix
+            # kg and kPa (the trends draw one unit). Without a reading, kg as before.
+            latest = (
+                Measure.objects.filter(patient=self.patient, kind=self.kind)
+                .values_list("unit", flat=True)
+                .first()
+            )
+            if latest in dict(self.fields["unit"].choices):
+                self.initial.setdefault("unit", latest)
 
     def clean(self):
         cleaned = super().clean()

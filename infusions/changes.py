@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clinical import symptoms
 from patients import history
-from patients.models import ChangeRecord, Patient
+from patients.models import ChangeRecord
 
 from .models import Infusion, InfusionLot, InfusionReaction, Premedication, RateStep, Regimen
 
@@ -155,60 +155,3 @@ class RemovedLot:
     removed_at: dt.datetime
     removed_by: object | None  # User
     infusion_state: str  # "live", "deleted" or "gone"
-
-
-def removed_lots(patient: Patient, query: str) -> list[RemovedLot]:
-    """Lot numbers matching ``query`` (any part, any case) that were on one of the patient's
-    infusions before an edit and not after it, newest removal first, one per infusion and
-    number; a number that is back on that infusion now is left out (the live search finds it).
-    The newest ``REMOVED_LOTS_SCAN`` edits that mention the query are read; the caller decides
-    how many to show and says when there are more.
-    """
-    records = ChangeRecord.objects.filter(
-        patient=patient, model=history.model_key(Infusion), action=ChangeRecord.Action.UPDATED
-    )
-    if query.isascii() and '"' not in query and "\\" not in query:
-        # Narrow in the database: the stored JSON holds the number as typed (ASCII as is).
-        records = records.filter(before__icontains=query)
-    records = records.select_related("changed_by").order_by("-changed_at", "-pk")
-    wanted = query.casefold()
-    expiry_field = InfusionLot._meta.get_field("expiry")
-    date_field = Infusion._meta.get_field("date")
-    found: dict[tuple[int, str], RemovedLot] = {}
-    for record in records[:REMOVED_LOTS_SCAN]:
-        before, after = record.before or {}, record.after or {}
-        kept = {lot.get("lot_number") for lot in after.get("lots", [])}
-        for lot in before.get("lots", []):
-            number = lot.get("lot_number") or ""
-            key = (record.object_id, number)
-            if number in kept or wanted not in number.casefold() or key in found:
-                continue
-            found[key] = RemovedLot(
-                lot_number=number,
-                expiry=history.python_value(expiry_field, lot.get("expiry")) or None,
-                infusion_id=record.object_id,
-                infusion_date=history.python_value(date_field, before.get("date")) or None,
-                removed_at=record.changed_at,
-                removed_by=record.changed_by or record.changed_by_name or None,
-                infusion_state="gone",
-            )
-    if not found:
-        return []
-    ids = {infusion_id for infusion_id, _number in found}
-    states = dict(
-        Infusion.all_objects.filter(patient=patient, pk__in=ids).values_list("pk", "deleted_at")
-    )
-    present = set(
-        InfusionLot.objects.filter(
-            infusion_id__in=ids, lot_number__in={n for _i, n in found}
-        ).values_list("infusion_id", "lot_number")
-    )
-    result = []
-    for key, lot in found.items():
-        if key in present:
-            continue
-        state = "gone"
-        if lot.infusion_id in states:
-            state = "live" if states[lot.infusion_id] is None else "deleted"
-        result.append(replace(lot, infusion_state=state))
-    return result

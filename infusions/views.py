@@ -38,6 +38,7 @@ from .forms import (
     split_premedication,
     with_one_more_row,
 )
+from .lots import lot_key, lot_key_sql, removed_lots
 from .models import CalendarFeed, Course, Infusion, InfusionLot, Regimen
 from .schedule import schedule_for
 
@@ -428,19 +429,25 @@ def lot_search(request: PatientRequest) -> HttpResponse:
     """“Was I given lot X?” — for recalls."""
     # Control characters (a NUL byte cannot even reach PostgreSQL) are never part of a lot.
     query = "".join(ch for ch in request.GET.get("q", "") if ch.isprintable()).strip()
-    too_long = len(query) > LOT_SEARCH_MAX
+    key = lot_key(query)
+    if not key:
+        # Only separators ("-", "/"): nothing to look for, as for an empty search; a "No" for
+        # it would be an answer to a question nobody asked.
+        query = ""
+    # No lot is longer than this, without its separators either.
+    too_long = len(key) > LOT_SEARCH_MAX
     lots, removed, more = [], [], False
-    if query and not too_long:
+    if key and not too_long:
         # Lots of deleted infusions too (marked, with Undo): a recall must not miss one.
         lots = list(
-            InfusionLot.objects.filter(
-                infusion__patient=request.patient, lot_number__icontains=query
-            )
+            InfusionLot.objects.filter(infusion__patient=request.patient)
+            .alias(search_key=lot_key_sql("lot_number"))
+            .filter(search_key__contains=key)
             .select_related("infusion__product")
             .order_by("-infusion__date", "lot_number")[: LOT_SEARCH_ROWS + 1]
         )
         # And numbers an edit took off an infusion, from its change history.
-        removed = changes.removed_lots(request.patient, query)
+        removed = removed_lots(request.patient, key)
         # Never cut silently: the page says when there are more than it shows.
         more = len(lots) > LOT_SEARCH_ROWS or len(removed) > LOT_SEARCH_REMOVED_ROWS
         lots, removed = lots[:LOT_SEARCH_ROWS], removed[:LOT_SEARCH_REMOVED_ROWS]
