@@ -78,7 +78,9 @@ def hours_text(hours: float | None, still_open: bool = False) -> str:
         return "—"
     whole = round(hours)
     if still_open:
-        return _("at least %(hours)s h") % {"hours": max(whole, 1)}
+        if whole < 1:
+            return _("no end logged")  # only its start: "at least 0 h" says nothing
+        return _("at least %(hours)s h") % {"hours": whole}
     if whole < 1:
         return _("under 1 h")
     return _("%(hours)s h") % {"hours": whole}
@@ -211,6 +213,11 @@ class InfusionRow:
 class CourseEffects:
     cycle: CycleSummary
     effects: list[cycles.SideEffectSummary]
+
+    @property
+    def lines(self) -> list[tuple[cycles.SideEffectSummary, str]]:
+        """Each side effect with how long it lasted, worded as everywhere else (hours_text)."""
+        return [(effect, hours_text(effect.hours, effect.open)) for effect in self.effects]
 
 
 @dataclass

@@ -623,6 +623,20 @@ def _cycle_summary(count: int, median, higher_is_worse: bool | None, marker) -> 
         return _("No readings in these cycles.")
     low = min(median, key=lambda point: point[1])
     high = max(median, key=lambda point: point[1])
+    if low[1] == high[1]:
+        # One day with readings, or the same median on every one: no "lowest" and "highest".
+        text = ngettext(
+            "%(n)s cycle: the median was %(value)s on every day with readings (%(days)s)",
+            "%(n)s cycles: the median was %(value)s on every day with readings (%(days)s)",
+            count,
+        ) % {
+            "n": count,
+            "value": _number(low[1]),
+            "days": ngettext("%(n)s day", "%(n)s days", len(median)) % {"n": len(median)},
+        }
+        if marker is not None:
+            text += _("; typical wear-off from day %(day)s") % {"day": _day(marker)}
+        return text + "."
     if higher_is_worse is None:
         text = ngettext(
             "%(n)s cycle: the median was lowest on day %(low_day)s (%(low)s) and highest on "

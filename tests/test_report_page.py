@@ -278,7 +278,7 @@ def test_page_one_says_what_the_doctor_reads_in_a_minute(diary, owner_client):
         "20 Sep 20:00: Severe headache with other warning signs (Headache 8, Stiff neck 6; 7 h"
         in text
     )
-    assert "Done: contacted the care team (Maya, 20 Sep 22:15)." in text
+    assert "Done: contacted the care team, by Maya on 20 Sep 22:15." in text
     # MG-ADL 9 -> 6: 3 points, but the 9 was taken before a course and the 6 at that cycle's
     # best: the cycle alone can make that difference, so it is not flagged; the per-course
     # sentence below judges the response like with like.
@@ -635,3 +635,34 @@ def test_the_period_change_is_flagged_only_between_like_points_of_the_cycle(
     assert "3 points higher (more symptoms)" in text
     assert ("Meaningful change (≥ 2 points)" in text) is flagged
     assert ("taken at different points of the cycle, so not judged" in text) is not flagged
+
+
+@pytest.mark.parametrize(
+    ("hours", "still_open", "words"),
+    [
+        (36.2, False, "36 h"),
+        (0.2, False, "under 1 h"),
+        (20.4, True, "at least 20 h"),
+        (0.0, True, "no end logged"),  # only its start: never "at least 0 h"
+        (0.6, True, "at least 1 h"),
+        (None, False, "—"),
+    ],
+)
+def test_how_long_a_side_effect_lasted_is_worded_one_way(hours, still_open, words):
+    """Page 1, the side effects per course and the trends cards all use this wording."""
+    from reports import views
+
+    assert document.hours_text(hours, still_open) == words
+    if hours is not None:
+        assert views._hours(hours, still_open) == words
+
+
+def test_a_cycle_summary_with_one_median_value_says_so_plainly():
+    """Not "lowest on day 28 (68) and highest on day 28 (68)"."""
+    from reports import views
+
+    text = views._cycle_summary(1, [(28, 68)], None, None)
+    assert text == "1 cycle: the median was 68 on every day with readings (1 day)."
+    text = views._cycle_summary(3, [(2, 5), (9, 5)], True, None)
+    assert text == "3 cycles: the median was 5 on every day with readings (2 days)."
+    assert "best on day 9" in views._cycle_summary(3, [(2, 6), (9, 5)], True, None)
