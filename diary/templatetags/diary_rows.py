@@ -29,7 +29,8 @@ _RATINGS = dict(GLOBAL_CHANGE_CHOICES)
 
 # The rows' fixed words (the templates' messages), translated once per list, not once per row.
 EDIT = gettext_noop("Edit")
-WORST = gettext_noop("worst %(n)s")
+# A later reading above the first severity: the badge is how it began, this how bad it got.
+WORST = gettext_noop("went up to %(n)s")
 WARNING_SIGN = gettext_noop("warning sign")
 ENDED = gettext_noop("ended")
 STILL_GOING = gettext_noop("still going")
