@@ -98,5 +98,8 @@ def test_measure_rows_offer_edit_links_to_writers_only(patient, owner, owner_cli
     edit = reverse("diary:measure-edit", args=[patient.public_id, measure.pk])
     body = owner_client.get(url).content.decode()
     assert "Steps &lt;walk&gt;: 4000 steps" in body
-    assert f'<a href="{edit}">Edit<span class="visually-hidden"> 23 Nov 2026</span></a>' in body
+    assert (
+        f'<td>23 Nov 2026<br><a class="measure-edit" href="{edit}">Edit'
+        '<span class="visually-hidden"> 23 Nov 2026</span></a></td>'
+    ) in body
     assert edit not in viewer_client.get(url).content.decode()
