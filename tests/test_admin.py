@@ -144,3 +144,23 @@ def test_admin_is_on_in_development_and_off_in_production_by_default(monkeypatch
     if env.get("DJANGO_ENV") == "production":
         env = env | {"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "diary.example.org"}
     assert _load_settings(monkeypatch, **env).ADMIN_ENABLED is enabled
+
+
+@pytest.mark.django_db
+def test_a_signed_in_member_who_is_not_staff_is_told_plainly_the_admin_is_not_for_them(client):
+    """Not the diary's "you can view this diary but not change it", which explains the wrong
+    thing; a viewer's refused write keeps that message."""
+    from patients.models import Membership
+
+    from .factories import MembershipFactory
+
+    membership = MembershipFactory(role=Membership.Role.CAREGIVER_VIEWER)
+    client.force_login(membership.user)
+    response = client.get(ADMIN, follow=True)
+    assert response.status_code == 403, response.redirect_chain
+    page = response.content.decode()
+    assert "This page is not open to you" in page
+    assert "You can view this diary" not in page
+    refused = client.post(reverse("diary:note-add", args=[membership.patient.public_id]), {})
+    assert refused.status_code == 403
+    assert "You can view this diary but not change it" in refused.content.decode()
