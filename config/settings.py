@@ -106,6 +106,10 @@ INSTALLED_APPS = [
     "reports",
 ]
 
+# A failed form security check says that nothing was saved and goes back to the page (and for
+# htmx, which shows nothing for an error answer, moves the whole page there).
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

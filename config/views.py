@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from patients.signin import fallback_page, local_path
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -22,3 +28,26 @@ def favicon(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(static("favicon.svg"))
     patch_cache_control(response, public=True, max_age=86400)
     return response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form's security check failed (``CSRF_FAILURE_VIEW``): its page was opened before the
+    browser lost its cookie, or in another session. Say plainly that nothing was saved and
+    take the user back to the page, where the form works again.
+
+    For htmx, whose requests answered with an error show nothing at all (the entry would be
+    lost without a word), the answer moves the whole page back with the message on it.
+    """
+    message = _(
+        "That was not saved: the page had been open too long or was opened in another "
+        "session. Try again now."
+    )
+    htmx = request.headers.get("HX-Request") == "true"
+    came_from = request.headers.get("HX-Current-URL") if htmx else request.headers.get("Referer")
+    back = local_path(came_from, request) or fallback_page(request)
+    if htmx:
+        messages.warning(request, message)
+        response = HttpResponseClientRedirect(back)
+        response["Vary"] = "HX-Request"
+        return response
+    return render(request, "403_csrf.html", {"message": message, "back": back}, status=403)

@@ -219,3 +219,35 @@ def test_csrf_is_enforced(owner):
     client.force_login(owner)
     response = client.post(reverse("patients:start"), {"name": "X"})
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_failed_security_check_says_nothing_was_saved_and_goes_back_to_the_page():
+    """The browser lost its CSRF cookie (or the page was opened in another session): htmx,
+    which shows nothing for an error answer, gets a whole-page move back to the page with a
+    message; a plain form a page that says so. Nothing is written."""
+    from diary.models import SymptomEntry
+
+    from .factories import MembershipFactory
+
+    membership = MembershipFactory(role="owner", is_self=True)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(membership.user)
+    today = reverse("today", args=[membership.patient.public_id])
+    quick = reverse("diary:quick-log", args=[membership.patient.public_id])
+    data = {"symptom": "chills", "severity": "4"}
+    response = client.post(
+        quick, data, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{today}"
+    )
+    assert response["HX-Redirect"] == today
+    assert "That was not saved" in client.get(today).content.decode()
+    # Another site as the page it came from: never sent there.
+    response = client.post(
+        quick, data, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="https://evil.example/p/"
+    )
+    assert response["HX-Redirect"] == today
+    response = client.post(quick, data, HTTP_REFERER=f"http://testserver{today}")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "That was not saved" in page and f'href="{today}"' in page
+    assert not SymptomEntry.objects.exists()
