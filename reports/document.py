@@ -822,10 +822,7 @@ def _measure_line(
                 else:
                     # A treatment that comes in cycles makes a reading at a cycle's best and
                     # one just before a course differ by the cycle alone: not a change to flag.
-                    text += " " + _(
-                        "(taken at different points of the cycle, so not judged: see each "
-                        "course below)"
-                    )
+                    text += " " + _("(at different points of the cycle: not judged)")
         observations.append(Observation(text + ".", mark))
     if by_cycle and threshold is not None and data.spans:
         series = trends.measure_series(data, kind, side, unit=unit or None)
