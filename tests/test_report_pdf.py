@@ -333,3 +333,41 @@ def test_the_demo_s_page_1_fits_one_sheet(needs_pdf, db, paper):
     assert "Cycle by cycle" in second  # page 2 is the first detail part, not the disclaimer
     for text in (first, second):
         assert text.count("it makes no diagnosis and suggests no doses.") == 1  # the footer
+
+
+@pytest.mark.parametrize("months", [6, 12])
+def test_a_page_1_that_runs_over_by_a_few_lines_is_tightened_onto_one_letter_sheet(
+    needs_pdf, db, months
+):
+    """The demo's six- and twelve-month summaries ran two to four lines onto a second Letter
+    sheet (Questions, Entries): laid out again a little tighter, page 1 is one sheet."""
+    from patients.models import Patient
+    from reports import document, preferences
+
+    call_command("seed_demo")
+    maya = Patient.objects.get(name="Maya")
+    until = preferences.local_today(maya)
+    since = until - dt.timedelta(days=round(months * 30.5))
+    context = document.template_context(maya, since, until, [], for_pdf=True, paper="letter")
+    pages = pages_of(pdf.render(maya, since, until, [], "letter", context=context))
+    assert len(pages) == 1
+    text = " ".join(pages[0].extract_text().split())
+    assert "Questions" in text and "Entries" in text and "Page 1 of 1" in text
+
+
+def _summary_html(lines: int) -> str:
+    items = "".join(
+        f"<li>Line {n} of the summary, as long as a measure's line.</li>" for n in range(lines)
+    )
+    return (
+        '<html><body class="report-paper"><section class="report-page-one"><ul>'
+        f'{items}</ul><div id="{pdf.PAGE_ONE_END}"></div></section></body></html>'
+    )
+
+
+def test_page_1_is_only_tightened_when_it_runs_over_by_a_little(needs_pdf):
+    """An A4 sheet holds 51 of these lines: 50 fit as they are; 58 run 7 lines over and are
+    tightened onto one sheet; 80 stay on two sheets in their usual type (no small print)."""
+    assert len(pages_of(pdf.write_pdf(_summary_html(50)))) == 1
+    assert len(pages_of(pdf.write_pdf(_summary_html(58)))) == 1
+    assert len(pages_of(pdf.write_pdf(_summary_html(80)))) == 2
