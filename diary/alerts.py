@@ -118,21 +118,24 @@ def refresh(
         readings, doses, now, anchors_from=since, anchors_to=min(until + WINDOW, now)
     )
     existing = list(overlapping.prefetch_related("entries"))
-    # A warning someone dealt with is a record: it is never changed. New signs (or worse ones)
-    # after it make a new warning; the same signs again do not.
+    # A warning someone dealt with is a record: its signs and what was done are never changed.
+    # New signs (or worse ones) after it make a new warning; the same signs again do not. Only
+    # its timing follows the infusions as now logged (an infusion of that morning logged in the
+    # evening): "197 h after an infusion" on a doctor's report was wrong by a week.
     handled = [event for event in existing if event.handled_at is not None]
     unused = {event.pk: event for event in existing if event.handled_at is None}
     changed: list[RedFlagEvent] = []
     touched_entries: set[int] = set()
     for alert in alerts:
+        dose_infusion = infusions.get(alert.dose.ref) if alert.dose else None
         event = _find_event(alert, list(unused.values()))
         if event is None:
             dealt_with = _find_event(alert, handled)
             if dealt_with is not None and _covers(dealt_with, signs_snapshot(alert)):
+                _retime(dealt_with, alert.hours_since_infusion, dose_infusion)
                 continue
         entry_ids = {ref[1] for ref in alert.refs if ref and ref[0] == "entry"}
         reaction_only = not entry_ids
-        dose_infusion = infusions.get(alert.dose.ref) if alert.dose else None
         fields = {
             "rule": alert.rule.code,
             "source": RedFlagEvent.Source.INFUSION if reaction_only else RedFlagEvent.Source.DIARY,
@@ -169,6 +172,15 @@ def refresh(
             event.save(update_fields=["withdrawn_at", "updated_at"])
     _mirror_on_entries(patient, touched_entries)
     return changed
+
+
+def _retime(event: RedFlagEvent, hours: float | None, infusion: Infusion | None) -> None:
+    """A warning dealt with keeps its signs and what was done; its hours since the infusion
+    and the infusion it followed are the ones logged now."""
+    if event.hours_since_infusion == hours and event.infusion_id == (infusion and infusion.pk):
+        return
+    event.hours_since_infusion, event.infusion = hours, infusion
+    event.save(update_fields=["hours_since_infusion", "infusion", "updated_at"])
 
 
 def _find_event(alert: red_flags.Alert, events: list[RedFlagEvent]) -> RedFlagEvent | None:

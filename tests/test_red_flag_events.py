@@ -652,3 +652,29 @@ def test_a_question_before_saving_comes_first_and_says_nothing_is_saved(patient,
     ).content.decode()
     assert "Not saved yet" in body
     assert body.index("Where is the swelling?") < body.index('id="qs-headache"')
+
+
+def test_a_warning_dealt_with_is_retimed_when_that_morning_s_infusion_is_logged(patient, owner):
+    """Chest pain at 10:30 warns at once, someone marks it checked, then the infusion of 8:00-
+    10:00 that morning is logged: the warning (and the report) say 0.5 h after an infusion,
+    not the week since the one before; its signs and what was done stay as they were."""
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 15))
+    log(patient, owner, symptom="chest_pain", severity=6, onset=local(2026, 11, 23, 10, 30))
+    event = RedFlagEvent.objects.get(patient=patient)
+    assert event.hours_since_infusion > 7 * 24
+    event.handled_at, event.handled_how, event.handled_by = NOW, "checked", owner
+    event.save()
+    signs = event.signs
+
+    morning = InfusionFactory(
+        patient=patient,
+        date=dt.date(2026, 11, 23),
+        start_time=dt.time(8),
+        end_time=dt.time(10),
+    )
+
+    event.refresh_from_db()
+    assert event.hours_since_infusion == pytest.approx(0.5)
+    assert event.infusion == morning
+    assert (event.handled_how, event.handled_by, event.signs) == ("checked", owner, signs)
+    assert RedFlagEvent.objects.filter(patient=patient).count() == 1  # no second warning
