@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -55,6 +56,10 @@ RATE_BANDS: tuple[RateBand, ...] = (
     RateBand("4-6", Decimal(4), Decimal(6)),
     RateBand("6-up", Decimal(6), None),
 )
+# Side effects of a course show within about three days (clinical.md: headache often delayed
+# 6-72 h, fatigue the day after): a current course younger than that with nothing logged is
+# left out of "after N of M courses".
+SIDE_EFFECTS_WITHIN = dt.timedelta(hours=72)
 NO_RATE = "no-rate"
 NO_PREMEDICATION = "none"
 
@@ -72,15 +77,19 @@ class SymptomOverview:
 
     key: str  # as reports.cycles.symptom_key
     label: str
-    courses: int  # courses in the set
+    courses: int  # courses in the set, but a current one too recent to tell (too_early)
     with_it: int  # courses after which it was logged
     worst: int  # worst severity after any of them
-    # Medians over the courses whose episodes of it were all closed (``closed``): the longest
-    # episode's hours, and the day of the cycle it was gone by. None if none was closed.
+    # The median over the courses with a finished episode of it (``timed``) of the longest
+    # finished one's hours: an episode still open says nothing yet of how long it lasts, and
+    # does not hide the course's finished ones. None if none finished.
     typical_hours: float | None
+    # The median over the courses whose episodes of it were all closed (``closed``) of the day
+    # of the cycle the last one ended on. None if none was closed.
     typical_gone_by_day: float | None
     closed: int
     open: int  # courses where an episode of it was never closed
+    timed: int = 0  # courses with a finished episode of it (what typical_hours rests on)
 
 
 @dataclass(frozen=True)
@@ -116,28 +125,48 @@ class Comparison:
     by_premedication: list[ComparisonGroup]
 
 
-def side_effect_overview(cycles: Sequence[CycleSummary]) -> list[SymptomOverview]:
+def too_early(cycle: CycleSummary, now: dt.datetime) -> bool:
+    """Whether the current cycle is too young to say it had no side effects: nothing logged
+    yet and its last infusion ended less than SIDE_EFFECTS_WITHIN ago. A course given this
+    morning is not yet a course "without a headache"."""
+    if not cycle.is_current or cycle.side_effects or not cycle.infusions:
+        return False
+    return now < max(infusion.ends_at for infusion in cycle.infusions) + SIDE_EFFECTS_WITHIN
+
+
+def side_effect_overview(
+    cycles: Sequence[CycleSummary], now: dt.datetime | None = None
+) -> list[SymptomOverview]:
     """Each side effect logged after any of ``cycles``: after how many, how bad at worst, and
-    how long it typically lasted. The most frequent first, then the worst."""
+    how long it typically lasted. The most frequent first, then the worst. A current course
+    too recent to tell (:func:`too_early`, at ``now``) is not counted."""
+    now = now or timezone.now()
+    counted = [cycle for cycle in cycles if not too_early(cycle, now)]
     found: dict[str, list] = {}
-    for cycle in cycles:
+    for cycle in counted:
         for effect in cycle.side_effects:
             found.setdefault(effect.key, []).append(effect)
     overview = []
     for key, effects in found.items():
         closed = [e for e in effects if not e.open]
         gone = [e.gone_by_day for e in closed if e.gone_by_day is not None]
+        longest = [
+            max(finished)
+            for e in effects
+            if (finished := [episode.hours for episode in e.episodes if not episode.open])
+        ]
         overview.append(
             SymptomOverview(
                 key=key,
                 label=effects[0].label,
-                courses=len(cycles),
+                courses=len(counted),
                 with_it=len(effects),
                 worst=max(e.worst for e in effects),
-                typical_hours=statistics.median(e.hours for e in closed) if closed else None,
+                typical_hours=statistics.median(longest) if longest else None,
                 typical_gone_by_day=float(statistics.median(gone)) if gone else None,
                 closed=len(closed),
                 open=len(effects) - len(closed),
+                timed=len(longest),
             )
         )
     return sorted(overview, key=lambda o: (-o.with_it, -o.worst, o.label.casefold()))

@@ -171,6 +171,7 @@ def test_the_overview_and_its_sentence(patient, six_courses):
         typical_gone_by_day=2.0,
         closed=4,
         open=1,
+        timed=4,
     )
     # The day the last episode ended on: it may still be felt that day ("until", not "gone by").
     assert (
@@ -232,3 +233,42 @@ def test_reactions_during_the_infusions_are_compared_by_rate(patient, six_course
         "6-up": [("Chills", 1, 1, 2)],
         NO_RATE: [],
     }
+
+
+def test_a_course_given_this_morning_is_not_yet_a_course_without_it(patient):
+    """Headache after both courses so far; the third was given this morning (NOW is 12:00,
+    23 Nov): "after 2 of 2", not "2 of 3", until three days have passed or it has one."""
+    for first in (dt.date(2026, 9, 28), dt.date(2026, 10, 26)):
+        given(patient, first, "Privigen")
+        felt(patient, first, "headache", 5, (1, 10), (1, 20))
+    InfusionFactory(
+        patient=patient, date=dt.date(2026, 11, 23), start_time=dt.time(8), end_time=dt.time(11)
+    )
+    period = (dt.date(2026, 9, 1), dt.date(2026, 11, 23))
+    courses = cycles_for(patient, *period)
+    [headache] = side_effect_overview(courses)
+    assert (headache.courses, headache.with_it) == (2, 2)
+    # Three days after it ended, a course with nothing logged counts as one without it.
+    later = dt.datetime(2026, 11, 26, 11, 1, tzinfo=dt.UTC)
+    assert side_effect_overview(courses, now=later)[0].courses == 3
+    # Logged already: it counts at once.
+    felt(patient, dt.date(2026, 11, 23), "chills", 3, (0, 11), (0, 12))
+    overview = side_effect_overview(cycles_for(patient, *period))
+    assert {o.label: o.courses for o in overview} == {"Headache": 3, "Chills": 3}
+
+
+def test_an_open_episode_does_not_hide_the_course_s_finished_one(patient):
+    """Courses with a finished headache of 35 h and 20 h: typically 27.5 h. A new headache
+    logged now in the second course (still going) leaves that: the course's finished 20 h
+    episode still counts, and the open one is said apart."""
+    first, second = dt.date(2026, 10, 12), dt.date(2026, 11, 9)
+    given(patient, first, "Privigen")
+    felt(patient, first, "headache", 6, (1, 9), (2, 20))  # 35 h
+    given(patient, second, "Privigen")
+    felt(patient, second, "headache", 5, (1, 9), (2, 5))  # 20 h
+    period = (dt.date(2026, 10, 1), dt.date(2026, 11, 23))
+    [before] = side_effect_overview(cycles_for(patient, *period))
+    assert (before.typical_hours, before.timed, before.open) == (27.5, 2, 0)
+    entries.save(SymptomEntry(patient=patient, symptom="headache", severity=4, onset=NOW), None)
+    [after] = side_effect_overview(cycles_for(patient, *period))
+    assert (after.typical_hours, after.timed, after.open) == (27.5, 2, 1)
