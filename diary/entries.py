@@ -99,8 +99,18 @@ class InfusionIndex:
         self.cycles = sorted(cycles, key=lambda c: c.first_day)
         self.cycle_days = [c.first_day for c in self.cycles]
 
-    def latest_on_or_before(self, day: dt.date) -> Infusion | None:
+    def latest_started_by(self, day: dt.date, moment: dt.datetime) -> Infusion | None:
+        """The latest infusion that had started by ``moment`` (on local date ``day``): on an
+        infusion's own day, a moment before it started follows the one before (a headache at
+        00:10 is not "day 0 after" the infusion of 10:00). An unknown start time counts as the
+        start of its day, as for the cycles."""
         position = bisect.bisect_right(self.dates, day)
+        while (
+            position
+            and self.infusions[position - 1].date == day
+            and moment < self.infusions[position - 1].starts_at
+        ):
+            position -= 1
         return self.infusions[position - 1] if position else None
 
     def cycle_of(self, day: dt.date, moment: dt.datetime) -> tuple[int | None, int | None]:
@@ -135,7 +145,7 @@ def link(record, patient: Patient, index: InfusionIndex | None = None) -> None:
     record.local_date = day
     if index is None:
         index = InfusionIndex(patient, until=day)
-    infusion = index.latest_on_or_before(day)
+    infusion = index.latest_started_by(day, record.when)
     record.infusion = infusion
     record.days_after_infusion = (day - infusion.date).days if infusion else None
     record.course_id, record.day_of_cycle = index.cycle_of(day, record.when)

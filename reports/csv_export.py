@@ -592,7 +592,7 @@ def _days(index: entries.InfusionIndex, moment: dt.datetime, zone: dt.tzinfo) ->
     """Day after infusion and day of cycle of a moment with no stored links, counted as
     ``diary.entries.link`` counts them for an entry."""
     day = entries.local_date(zone, moment)
-    infusion = index.latest_on_or_before(day)
+    infusion = index.latest_started_by(day, moment)
     _course, day_of_cycle = index.cycle_of(day, moment)
     return {
         "day_after_infusion": (day - infusion.date).days if infusion else None,

@@ -293,8 +293,9 @@ def test_it_gives_side_effects_local_and_utc_times_across_the_change_to_summer_t
         "00:30",
         "2026-03-29T00:30:00Z",
     )
-    # Before day 2's infusion, on day 2 of the course: the course had begun.
-    assert (early["day_after_infusion"], early["day_of_cycle"]) == ("0", "1")
+    # Before day 2's infusion, on day 2 of the course: the course had begun (day 1 of its
+    # cycle), one day after the first day's infusion.
+    assert (early["day_after_infusion"], early["day_of_cycle"]) == ("1", "1")
     assert early["still_going"] == "yes"
     assert (early["ended_local"], early["ended_utc"]) == ("", "")
 
@@ -380,9 +381,9 @@ def test_measures_have_their_items_and_sides(diary):
     ]
     assert baseline["mgadl_total"] == "10"
     assert baseline["grip_left"] == baseline["incat_total"] == ""
-    # Before the first infusion started, on its day: day 0 after it, but no cycle yet.
+    # Before the first infusion started, on its day: no infusion had been given, no cycle yet.
     assert (trough["local_time"], trough["utc"]) == ("08:00", "2026-03-28T08:00:00Z")
-    assert (trough["day_after_infusion"], trough["day_of_cycle"]) == ("0", "")
+    assert (trough["day_after_infusion"], trough["day_of_cycle"]) == ("", "")
     assert (trough["kind"], trough["value"], trough["unit"]) == ("weight", "68.4", "kg")
     assert (grip["grip_left"], grip["grip_right"], grip["unit"]) == ("30", "28.5", "kg")
     assert grip["mgadl_total"] == ""

@@ -99,7 +99,8 @@ def test_a_two_day_course_counts_the_cycle_from_its_first_day(patient, owner):
     day2 = symptom(patient, owner, local(2026, 11, 3, 15))
     later = mgadl(patient, owner, local(2026, 11, 5, 19))
     assert days(day1) == (0, first.course_id, 0)
-    assert days(day2_early) == (0, first.course_id, 1)
+    # Before day 2's infusion: day 1 after the first day's, on day 1 of the course's cycle.
+    assert days(day2_early) == (1, first.course_id, 1)
     assert days(day2) == (0, first.course_id, 1)
     assert days(later) == (2, first.course_id, 3)
     assert day2.infusion.date == dt.date(2026, 11, 3)
@@ -125,11 +126,31 @@ def test_a_score_before_the_infusion_closes_the_previous_cycle(patient, owner, o
     new = course(patient, dt.date(2026, 11, 2))
     trough = mgadl(patient, owner, local(2026, 11, 2, 7))
     after = mgadl(patient, owner, local(2026, 11, 2, 9, 30))
-    assert days(trough) == (0, old.course_id, 28)
-    assert trough.infusion_id == new.pk  # it is still the infusion day
+    # Before today's infusion started: 27 days after the last one given (6 Oct), and the
+    # cycle's last day; "day 0 after infusion" beside "day 28 of cycle" contradicted itself.
+    assert days(trough) == (27, old.course_id, 28)
+    assert trough.infusion.date == dt.date(2026, 10, 6)
     assert days(after) == (0, new.course_id, 0)
+    assert after.infusion_id == new.pk
     page = owner_client.get(reverse("diary:measures", args=[patient.public_id])).content.decode()
     assert "day 28 of cycle" in page
+
+
+def test_a_sign_before_the_infusion_of_its_day_follows_the_infusion_before(patient, owner):
+    """An infusion logged at 10:00 on 23 Nov; aching legs since 00:10 that night: day 8 after
+    the infusion of 15 Nov, not day 0 after one not yet given. On day 2 of a course, anything
+    follows day 1; an infusion with no start time counts from the start of its day."""
+    infusion(patient, dt.date(2026, 11, 15))
+    infusion(patient, dt.date(2026, 11, 23), start=dt.time(10))
+    night = symptom(patient, owner, local(2026, 11, 23, 0, 10))
+    assert days(night)[0] == 8 and night.infusion.date == dt.date(2026, 11, 15)
+    later = symptom(patient, owner, local(2026, 11, 23, 10, 0))
+    assert days(later)[0] == 0 and later.infusion.date == dt.date(2026, 11, 23)
+    untimed = InfusionFactory(
+        patient=patient, date=dt.date(2026, 11, 24), start_time=None, end_time=None
+    )
+    early = symptom(patient, owner, local(2026, 11, 24, 0, 5))
+    assert days(early)[0] == 0 and early.infusion_id == untimed.pk
 
 
 def test_before_the_first_course_there_is_no_cycle(patient, owner):
@@ -138,8 +159,8 @@ def test_before_the_first_course_there_is_no_cycle(patient, owner):
     same_morning = mgadl(patient, owner, local(2026, 11, 2, 8, 59))
     started = mgadl(patient, owner, local(2026, 11, 2, 9, 0))
     assert days(before) == (None, None, None)
-    assert days(same_morning) == (0, None, None)
-    assert same_morning.infusion_id == first.pk
+    assert days(same_morning) == (None, None, None)  # no infusion had started yet
+    assert same_morning.infusion_id is None
     assert days(started) == (0, first.course_id, 0)
 
 
@@ -177,7 +198,7 @@ def test_the_start_on_a_clock_change_day_is_local_time(patient, owner):
     new = course(patient, dt.date(2026, 3, 29))  # 09:00 BST is 08:00 UTC
     before = mgadl(patient, owner, dt.datetime(2026, 3, 29, 7, 30, tzinfo=dt.UTC))
     after = mgadl(patient, owner, dt.datetime(2026, 3, 29, 8, 30, tzinfo=dt.UTC))
-    assert days(before) == (0, old.course_id, 28)
+    assert days(before) == (27, old.course_id, 28)  # 27 days after 2 Mar, day 2 of the old
     assert days(after) == (0, new.course_id, 0)
 
 
@@ -247,7 +268,8 @@ def test_an_infusion_logged_later_relinks_older_entries(patient, owner, owner_cl
     response = owner_client.post(infusions_url("log", patient), log_data(date="2026-11-02"))
     assert response.status_code == 302
     new = Infusion.objects.get(date=dt.date(2026, 11, 2))
-    assert days(trough) == (0, old.course_id, 28)  # before it started: the old cycle's last point
+    # Before it started: the old cycle's last point, 27 days after its last infusion.
+    assert days(trough) == (27, old.course_id, 28)
     assert days(after) == (3, new.course_id, 3)
     # A second day logged afterwards joins the course: the cycle still counts from its first day.
     response = owner_client.post(infusions_url("log", patient), log_data(date="2026-11-03"))
