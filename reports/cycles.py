@@ -20,6 +20,7 @@ prefetched readings costs ten times the row.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import statistics
 import zoneinfo
@@ -623,8 +624,10 @@ class SideEffectRow:
     worst: int = 0
     end: dt.datetime | None = None  # ended_at, or the last time it was known to be going on
     open: bool = False
-    onset_date: dt.date | None = None  # local dates (in ``tz``) of the onset and of ``end``
-    end_date: dt.date | None = None
+    onset_date: dt.date | None = None  # local date (in ``tz``) of the onset
+    # The last local day it touched (:func:`last_day`): ``end``'s date, or the day before
+    # when it ended at the very start of a day (local midnight).
+    last_date: dt.date | None = None
     days: dict[dt.date, int] | None = None  # daily_severity, once worked out
 
     @property
@@ -645,7 +648,7 @@ class SideEffectRow:
                 moments.append(self.still_going_at)
             self.end, self.open = max(moments), True
         self.onset_date = self.onset.astimezone(self.tz).date()
-        self.end_date = self.end.astimezone(self.tz).date()
+        self.last_date = last_day(self.onset, self.end, self.tz)
         return self
 
 
@@ -737,11 +740,36 @@ def _side_effect_rows(patient: Patient, found: Sequence[tuple], connection) -> l
     return rows
 
 
+def last_day(onset: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> dt.date:
+    """The last local day (in ``tz``, the zone the entry was logged in) that an episode from
+    ``onset`` to ``end`` touched: the date of ``end``, except that an end at the very start of
+    a later day (local midnight, whatever the offset that night) touches that day for no time,
+    so the day before is the last. An episode's "gone by day" and its severity by day both
+    count days this way (:func:`episode`, :func:`daily_severity`)."""
+    first = onset.astimezone(tz).date()
+    last = end.astimezone(tz).date()
+    if last > first and end <= entries.day_bounds(tz, last)[0]:
+        last -= _DAY
+    return max(last, first)  # the end is never before the onset
+
+
+def words_key(words: str) -> str:
+    """Typed words as one key: inner spaces collapsed, case folded ("Sore  Arm " is "sore
+    arm"). Side effects in the patient's own words, custom measures' names and their units
+    are matched by it."""
+    return " ".join(words.split()).casefold()
+
+
+def effect_key(symptom: str, custom: str = "") -> str:
+    """:func:`symptom_key` of a side effect chosen by its code and, for "other", its words."""
+    if symptom == SymptomEntry.OTHER:
+        return f"{SymptomEntry.OTHER}:{words_key(custom)}"
+    return symptom
+
+
 def symptom_key(entry: SideEffectRow | SymptomEntry) -> str:
     """What counts as "the same side effect": its code, or the typed words for "other"."""
-    if entry.symptom == SymptomEntry.OTHER:
-        return f"{SymptomEntry.OTHER}:{' '.join(entry.custom_symptom.split()).casefold()}"
-    return entry.symptom
+    return effect_key(entry.symptom, entry.custom_symptom)
 
 
 def worst_of(entry: SideEffectRow) -> int:
@@ -761,7 +789,7 @@ def episode(entry: SideEffectRow) -> Episode:
     end_day = None
     if entry.day_of_cycle is not None:
         end_day = (
-            entry.day_of_cycle + (entry.end_date - (entry.local_date or entry.onset_date)).days
+            entry.day_of_cycle + (entry.last_date - (entry.local_date or entry.onset_date)).days
         )
     return Episode(
         entry_id=entry.pk,
@@ -871,6 +899,23 @@ def point(measure: Measure, side: str | None) -> CyclePoint | None:
     )
 
 
+def in_one_unit(
+    rows: list[Measure], measure_kind: str, in_cycles: set[int], unit: str | None
+) -> tuple[list[Measure], str | None]:
+    """The readings of ``rows`` that can share a line, and their unit. Grip read in kg and in
+    kPa, or a custom measure logged in two units (its unit is typed), cannot: only ``unit``'s
+    are kept, matched by :func:`words_key` ("Kg" is "kg"); by default the unit of the latest
+    reading in the cycles ``in_cycles``, as that reading spells it ("" when it has none: then
+    only the readings without a unit). Any other measure has one unit: all kept, unit None."""
+    if measure_kind in (Measure.Kind.GRIP, Measure.Kind.CUSTOM) and unit is None:
+        shown = [m.unit for m in rows if m.course_id in in_cycles]
+        unit = shown[-1].strip() if shown else ""
+    if unit is None:
+        return rows, None
+    wanted = words_key(unit)
+    return [m for m in rows if words_key(m.unit) == wanted], unit
+
+
 def cycle_series(
     patient: Patient,
     since: dt.date,
@@ -885,9 +930,8 @@ def cycle_series(
 
     Each reading is placed by its stored course and day of the cycle, so a score taken before
     the infusion on a course's first day is the last point of the cycle that ends. ``side``
-    chooses the hand for grip ("left" or "right"); ``name`` the custom measure. Grip read in
-    kg and in kPa cannot share a line: only ``unit`` is kept (default: the unit of the latest
-    reading in these cycles). Two queries.
+    chooses the hand for grip ("left" or "right"); ``name`` the custom measure. Readings in
+    two units cannot share a line: :func:`in_one_unit`. Two queries.
     """
     if measure_kind not in Measure.Kind.values:
         raise ValueError(f"unknown measure {measure_kind!r}")
@@ -904,16 +948,17 @@ def cycle_series(
     if previous is None:
         # The patient's first course: a reading from before it is the baseline.
         linked |= Q(course__isnull=True, local_date__lte=spans[0].start_date)
-    rows = Measure.objects.filter(linked, patient=patient, kind=measure_kind)
+    rows = list(
+        Measure.objects.filter(linked, patient=patient, kind=measure_kind).order_by(
+            "measured_at", "pk"
+        )
+    )
     if measure_kind == Measure.Kind.CUSTOM:
-        rows = rows.filter(name__iexact=name.strip())
-    rows = list(rows.order_by("measured_at", "pk"))
-    in_cycles = {s.course_id for s in spans}
-    if measure_kind == Measure.Kind.GRIP and unit is None:
-        shown = [m.unit for m in rows if m.course_id in in_cycles]
-        unit = shown[-1] if shown else ""
-    if unit is not None:
-        rows = [m for m in rows if m.unit == unit]
+        # By words_key, in Python, as the choices name it (SQL's iexact would neither collapse
+        # inner spaces nor fold the case of letters beyond ASCII).
+        wanted = words_key(name)
+        rows = [m for m in rows if words_key(m.name) == wanted]
+    rows, unit = in_one_unit(rows, measure_kind, {s.course_id for s in spans}, unit)
     points: dict[int | None, list[CyclePoint]] = {}
     for measure in rows:
         found = point(measure, side)
@@ -997,14 +1042,11 @@ def daily_severity(entry: SideEffectRow) -> dict[dt.date, int]:
 
 def _daily_severity(entry: SideEffectRow) -> dict[dt.date, int]:
     end = entry.end
-    assert end is not None and entry.onset_date is not None and entry.end_date is not None
+    assert end is not None and entry.onset_date is not None and entry.last_date is not None
     first = entry.onset_date
-    last = max(entry.end_date, first)  # the end is never before the onset
+    last = entry.last_date  # a last day it ends on at the very start of (midnight) is left out
     if not entry.readings:
-        # One severity from onset to end: every day it reaches, except a last day it ends on
-        # at the very start of (midnight).
-        if last > first and end <= entries.day_bounds(entry, last)[0]:
-            last -= _DAY
+        # One severity from onset to end: every day it reaches.
         return {first + _DAY * i: entry.severity for i in range((last - first).days + 1)}
     changes = sorted([(entry.onset, entry.severity), *entry.readings], key=lambda c: c[0])
     until = [*(at for at, _s in changes[1:]), end]
@@ -1035,11 +1077,12 @@ def symptom_series(
     if not spans:
         return []
     rows = SymptomEntry.objects.filter(in_spans(spans), patient=patient, symptom=symptom)
-    if symptom == SymptomEntry.OTHER:
-        rows = rows.filter(custom_symptom__iexact=custom.strip())
+    # "Other" ones by symptom_key, in Python: SQL's case-insensitive match neither collapses
+    # inner spaces ("Sore  arm") nor folds the case of letters beyond ASCII.
+    wanted = effect_key(symptom, custom)
     by_course: dict[int, dict[int, int]] = {}
     for entry in side_effect_rows(patient, rows.order_by("onset", "pk")):
-        if entry.day_of_cycle is None:
+        if entry.day_of_cycle is None or symptom_key(entry) != wanted:
             continue
         onset_date = entry.local_date or entries.local_date(entry, entry.onset)
         days = by_course.setdefault(entry.course_id, {})
@@ -1083,3 +1126,11 @@ def cycles_with_symptom_by_day(series: Sequence[SymptomCycleSeries]) -> list[Day
         )
         counts.append(DayCount(day, had, reached))
     return counts
+
+
+def given_on(patient: Patient, cycle: CycleSummary, days: Sequence[Infusion]) -> CycleSummary:
+    """What ``days`` (some of ``cycle``'s infusion days) gave, summed as a course: for a period
+    that cuts a course, which counts only its days in the period. No side effects, measures."""
+    span = Span(cycle.course_id, cycle.start_date, cycle.end_date, cycle.cycle_end)
+    summary = _summary(patient, span, cycle.start_date, cycle.start_date, list(days), [], [])
+    return dataclasses.replace(summary, course_in_period=cycle.course_in_period)

@@ -91,10 +91,13 @@ class CycleData:
         return [c for c in self.cycles if c.course_in_period]
 
     def first_day(self) -> dt.date | None:
-        """The first day with anything on it: the first course, or a baseline before it."""
+        """The first day with anything on it: the first course, or a baseline reading or a
+        side effect logged before it."""
         days = [c.start_date for c in self.cycles[:1]]
         days += [m.local_date for m in self.measures[:1] if m.local_date]
-        return min(days) if days else None
+        days += [e.local_date or e.onset_date for e in self.unlinked_symptoms[:1]]
+        found = [day for day in days if day is not None]
+        return min(found) if found else None
 
 
 def load(patient: Patient, since: dt.date, until: dt.date) -> CycleData:
@@ -131,14 +134,9 @@ def measure_series(
         side = None
     rows = [m for m in data.measures if m.kind == measure_kind]
     if measure_kind == Measure.Kind.CUSTOM:
-        wanted = name.strip().casefold()
-        rows = [m for m in rows if m.name.strip().casefold() == wanted]
-    in_cycles = {s.course_id for s in data.spans}
-    if measure_kind == Measure.Kind.GRIP and unit is None:
-        shown = [m.unit for m in rows if m.course_id in in_cycles]
-        unit = shown[-1] if shown else ""
-    if unit is not None:
-        rows = [m for m in rows if m.unit == unit]
+        wanted = cycles.words_key(name)
+        rows = [m for m in rows if cycles.words_key(m.name) == wanted]
+    rows, unit = cycles.in_one_unit(rows, measure_kind, {s.course_id for s in data.spans}, unit)
     points: dict[int | None, list[cycles.CyclePoint]] = {}
     for measure in rows:
         found = cycles.point(measure, side)
@@ -165,13 +163,11 @@ def measure_series(
 
 def symptom_series(data: CycleData, symptom: str, *, custom: str = "") -> list[SymptomCycleSeries]:
     """What ``reports.cycles.symptom_series`` gives for the same period, with no query."""
-    wanted = custom.strip().casefold()
+    wanted = cycles.effect_key(symptom, custom)
     by_course: dict[int, dict[int, int]] = {}
     for course_id, rows in data.symptoms.items():
         for entry in rows:
-            if entry.symptom != symptom or entry.day_of_cycle is None:
-                continue
-            if symptom == SymptomEntry.OTHER and entry.custom_symptom.strip().casefold() != wanted:
+            if entry.day_of_cycle is None or cycles.symptom_key(entry) != wanted:
                 continue
             onset_date = entry.local_date or entries.local_date(entry, entry.onset)
             days = by_course.setdefault(course_id, {})
@@ -254,7 +250,7 @@ def choices(data: CycleData) -> list[Choice]:
     for cycle in data.cycles:
         for measure in cycle.measures:
             if measure.kind == Measure.Kind.CUSTOM:
-                customs.setdefault(measure.name.strip().casefold(), measure.name.strip())
+                customs.setdefault(cycles.words_key(measure.name), " ".join(measure.name.split()))
             elif measure.kind == Measure.Kind.GRIP:
                 grip["left"] = grip["left"] or measure.value is not None
                 grip["right"] = grip["right"] or measure.value_right is not None

@@ -403,9 +403,10 @@ def _timeline(
         for infusion in cycle.infusions
         if since <= infusion.date <= until
     ]
-    # Each side effect's worst severity on every day it went on, in the zone it was logged in.
+    # Each side effect's worst severity on every day it went on, in the zone it was logged in;
+    # those logged before the first course (linked to none) too: they have a date, if no cycle.
     by_effect: dict[str, tuple[str, dict[dt.date, int]]] = {}  # by cycles.symptom_key
-    for rows in data.symptoms.values():
+    for rows in (*data.symptoms.values(), data.unlinked_symptoms):
         for entry in rows:
             if entry.worst <= 0:
                 continue
@@ -677,6 +678,9 @@ def _wear_off_words(choice: trends.Choice, estimate: wearoff.WearOffEstimate) ->
     if estimate.threshold is None or not estimate.enough_data:
         return ""
     counted = estimate.cycles_counted
+    if estimate.held and estimate.cycles_worn_off:
+        # No typical day: the benefit held in most (or half) of the cycles (reports.wearoff).
+        return wearoff.held_sentence(estimate)
     if estimate.typical_day is None:
         return _(
             "No wear-off seen: in none of the %(n)s finished cycles did the %(measure)s get "

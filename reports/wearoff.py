@@ -3,7 +3,10 @@
 Per cycle: the cycle's best reading, then the first day after it on which the measure is worse
 than that best by at least the meaningful change and *stays* worse, every later reading of the
 cycle included (up to the next course, so the score taken before the next infusion counts).
-"Typical" is the median of those days over the finished cycles with enough readings.
+"Typical" is the median over all the finished cycles with enough readings, a cycle in which the
+benefit held until the next course counting as later than any day. So there is a typical day only
+when more than half of those cycles wore off; otherwise the estimate says the benefit held in most
+(or half) of them, and on which days it wore off in the others (docs/decisions.md).
 
 What counts as meaningful, and which way is worse, is clinical knowledge and lives in
 ``clinical.scales`` with its sources: MG-ADL 2 points, adjusted INCAT 1 point, grip more than
@@ -35,6 +38,9 @@ from .cycles import CyclePoint, CycleSeries, cycle_series
 ENOUGH_READINGS = 3
 # "Typical" needs at least this many such cycles: one cycle is an observation, not a pattern.
 ENOUGH_CYCLES = 2
+# With no typical day, the days the other cycles wore off on are listed up to this many;
+# more are given as a range.
+DAYS_LISTED = 3
 
 # What happened in one cycle.
 WORE_OFF = "wore_off"  # worse by the meaningful change from a day on, to the next course
@@ -72,8 +78,27 @@ class WearOffEstimate:
     cycles_counted: int  # finished cycles with enough readings: what "typical" rests on
     cycles_worn_off: int  # of those, how many wore off
     enough_data: bool  # at least ENOUGH_CYCLES counted; otherwise nothing is estimated
-    typical_day: float | None  # median wear-off day of the cycles that wore off
+    # The median over the counted cycles, a cycle that held counting as later than any day:
+    # None when that median is "held" or halfway between a day and "held", i.e. unless more
+    # than half the counted cycles wore off (see held_sentence for what to say then).
+    typical_day: float | None
     how: str  # one line: how this was worked out, or why nothing was
+
+    @property
+    def worn_days(self) -> list[int]:
+        """The wear-off days of the counted cycles that wore off, earliest day first."""
+        return sorted(c.wear_off_day for c in self.cycles if c.counted and c.status == WORE_OFF)
+
+    @property
+    def cycles_held(self) -> int:
+        """Counted cycles in which the benefit held until the next course."""
+        return self.cycles_counted - self.cycles_worn_off
+
+    @property
+    def held(self) -> bool:
+        """Enough data was judged and there is no typical day: the benefit held until the next
+        course in at least half the counted cycles. Say :func:`held_sentence`, never "typical"."""
+        return self.threshold is not None and self.enough_data and self.typical_day is None
 
     @property
     def typical_whole_day(self) -> int | None:
@@ -81,6 +106,51 @@ class WearOffEstimate:
         days may fall halfway), the half rounded up. MG-ADL recalls a week, so a half day
         would claim a precision the estimate does not have; the stored value stays exact."""
         return whole_day(self.typical_day)
+
+
+def typical_day(worn: Sequence[int], held: int) -> float | None:
+    """The median over all counted cycles, each one that held (``held`` of them) counting as
+    later than any day. None when that median is "held", or falls halfway between a day and
+    "held" (as many held as wore off): "day 20" and "held until the next course" have no
+    middle, and a typical day should rest on most of the cycles, not on half or fewer."""
+    if len(worn) <= held:
+        return None
+    return float(statistics.median(sorted(worn) + [math.inf] * held))
+
+
+def held_sentence(estimate: WearOffEstimate) -> str:
+    """What to say when there is no typical day (:attr:`WearOffEstimate.held`): in how many
+    cycles the benefit held until the next course, in how many it wore off and on which days.
+    "" when the estimate has a typical day or judged nothing."""
+    if not estimate.held:
+        return ""
+    n, worn, held = estimate.cycles_counted, estimate.cycles_worn_off, estimate.cycles_held
+    if worn == 0:
+        return ngettext(
+            "In the %(n)s finished cycle the benefit held until the next course.",
+            "In all %(n)s finished cycles the benefit held until the next course.",
+            n,
+        ) % {"n": n}
+    days = _days_words(estimate.worn_days)
+    if held > worn:
+        return _(
+            "In most finished cycles (%(held)s of %(n)s) the benefit held until the next "
+            "course; it wore off in %(worn)s, %(days)s."
+        ) % {"held": held, "n": n, "worn": worn, "days": days}
+    return _(
+        "In half the finished cycles (%(held)s of %(n)s) the benefit held until the next "
+        "course and in the other %(worn)s it wore off, %(days)s, so no day is typical."
+    ) % {"held": held, "n": n, "worn": worn, "days": days}
+
+
+def _days_words(days: Sequence[int]) -> str:
+    """The days in words: "on day 20", "on days 18 and 20", or "between day 14 and day 25"."""
+    if len(days) > DAYS_LISTED:
+        return _("between day %(first)s and day %(last)s") % {"first": days[0], "last": days[-1]}
+    listed = [str(day) for day in days]
+    if len(listed) > 1:
+        listed = [", ".join(listed[:-1]) + _(" and ") + listed[-1]]
+    return ngettext("on day %(days)s", "on days %(days)s", len(days)) % {"days": listed[0]}
 
 
 def whole_day(day: float | None) -> int | None:
@@ -116,7 +186,7 @@ def estimate(
     counted = [c for c in cycles if c.counted]
     worn = [c.wear_off_day for c in counted if c.status == WORE_OFF]
     enough = threshold is not None and len(counted) >= ENOUGH_CYCLES
-    typical = float(statistics.median(worn)) if enough and worn else None
+    typical = typical_day(worn, len(counted) - len(worn)) if enough else None
     return WearOffEstimate(
         measure=measure_kind,
         side=side,
@@ -237,11 +307,13 @@ def _how(
         ) % {"need": ENOUGH_CYCLES, "readings": ENOUGH_READINGS, "n": counted}
     text = ngettext(
         "From %(n)s finished cycle with %(readings)s or more readings: in each, the first day "
-        "on which %(rule)s and stayed so until the next course; typical is the median of those "
-        "days.",
+        "on which %(rule)s and stayed so until the next course; typical is the median over all "
+        "of them, a cycle in which the benefit held counting as later than any day, so there "
+        "is a typical day only when more than half wore off.",
         "From %(n)s finished cycles with %(readings)s or more readings each: in each, the first "
-        "day on which %(rule)s and stayed so until the next course; typical is the median of "
-        "those days.",
+        "day on which %(rule)s and stayed so until the next course; typical is the median over "
+        "all of them, a cycle in which the benefit held counting as later than any day, so "
+        "there is a typical day only when more than half wore off.",
         counted,
     ) % {
         "n": counted,

@@ -116,9 +116,12 @@ def test_four_mgadl_cycles_worked_out_by_hand(patient, owner, other):
     # Before each course: the baseline that morning, then each cycle's day-28 score.
     assert [c.before for c in found.cycles] == [Decimal(v) for v in (9, 8, 7, 5, 7)]
     assert [c.complete for c in found.cycles] == [True, True, True, True, False]
-    # Typical: the median of 24, 25 and 21 = 24, resting on 4 cycles, 3 of which wore off.
-    assert found.enough_data
-    assert (found.cycles_counted, found.cycles_worn_off, found.typical_day) == (4, 3, 24.0)
+    # Typical: the median over all 4 counted cycles, the one that held counting as later than
+    # any day: 21, 24, 25, held -> halfway between 24 and 25 = 24.5, shown as day 25. 3 of the
+    # 4 wore off, more than half, so there is a typical day.
+    assert found.enough_data and not found.held
+    assert (found.cycles_counted, found.cycles_worn_off, found.typical_day) == (4, 3, 24.5)
+    assert found.typical_whole_day == 25 and found.worn_days == [21, 24, 25]
     assert found.threshold.amount == 2 and found.threshold.inclusive
     assert "From 4 finished cycles" in found.how
     assert "2 points or more above the cycle’s best" in found.how
@@ -256,7 +259,9 @@ def test_incat_wears_off_on_the_adjusted_score(patient, owner):
         (NO_WEAR_OFF, Decimal(2), 7, None),
         (WORE_OFF, Decimal(2), 7, 14),
     ]
-    assert (found.cycles_counted, found.cycles_worn_off, found.typical_day) == (2, 1, 14.0)
+    # 1 of 2 wore off: the median falls between day 14 and "held", so no day is typical.
+    assert (found.cycles_counted, found.cycles_worn_off, found.typical_day) == (2, 1, None)
+    assert found.held and found.worn_days == [14]
     assert "adjusted INCAT score" in found.how and "week" not in found.how
 
 
@@ -336,3 +341,139 @@ def test_a_typical_day_is_shown_as_a_whole_day():
     assert estimate.typical_day == 23.5 and estimate.typical_whole_day == 24
     sentence = document.wear_off_sentence(estimate)
     assert "from day 24 (typical)" in sentence and "23.5" not in sentence
+
+
+# --- "typical" rests on most of the cycles, not on the ones that wore off -------------------------
+#
+# Typical is the median over every counted cycle, one in which the benefit held until the next
+# course counting as later than any day. If that median is "held", or falls halfway between a
+# day and "held", there is no typical day: the estimate says the benefit held instead.
+
+HELD = [(3, 5), (10, 3), (20, 4), (28, 4)]  # best 3 on day 10; +1 at most: held
+
+
+def worn_on(day):
+    """Best 3 on day 10, then +3 from ``day`` to the next course: wore off on ``day``."""
+    return [(3, 5), (10, 3), (day, 6), (28, 7)]
+
+
+def test_one_worn_cycle_of_three_is_no_typical_day(patient, owner):
+    """The reviewer's case: "Typical wear-off: day 20" rested on the one cycle of 3 that wore
+    off. Sorted: 20, held, held: the median is "held"."""
+    courses(patient, 4)
+    readings(patient, owner, [worn_on(20), HELD, HELD])
+    found = wear_off(patient, dt.date(2026, 1, 1), dt.date(2026, 4, 20), "mgadl")
+    assert [c.status for c in found.cycles][:3] == [WORE_OFF, NO_WEAR_OFF, NO_WEAR_OFF]
+    assert (found.enough_data, found.cycles_counted, found.cycles_worn_off) == (True, 3, 1)
+    assert found.typical_day is None and found.typical_whole_day is None  # so no chart marker
+    assert found.held and found.cycles_held == 2 and found.worn_days == [20]
+    assert wearoff.held_sentence(found) == (
+        "In most finished cycles (2 of 3) the benefit held until the next course; it wore off "
+        "in 1, on day 20."
+    )
+    assert "typical" not in wearoff.held_sentence(found).lower()
+    assert "there is a typical day only when more than half wore off" in found.how
+
+
+def test_three_worn_of_four_the_held_one_counts_as_latest(patient, owner):
+    """Sorted: 18, 20, 22, held. The median is halfway between 20 and 22 = 21 (the median of
+    the worn days alone would say 20: the held cycle pulls "typical" later)."""
+    courses(patient, 5)
+    readings(patient, owner, [worn_on(22), HELD, worn_on(18), worn_on(20)])
+    found = wear_off(patient, dt.date(2026, 1, 1), dt.date(2026, 5, 20), "mgadl")
+    assert [c.wear_off_day for c in found.cycles][:4] == [22, None, 18, 20]
+    assert (found.cycles_counted, found.cycles_worn_off, found.typical_day) == (4, 3, 21.0)
+    assert found.typical_whole_day == 21 and not found.held
+    assert wearoff.held_sentence(found) == ""
+
+
+def test_four_worn_of_four_is_the_median_of_the_days(patient, owner):
+    """No cycle held: the median of 14, 18, 20, 27 as before, halfway between 18 and 20."""
+    courses(patient, 5)
+    readings(patient, owner, [worn_on(14), worn_on(27), worn_on(18), worn_on(20)])
+    found = wear_off(patient, dt.date(2026, 1, 1), dt.date(2026, 5, 20), "mgadl")
+    assert (found.cycles_counted, found.cycles_worn_off, found.typical_day) == (4, 4, 19.0)
+    assert found.worn_days == [14, 18, 20, 27] and not found.held
+
+
+def test_typical_day_rule():
+    assert wearoff.typical_day([20], 2) is None  # the median is "held"
+    assert wearoff.typical_day([18, 20], 2) is None  # halfway between day 20 and "held"
+    assert wearoff.typical_day([14], 1) is None  # 1 of 2: no pattern either
+    assert wearoff.typical_day([], 3) is None
+    assert wearoff.typical_day([20, 18, 22], 1) == 21.0  # 18, 20, 22, held
+    assert wearoff.typical_day([20, 18, 22], 2) == 22.0  # 18, 20, 22, held, held
+    assert wearoff.typical_day([21, 24], 0) == 22.5  # none held: the median of the days
+    assert wearoff.typical_day([7], 0) == 7.0
+
+
+def test_no_typical_day_in_words():
+    def held(days, held_count):
+        counted = [series(worn_on(d), course_id=n) for n, d in enumerate(days)]
+        counted += [series(HELD, course_id=100 + n) for n in range(held_count)]
+        return wearoff.held_sentence(estimate(counted, "mgadl"))
+
+    assert held([], 3) == "In all 3 finished cycles the benefit held until the next course."
+    assert held([18, 20], 2) == (
+        "In half the finished cycles (2 of 4) the benefit held until the next course and in the "
+        "other 2 it wore off, on days 18 and 20, so no day is typical."
+    )
+    assert held([20, 14, 18], 4) == (
+        "In most finished cycles (4 of 7) the benefit held until the next course; it wore off "
+        "in 3, on days 14, 18 and 20."
+    )
+    assert held([25, 14, 18, 20], 5).endswith("it wore off in 4, between day 14 and day 25.")
+    assert held([20, 14, 18], 2) == ""  # 3 of 5 wore off: typical day 20
+    # Not enough data, or no judgement: nothing to say here (the "how" line says it).
+    assert held([], 1) == ""
+    assert wearoff.held_sentence(estimate([series(HELD)] * 3, "platelets")) == ""
+
+
+# --- what the pages make of it --------------------------------------------------------------------
+
+
+@pytest.fixture
+def one_of_three_worn(patient, owner):
+    """The reviewer's diary: 3 finished cycles, the first wore off on day 20, two held."""
+    courses(patient, 4)
+    readings(patient, owner, [worn_on(20), HELD, HELD])
+    return patient
+
+
+def test_no_typical_day_draws_no_marker_and_says_no_typical(one_of_three_worn, owner_client):
+    from django.urls import reverse
+
+    from reports import document
+
+    doc = document.build(one_of_three_worn, dt.date(2026, 1, 1), dt.date(2026, 4, 20), [])
+    assert doc.main_label == "MG-ADL score"
+    chart = doc.main_chart
+    assert "chart-marker" not in chart.chart.svg and "Typical" not in chart.chart.svg
+    assert "typical" not in chart.chart.summary.lower()
+    assert "(typical)" not in chart.wear_off and "from day 20" not in chart.wear_off
+    assert "there is a typical day only when more than half wore off" in chart.how
+
+    page = owner_client.get(
+        reverse("reports:trends", args=[one_of_three_worn.public_id]) + "?period=12"
+    ).content.decode()
+    assert "there is a typical day only when more than half wore off" in page  # MG-ADL shown
+    assert "chart-marker" not in page
+    assert "Typical wear-off" not in page and "typical wear-off from day" not in page
+
+
+def test_no_typical_day_the_pages_say_the_benefit_held(one_of_three_worn, owner_client):
+    from django.urls import reverse
+
+    from reports import document
+
+    held = (
+        "In most finished cycles (2 of 3) the benefit held until the next course; it wore off "
+        "in 1, on day 20."
+    )
+    doc = document.build(one_of_three_worn, dt.date(2026, 1, 1), dt.date(2026, 4, 20), [])
+    assert held in doc.main_chart.wear_off
+    page = owner_client.get(
+        reverse("reports:trends", args=[one_of_three_worn.public_id]) + "?period=12"
+    ).content.decode()
+    assert held in page
+    assert "in none of the 3 finished cycles" not in page
