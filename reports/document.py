@@ -18,6 +18,7 @@ questions, who logged what, the members' names, and the reactions of the infusio
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import statistics
@@ -96,12 +97,15 @@ def severity_text(value: int) -> str:
 
 @dataclass
 class PlanSummary:
-    """The plan in force at the end of the period, and the one before it if it changed."""
+    """The latest plan in force in the period (at its end, unless ``ended_on`` says it ended
+    before), and the one before it if it changed in the period."""
 
     plan: Regimen | None
     grams_per_course: Decimal | None  # dose x dosing weight, when the plan has a weight
     changed_on: dt.date | None  # the plan began inside the period
     previous: Regimen | None  # the plan before it, if that one was in force in the period
+    # The plan's last day when that is before the period's end: no plan in force at its end.
+    ended_on: dt.date | None = None
 
 
 @dataclass
@@ -116,6 +120,7 @@ class InfusionTotals:
     rate_steps_left_out: int  # steps in mL/h with no weight: cannot be converted
     per_course: str  # "70 g (1.0 g/kg)", or a range "60-70 g (0.9-1.0 g/kg)"
     apart: str  # days from one course to the next: "28", or "26-30"
+    cut: int = 0  # courses the period cuts: only their days in the period are counted
 
 
 @dataclass
@@ -307,7 +312,6 @@ def build(
     _ignored, end = entries.day_bounds(patient, until)
     data = trends.load(patient, since, until)
     names = authors(patient)
-    in_period = data.in_period
     period_measures = _period_measures(patient, data, since, until)
     main_choice = trends.main_measure(patient, trends.choices(data))
     notes, red_flag_lines = _notes_and_red_flags(patient, start, end, names)
@@ -319,7 +323,7 @@ def build(
         parts=parts,
         made_on=made_on or timezone.localtime(timezone.now(), patient.tz).date(),
         plan=_plan(patient, since, until),
-        infusions=_infusion_totals(in_period, data.cycles),
+        infusions=_infusion_totals(patient, data.cycles, since, until),
         side_effects=[],
         side_effects_more=0,
         red_flags=red_flag_lines,
@@ -333,10 +337,11 @@ def build(
         ),
         logged_by=_logged_by(patient, data, notes, start, end, since, until, names),
     )
-    overview = comparison.side_effect_overview(in_period)
+    after_courses = _side_effects_in_period(data, start)
+    overview = comparison.side_effect_overview(after_courses)
     document.side_effects = [_side_effect_line(o) for o in overview[:SIDE_EFFECTS_ON_PAGE_ONE]]
     document.side_effects_more = max(0, len(overview) - SIDE_EFFECTS_ON_PAGE_ONE)
-    reactions = _reaction_lines(in_period, since, until)
+    reactions = _reaction_lines(data.cycles, since, until)
     document.reactions = reactions[:REACTIONS_ON_PAGE_ONE]
     document.reactions_more = max(0, len(reactions) - REACTIONS_ON_PAGE_ONE)
     usual = set(scales.default_measures(patient.conditions))
@@ -365,7 +370,7 @@ def build(
     if sections.INFUSIONS in parts:
         document.infusion_rows = _infusion_rows(data.cycles, since, until)
     if sections.SIDE_EFFECTS in parts:
-        document.course_effects = [CourseEffects(c, c.side_effects) for c in in_period]
+        document.course_effects = [CourseEffects(c, c.side_effects) for c in after_courses]
     if sections.NOTES in parts:
         document.notes = sorted(
             (n for n in notes if n.kind == Note.Kind.IMPROVEMENT), key=lambda n: n.written_at
@@ -413,14 +418,47 @@ def _plan(patient: Patient, since: dt.date, until: dt.date) -> PlanSummary:
     if plan.dosing_weight_kg:
         grams = (plan.dose_g_per_kg * plan.dosing_weight_kg).quantize(Decimal("1"))
     changed = plan.start_date if plan.start_date > since else None
-    return PlanSummary(plan, grams, changed, plans[1] if changed and len(plans) > 1 else None)
+    ended = plan.end_date if plan.end_date and plan.end_date < until else None
+    return PlanSummary(
+        plan, grams, changed, plans[1] if changed and len(plans) > 1 else None, ended_on=ended
+    )
+
+
+def _side_effects_in_period(data: trends.CycleData, start: dt.datetime) -> list[CycleSummary]:
+    """The courses whose side effects the period saw: each course given in it, with its whole
+    cycle, and a course given before it whose cycle reaches in, with only what began in the
+    period (and only when something did: a report made since the last one must show a
+    headache of day 5 of a course that the last report showed being given)."""
+    found = []
+    for cycle in data.cycles:
+        if cycle.course_in_period:
+            found.append(cycle)
+            continue
+        rows = [r for r in data.symptoms.get(cycle.course_id, []) if r.onset >= start]
+        effects = cycles.side_effects(rows)
+        if effects:
+            found.append(dataclasses.replace(cycle, side_effects=effects))
+    return found
 
 
 def _infusion_totals(
-    courses: Sequence[CycleSummary], cycles_seen: Sequence[CycleSummary]
+    patient: Patient, cycles_seen: Sequence[CycleSummary], since: dt.date, until: dt.date
 ) -> InfusionTotals:
-    """The courses given in the period; how far apart they were comes from every finished
-    cycle overlapping it (the one before the first course included)."""
+    """The infusion days given in the period, by course: a course the period cuts (its first
+    day before it, or its last after it) counts with its days in the period only. How far
+    apart courses were comes from every finished cycle overlapping the period (the one before
+    the first course included)."""
+    courses, whole, cut = [], [], 0
+    for cycle in cycles_seen:
+        days = [i for i in cycle.infusions if since <= i.date <= until]
+        if not days:
+            continue
+        whole.append(cycle)
+        if len(days) == len(cycle.infusions):
+            courses.append(cycle)
+        else:
+            courses.append(cycles.given_on(patient, cycle, days))
+            cut += 1
     lots = list(dict.fromkeys(lot.number for c in courses for lot in c.lots))
     rates = [c.highest_rate_ml_per_kg_h for c in courses if c.highest_rate_ml_per_kg_h]
     return InfusionTotals(
@@ -432,8 +470,9 @@ def _infusion_totals(
         lots_more=max(0, len(lots) - LOTS_ON_PAGE_ONE),
         highest_rate=max(rates) if rates else None,
         rate_steps_left_out=sum(c.rate_steps_left_out for c in courses),
-        per_course=_per_course(courses),
+        per_course=_per_course(whole),  # a course's dose is the whole course's
         apart=_span([c.length_days for c in cycles_seen if c.length_days]),
+        cut=cut,
     )
 
 
@@ -464,7 +503,7 @@ def _side_effect_line(overview: comparison.SymptomOverview) -> SideEffectLine:
         typical_hours=hours_text(overview.typical_hours)
         if overview.typical_hours is not None
         else None,
-        typical=overview.closed > 1,
+        typical=overview.timed > 1,
         open=overview.open,
     )
 
@@ -993,6 +1032,9 @@ def wear_off_sentence(estimate: wearoff.WearOffEstimate) -> str:
             estimate.cycles_counted,
         ) % {"n": estimate.cycles_counted, "need": wearoff.ENOUGH_CYCLES}
     rule = _threshold_words(estimate.threshold)
+    if estimate.held and estimate.cycles_worn_off:
+        # No typical day: the benefit held in most (or half) of the cycles (reports.wearoff).
+        return wearoff.held_sentence(estimate)
     if estimate.typical_day is None:
         return ngettext(
             "Wear-off: no lasting worsening by %(rule)s before the next course (%(n)s finished "
