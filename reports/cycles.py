@@ -32,6 +32,7 @@ from typing import Protocol
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import CharField, F, IntegerField, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
+from django.utils.text import capfirst
 
 from clinical import scales
 from clinical import symptoms as symptom_catalog
@@ -632,8 +633,10 @@ class SideEffectRow:
 
     @property
     def label(self):
+        """The catalog label, or the patient's own words as a label: spaces collapsed, a
+        capital first ("aching legs" starts a sentence of the report as "Aching legs")."""
         if self.symptom == SymptomEntry.OTHER:
-            return self.custom_symptom
+            return capfirst(" ".join(self.custom_symptom.split()))
         return symptom_catalog.label(self.symptom)
 
     def settle(self) -> SideEffectRow:

@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import json
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,6 +30,7 @@ from decimal import Decimal
 from django.db.models import Count, FloatField, IntegerField, Q, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -791,15 +793,26 @@ def _measure_lines(
     conditions, and the main measure) also get each cycle's response and the wear-off; the
     others their numbers, so page 1 stays one page."""
     groups: dict[tuple[str, str, str | None], list[Measure]] = {}
+    custom: dict[tuple[str, str], list[Measure]] = {}  # by (name, unit), as cycles.words_key
     for row in rows:
         if row.kind == Measure.Kind.GRIP:
             for side in ("left", "right"):
                 if _raw(row, side) is not None:
                     groups.setdefault((row.kind, row.unit, side), []).append(row)
         elif row.kind == Measure.Kind.CUSTOM:
-            groups.setdefault((row.kind, row.name.strip(), None), []).append(row)
+            key = (cycles.words_key(row.name), cycles.words_key(row.unit))
+            custom.setdefault(key, []).append(row)
         else:
             groups.setdefault((row.kind, "", None), []).append(row)
+    # A custom measure is one line per unit ("Pinch" and "pinch " are one name; 60 kg and
+    # 132 lb are not one range), named as last typed (a capital first), with its unit when it
+    # has several.
+    units = Counter(name for name, _unit in custom)
+    for (name, _unit), members in custom.items():
+        shown = capfirst(" ".join(members[-1].name.split()))
+        if units[name] > 1:
+            shown += " (%s)" % (" ".join(members[-1].unit.split()) or _("no unit"))
+        groups[(Measure.Kind.CUSTOM, shown, None)] = members
     order = {kind: i for i, kind in enumerate(scales.default_measures(patient.conditions))}
     order_all = {kind: i for i, kind in enumerate(Measure.Kind.values)}
     keys = sorted(

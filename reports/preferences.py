@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from patients.models import Patient, User
 
@@ -142,12 +143,24 @@ def period_for(
     return min(last_until, today), today
 
 
+# The period as the report names it inside a sentence: "1 Sep 2026 – 23 Nov 2026 (the last 3
+# months)". Not the choices' labels lowered: "Dates I choose" became "dates i choose".
+_IN_A_SENTENCE = {
+    Period.SINCE_LAST: gettext_lazy("since the last report made"),
+    Period.ONE_MONTH: gettext_lazy("the last month"),
+    Period.THREE_MONTHS: gettext_lazy("the last 3 months"),
+    Period.SIX_MONTHS: gettext_lazy("the last 6 months"),
+    Period.TWELVE_MONTHS: gettext_lazy("the last 12 months"),
+    Period.CUSTOM: gettext_lazy("dates chosen"),
+}
+
+
 def period_label(period: str, last_until: dt.date | None) -> str:
-    """The period's name as the report states it. "Since the last report made" when no report
-    was made before today is in fact the last 3 months, and says so."""
+    """The period's name as the report states it, inside a sentence. "Since the last report
+    made" when no report was made before today is in fact the last 3 months, and says so."""
     if period == Period.SINCE_LAST and last_until is None:
-        return _("The last %(n)s months") % {"n": DEFAULT_MONTHS}
-    return str(Period(period).label)
+        return _("the last %(n)s months") % {"n": DEFAULT_MONTHS}
+    return str(_IN_A_SENTENCE[Period(period)])
 
 
 def remember(

@@ -99,10 +99,13 @@ def report(request: PatientRequest) -> HttpResponse:
         if form.is_valid():
             period, since, until, parts = form.chosen(patient)
     else:
+        # The date boxes show the period shown, unless it is the dates chosen: an old custom
+        # choice left there after switching to "the last 3 months" looked like the period.
+        custom = period == Period.CUSTOM and saved.custom_from and saved.custom_to
         initial = {
             "period": period,
-            "custom_from": saved.custom_from or since,
-            "custom_to": saved.custom_to or until,
+            "custom_from": saved.custom_from if custom else since,
+            "custom_to": saved.custom_to if custom else until,
             "parts": parts,
         }
         form = ReportChoiceForm(initial=initial, today=today)

@@ -135,3 +135,89 @@ def test_a_plan_that_ended_in_the_period_is_not_shown_as_current(patient):
     assert "Ended on 10 Apr 2026: no plan in force at the end of the period." in text
     # Still in force on the period's last day: not "ended".
     assert document._plan(patient, dt.date(2026, 3, 16), dt.date(2026, 4, 10)).ended_on is None
+
+
+def test_a_custom_measure_is_one_line_per_unit_and_one_name_however_typed(patient, owner):
+    from diary.models import Measure
+
+    infusion(patient, dt.date(2026, 4, 1))
+    for when, name, value, unit in [
+        (local(2026, 4, 3, 10), "Pinch", 60, "kg"),
+        (local(2026, 4, 10, 10), "pinch ", 62, "Kg"),
+        (local(2026, 4, 11, 10), "Pinch", 132, "lb"),
+        (local(2026, 4, 12, 10), "Peak  flow", 400, "L/min"),
+        (local(2026, 4, 13, 10), "peak flow", 420, "L/min"),
+    ]:
+        entries.save(
+            Measure(
+                patient=patient, kind="custom", name=name, unit=unit, value=value, measured_at=when
+            ),
+            owner,
+        )
+    doc = document.build(patient, dt.date(2026, 4, 1), dt.date(2026, 4, 28), [])
+    lines = {line.label: line.readings for line in doc.measures}
+    assert lines == {"Peak flow": 2, "Pinch (Kg)": 2, "Pinch (lb)": 1}
+
+
+def test_an_own_words_side_effect_starts_its_sentence_with_a_capital(patient, owner):
+    infusion(patient, dt.date(2026, 4, 1))
+    entries.save(
+        SymptomEntry(
+            patient=patient,
+            symptom=SymptomEntry.OTHER,
+            custom_symptom="aching  legs",
+            severity=4,
+            onset=local(2026, 4, 2, 10),
+            ended_at=local(2026, 4, 2, 20),
+        ),
+        owner,
+    )
+    doc = document.build(patient, dt.date(2026, 4, 1), dt.date(2026, 4, 28), [])
+    assert doc.side_effects[0].sentence.startswith("Aching legs after 1 of 1 course")
+
+
+def test_a_one_day_period_is_named_once_and_custom_dates_in_plain_words(patient, owner_client):
+    from django.urls import reverse
+
+    day = "2026-04-01"
+    url = reverse("reports:report", args=[patient.public_id])
+    page = owner_client.get(
+        url, {"period": "custom", "custom_from": day, "custom_to": day, "parts": ["cycles"]}
+    )
+    text = " ".join(page.content.decode().split())
+    assert "1 Apr 2026 – 1 Apr 2026" not in text
+    assert "<strong>1 Apr 2026</strong> (dates chosen)." in text
+
+
+def test_the_date_boxes_show_the_period_shown_unless_it_is_the_dates_chosen(
+    patient, owner, owner_client
+):
+    from django.urls import reverse
+
+    url = reverse("reports:report", args=[patient.public_id])
+    preferences.remember(
+        patient,
+        owner,
+        period="custom",
+        parts=[],
+        custom_from=dt.date(2026, 4, 1),
+        custom_to=dt.date(2026, 4, 1),
+    )
+    form = owner_client.get(url).context["form"]
+    assert (form.initial["custom_from"], form.initial["custom_to"]) == (
+        dt.date(2026, 4, 1),
+        dt.date(2026, 4, 1),
+    )
+    preferences.remember(
+        patient,
+        owner,
+        period="3m",
+        parts=[],
+        custom_from=dt.date(2026, 4, 1),
+        custom_to=dt.date(2026, 4, 1),
+    )
+    form = owner_client.get(url).context["form"]
+    assert (form.initial["custom_from"], form.initial["custom_to"]) == (
+        dt.date(2026, 2, 21),
+        dt.date(2026, 5, 20),
+    )
