@@ -149,6 +149,9 @@ class ReportPdfJob(models.Model):
     error = models.CharField(max_length=300, blank=True)
     # The django-tasks result id, for an operator following the job in the task tables.
     task_id = models.CharField(max_length=64, blank=True)
+    # The diary's data version the PDF was made from (reports.jobs.run): once the diary has
+    # changed since, the list says so, and a patient does not bring an old PDF for a new one.
+    data_version = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

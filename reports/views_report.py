@@ -37,6 +37,7 @@ from diary.models import Note
 from patients.access import PatientRequest, get_for_patient, patient_view
 from patients.caching import render_cached
 from patients.htmx import vary_on_htmx, wants_fragment
+from patients.models import Patient
 
 from . import document, jobs, preferences, sections
 from .forms import PdfForm, ReportChoiceForm
@@ -172,13 +173,14 @@ def _jobs(request: PatientRequest) -> list[ReportPdfJob]:
     now = timezone.now()
     shown = list(jobs.jobs_for(request.patient)[:JOBS_SHOWN])
     for job in shown:
-        _decorate(job, now)
+        _decorate(job, request.patient, now)
     return shown
 
 
-def _decorate(job: ReportPdfJob, now: dt.datetime | None = None) -> ReportPdfJob:
+def _decorate(job: ReportPdfJob, patient: Patient, now: dt.datetime | None = None) -> ReportPdfJob:
     job.stuck = jobs.is_stuck(job, now)
     job.polling = not job.is_finished and not job.stuck
+    job.outdated = jobs.is_outdated(job, patient)
     return job
 
 
@@ -235,7 +237,9 @@ def report_pdf(request: PatientRequest) -> HttpResponse:
 def report_pdf_status(request: PatientRequest, pk) -> HttpResponse:
     """How a PDF is getting on: the status fragment htmx polls (with 286 once there is nothing
     more to wait for), or a page of its own with a link to look again."""
-    job = _decorate(get_for_patient(request, ReportPdfJob.objects.defer("pdf"), pk))
+    job = _decorate(
+        get_for_patient(request, ReportPdfJob.objects.defer("pdf"), pk), request.patient
+    )
     context = {"patient": request.patient, "job": job}
     if wants_fragment(request):
         response = render(request, "reports/_pdf_job.html#job-status", context)

@@ -371,3 +371,43 @@ def test_page_1_is_only_tightened_when_it_runs_over_by_a_little(needs_pdf):
     assert len(pages_of(pdf.write_pdf(_summary_html(50)))) == 1
     assert len(pages_of(pdf.write_pdf(_summary_html(58)))) == 1
     assert len(pages_of(pdf.write_pdf(_summary_html(80)))) == 2
+
+
+def test_a_pdf_made_before_the_diary_changed_says_so(patient, owner, owner_client, monkeypatch):
+    """A patient must not bring an old PDF for a new one: once anything is logged after it was
+    made, the list says so; a PDF just made (its own 'report made' record aside) does not."""
+    from django.urls import reverse
+
+    from diary import entries
+    from diary.models import SymptomEntry
+
+    monkeypatch.setattr(pdf, "render", lambda *args, **kwargs: b"%PDF-1.7")
+    job = queued_job(patient, owner)
+    assert jobs.run(job.pk)["status"] == "done"
+    url = reverse("reports:report", args=[patient.public_id])
+    status_url = reverse("reports:report-pdf-status", args=[patient.public_id, job.pk])
+    assert "Made before the latest changes" not in owner_client.get(url).content.decode()
+
+    entry = SymptomEntry(patient=patient, symptom="headache", severity=3, onset=timezone.now())
+    entries.save(entry, owner)
+
+    assert "Made before the latest changes to the diary" in owner_client.get(url).content.decode()
+    polled = owner_client.get(status_url, headers={"HX-Request": "true"}).content.decode()
+    assert "Made before the latest changes to the diary" in polled
+
+
+def test_a_change_while_the_pdf_is_made_leaves_it_outdated(patient, owner, monkeypatch):
+    from diary import entries
+    from diary.models import SymptomEntry
+
+    def render_while_logging(*args, **kwargs):
+        entry = SymptomEntry(patient=patient, symptom="chills", severity=2, onset=timezone.now())
+        entries.save(entry, owner)
+        return b"%PDF-1.7"
+
+    monkeypatch.setattr(pdf, "render", render_while_logging)
+    job = queued_job(patient, owner)
+    jobs.run(job.pk)
+    job.refresh_from_db()
+    patient.refresh_from_db()
+    assert jobs.is_outdated(job, patient)
