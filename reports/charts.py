@@ -65,6 +65,16 @@ PALETTE = ("#0072B2", "#D55E00", "#00805C", "#A0527F")
 _DASHES = (None, "10 6", "2 6")
 _SHAPES = ("circle", "square", "diamond", "triangle")
 
+# Warning signs on the timeline (a side effect a warning rule counts at any severity: the view
+# says which) share one warning colour, red, used by nothing else, and shapes no other side
+# effect uses, each outlined in the text colour and drawn on top of everything. The dark theme
+# swaps in a lighter red (static/reports/trends.css, .chart-warn).
+WARNING_COLOUR = "#C4122F"
+_WARNING_SHAPES = ("star", "cross", "hourglass", "hexagon", "pentagon")
+_EFFECT_R = 9  # a side effect's marker (half its width, in SVG units)
+_WARNING_R = 11
+_WARNING_OUTLINE = 2
+
 _CYCLE_WIDTH = 2.5
 _SPARSE = 10  # a line with this many points or fewer also shows its dots
 _MEDIAN_WIDTH = 7
@@ -243,7 +253,8 @@ def timeline_chart(
     end: dt.date,
     courses: Sequence[tuple[dt.date, dt.date, str]] = (),
     infusions: Sequence[tuple[dt.date, str]] = (),
-    side_effects: Sequence[tuple[str, Sequence[DatedValue]]] = (),
+    side_effects: Sequence[tuple] = (),
+    more_side_effects: Sequence[tuple[str, Sequence[DatedValue]]] = (),
     measure: tuple[str, Sequence[DatedValue]] | None = None,
     measure_higher_is_worse: bool | None = None,
     measure_readings: Sequence[DatedValue] | None = None,
@@ -258,11 +269,18 @@ def timeline_chart(
     the worst severity of each day is drawn, so a long period stays light. An entry may carry a
     third item, its style (an int: ``(name, readings, style)``): the side effect's own colour
     and shape, the same in every period (:func:`_effect_styles`); without one, its position.
+    A fourth item, True, makes it a warning sign: drawn in the warning colour, with a shape of
+    its own and an outline, on top of everything. ``more_side_effects``: ``[(name, readings),
+    ...]``, side effects left off the drawing (a chart of twenty side effects is unreadable)
+    that the table alternative still lists, after the drawn ones.
     ``measure``: ``(name, [(when, value), ...])``, a line on the right axis. ``when`` may be a
     date or a datetime already in the patient's time zone (only its date counts). Readings
     outside the period are left out. ``measure_readings``: when the line is drawn from fewer
     points than were read (a median per month over years), the readings themselves, for the
     table (default: the line's points).
+
+    The plot runs from the start of ``start`` to the end of ``end``, no further: a day is the
+    stretch [n, n + 1) of the axis, its readings and tick in its middle.
     """
     title = str(title)
     start, end = sorted((_as_date(start), _as_date(end)))
@@ -270,17 +288,24 @@ def timeline_chart(
     def inside(day: dt.date) -> bool:
         return start <= day <= end
 
-    worst: list[tuple[str, dict[dt.date, float]]] = []
-    wanted_styles: list[int] = []
-    for index, (name, readings, *style) in enumerate(side_effects):
-        wanted_styles.append(int(style[0]) if style else index)
+    def worst_by_day(readings) -> dict[dt.date, float]:
         by_day: dict[dt.date, float] = {}
         for when, severity in readings:
             day = _as_date(when)
             if severity is None or not inside(day):
                 continue
             by_day[day] = max(by_day.get(day, severity), severity)
-        worst.append((str(name), dict(sorted(by_day.items()))))
+        return dict(sorted(by_day.items()))
+
+    worst: list[tuple[str, dict[dt.date, float]]] = []
+    wanted_styles: list[int] = []
+    warning: list[bool] = []
+    for index, (name, readings, *extra) in enumerate(side_effects):
+        wanted_styles.append(int(extra[0]) if extra else index)
+        warning.append(bool(extra[1]) if len(extra) > 1 else False)
+        worst.append((str(name), worst_by_day(readings)))
+    tabled_only = [(str(name), worst_by_day(readings)) for name, readings in more_side_effects]
+    tabled_only = [(name, by_day) for name, by_day in tabled_only if by_day]
     measure_points: list[tuple[dt.date, float]] = []
     if measure is not None:
         measure_points = sorted(
@@ -306,9 +331,10 @@ def timeline_chart(
         )
     chart_id = chart_id or _make_id(
         "timeline", title, start, end, course_spans, infusion_days, worst, wanted_styles,
-        measure_name, measure_points, table_points, measure_higher_is_worse, summary,
+        warning, tabled_only, measure_name, measure_points, table_points,
+        measure_higher_is_worse, summary,
     )  # fmt: skip
-    table = _timeline_table(worst, measure_name, table_points, infusion_days)
+    table = _timeline_table(worst + tabled_only, measure_name, table_points, infusion_days)
     has_data = any(by_day for _name, by_day in worst) or measure_points or infusion_days
     if not has_data:
         return _no_data(title, summary, table, chart_id)
@@ -319,13 +345,22 @@ def timeline_chart(
 
     days = (end - start).days + 1
     drawn = [index for index, (_name, by_day) in enumerate(worst) if by_day]
-    styles = _effect_styles([wanted_styles[index] for index in drawn])
-    on_left = [(style, *worst[index]) for index, style in zip(drawn, styles, strict=True)]
+    ordinary = [index for index in drawn if not warning[index]]
+    signs = [index for index in drawn if warning[index]]
+    spec_of: dict[int, dict] = {}
+    for index, style in zip(
+        ordinary, _effect_styles([wanted_styles[i] for i in ordinary]), strict=True
+    ):
+        spec_of[index] = _shape_spec(style)
+    for index, style in zip(signs, _warning_styles([wanted_styles[i] for i in signs]), strict=True):
+        spec_of[index] = _warning_spec(style)
+    # Drawn and listed in the order given, warning signs last (on top, and after the others).
+    on_left = [(spec_of[index], *worst[index]) for index in ordinary + signs]
     measure_title = _axis_title(measure_name, measure_higher_is_worse) if measure_points else None
     chart_kw = {
         "height": 440,
         "xrange": (0, days),
-        "x_labels": _date_ticks(start, end),
+        "x_labels": [tick + 0.5 for tick in _date_ticks(start, end)],
         "x_value_formatter": lambda x: _date_label(start, x, days),
         "allow_interruptions": True,
     }
@@ -347,15 +382,20 @@ def timeline_chart(
         legend.append(("band", _("Course"), {}))
     if infusion_days:
         legend.append(("infusion", _("Infusion"), {}))
-    legend += [("shape", name, _shape_spec(index)) for index, name, _by_day in on_left]
+    legend += [
+        ("shape", name if not spec.get("warning") else _warning_label(name), spec)
+        for spec, name, _by_day in on_left
+    ]
     if measure_points:
         legend.append(("measure", measure_title, {}))
 
-    chart = _new_chart(pygal.XY, legend=legend, **chart_kw)
+    chart = _new_chart(_PeriodXY, legend=legend, **chart_kw)
     specs: list[dict] = []
-    for index, name, by_day in on_left:
+    for _spec, name, by_day in on_left:
+        # pygal lays the points out (they set the axes); the markers are drawn by ``decorate``,
+        # which can move apart those of different side effects that would cover each other.
         chart.add(name, [(pos(day), v) for day, v in by_day.items()], stroke=False)
-        specs.append(_shape_spec(index))
+        specs.append({"drop": True})
     if measure_points:
         chart.add(
             measure_name,
@@ -372,7 +412,7 @@ def timeline_chart(
                 "size": 6,
             }
         )
-    if not specs:
+    if not on_left and not measure_points:
         # Only infusions (no side effect, no reading yet: a new diary's first course). pygal's
         # XY lays out nothing without a series: an anchor on the infusion days holds the axes,
         # and _finish drops it from the SVG (the infusions are drawn by ``decorate``).
@@ -385,7 +425,26 @@ def timeline_chart(
         for first, last, _label in course_spans:
             x0, x1 = view.x(pos(first) - 0.5), view.x(pos(last) + 0.5)
             bands.append(_rect(x0, 0, max(x1 - x0, 3), view.height, {"fill-opacity": "0.1"}))
-        plot.insert(_first_series_index(plot), bands)
+        at = _first_series_index(plot)
+        plot.insert(at, bands)
+        at += 1  # the ordinary side effects go after the bands, before the measure's line
+        # The period's last day ends the frame, with or without a right-hand axis.
+        x_axis = plot.find("./g[@class='chart-axis chart-axis-x']")
+        if x_axis is not None and not any(
+            abs(_path_x(path) - view.width) < 0.5
+            for path in x_axis.findall("path[@class='chart-axis-line']")
+        ):
+            x_axis.insert(0, _frame_line(view.width, view.height))
+        # Side effects: the ordinary ones under the measure's line, the warning signs on top.
+        groups = _effect_markers(
+            [(spec, [(view.x(pos(day)), view.y(v)) for day, v in by_day.items()])
+             for spec, _name, by_day in on_left],
+            view.width,
+        )  # fmt: skip
+        for group, (spec, _name, _by_day) in zip(groups, on_left, strict=True):
+            if not spec.get("warning"):
+                plot.insert(at, group)
+                at += 1
         marks = ET.Element("g", {"class": "chart-infusions", "stroke": "currentColor"})
         # Over years the days of a course (and courses weeks apart) are closer than a marker is
         # wide: a marker and a line only where they stand apart from the last ones drawn, so
@@ -416,10 +475,97 @@ def timeline_chart(
                 )
                 last_mark = x
         plot.append(marks)
+        for group, (spec, _name, _by_day) in zip(groups, on_left, strict=True):
+            if spec.get("warning"):
+                plot.append(group)
 
-    desc = summary or _timeline_desc(worst, measure_name, measure_points, infusion_days)
+    desc = summary or _timeline_desc(
+        [(name, by_day) for _spec, name, by_day in on_left],
+        measure_name,
+        measure_points,
+        infusion_days,
+        not_drawn=len(tabled_only),
+    )
     svg = _render(chart, chart_id, title, desc, specs, legend, decorate)
     return Chart(_safe(svg), title, summary, table, chart_id, empty=False)
+
+
+class _PeriodXY(pygal.XY):
+    """pygal's XY without its 2 % of empty space left and right of the x range (it kept for the
+    y range): the timeline's frame is the period, its last day ends the axis."""
+
+    def _set_view(self):
+        margin = self._box.margin
+        height = self._box.ymax - self._box.ymin
+        self._box.ymin -= margin * height
+        self._box.ymax += margin * height
+        self._box.margin = 0
+        super()._set_view()
+
+
+def _effect_markers(series: Sequence[tuple[dict, Sequence[tuple[float, float]]]], width: float):
+    """One group of markers per side effect, ``[(spec, [(x, y), ...]), ...]`` in SVG units.
+
+    Markers of different side effects that would cover each other (the same day, about the same
+    severity) are moved apart sideways, centred on their day (or as near as the frame, 0 to
+    ``width``, allows), in the order given; those of one side effect on neighbouring days may
+    overlap (they are one colour and shape)."""
+    moved: list[list[float]] = [[x for x, _y in points] for _spec, points in series]
+    by_x: dict[float, list[tuple[float, int, int]]] = {}
+    for which, (_spec, points) in enumerate(series):
+        for n, (x, y) in enumerate(points):
+            by_x.setdefault(round(x, 2), []).append((y, which, n))
+    step = _EFFECT_R * 1.35
+    for crowd in by_x.values():
+        crowd.sort()
+        clusters: list[list[tuple[float, int, int]]] = []
+        for point in crowd:
+            if clusters and point[0] - clusters[-1][-1][0] < _EFFECT_R * 1.6:
+                clusters[-1].append(point)
+            else:
+                clusters.append([point])
+        for cluster in clusters:
+            if len({which for _y, which, _n in cluster}) < 2:
+                continue
+            cluster.sort(key=lambda point: point[1])
+            x = moved[cluster[0][1]][cluster[0][2]]
+            half = (len(cluster) - 1) / 2 * step
+            x = min(max(x, half), width - half)  # the first day's and the last day's stay inside
+            for k, (_y, which, n) in enumerate(cluster):
+                moved[which][n] = x + (k - (len(cluster) - 1) / 2) * step
+    groups = []
+    for (spec, points), xs in zip(series, moved, strict=True):
+        attrs = {"class": f"chart-series chart-effect {spec['class']}", "fill": spec["stroke"]}
+        shape_attrs = {"stroke": "none"}
+        size = _EFFECT_R
+        if spec.get("warning"):
+            attrs["class"] += " chart-warning"
+            shape_attrs = {"stroke": "currentColor", "stroke-width": str(_WARNING_OUTLINE)}
+            size = _WARNING_R
+        group = ET.Element("g", attrs)
+        for x, (_x, y) in zip(xs, points, strict=True):
+            group.append(_shape_element(spec["shape"], x, y, size, shape_attrs))
+        groups.append(group)
+    return groups
+
+
+def _path_x(path: ET.Element) -> float:
+    found = re.match(r"\s*M\s*(-?[\d.]+)", path.get("d", ""))
+    return float(found.group(1)) if found else math.nan
+
+
+def _frame_line(x: float, height: float) -> ET.Element:
+    return ET.Element(
+        "path",
+        {
+            "d": f"M{x} 0 v{height}",
+            "class": "chart-axis-line",
+            "fill": "none",
+            "stroke": "currentColor",
+            "stroke-opacity": "0.6",
+            "stroke-width": "1.5",
+        },
+    )
 
 
 def severity_by_day_chart(
@@ -524,7 +670,7 @@ def _timeline_table(worst, measure_name, measure_points, infusion_days) -> Chart
     return ChartTable(tuple(columns), tuple(rows))
 
 
-def _timeline_desc(worst, measure_name, measure_points, infusion_days) -> str:
+def _timeline_desc(worst, measure_name, measure_points, infusion_days, not_drawn: int = 0) -> str:
     count = len(infusion_days)
     parts = [ngettext("%(count)s infusion", "%(count)s infusions", count) % {"count": count}]
     for name, by_day in worst:
@@ -532,6 +678,15 @@ def _timeline_desc(worst, measure_name, measure_points, infusion_days) -> str:
         parts.append(
             ngettext("%(name)s on %(count)s day", "%(name)s on %(count)s days", count)
             % {"name": name, "count": count}
+        )
+    if not_drawn:
+        parts.append(
+            ngettext(
+                "%(count)s more side effect not drawn (the table lists it)",
+                "%(count)s more side effects not drawn (the table lists them)",
+                not_drawn,
+            )
+            % {"count": not_drawn}
         )
     if measure_name is not None:
         count = len(measure_points)
@@ -620,11 +775,13 @@ def _int_ticks(top: float) -> list[int]:
 
 
 def _date_ticks(start: dt.date, end: dt.date) -> list[int]:
-    """Day offsets of about five ticks: weekly for short periods, else the 1st of every n months."""
+    """Day offsets of about five ticks: weekly for short periods (the last day's among them),
+    else the 1st of every n months."""
     days = (end - start).days
     if days <= 42:
+        # Counted back from the last day, so the axis visibly ends on it (today, usually).
         step = 7 if days > 10 else 1
-        return list(range(0, days + 1, step))
+        return sorted(range(days, -1, -step))
     months = (end.year - start.year) * 12 + end.month - start.month
     every = next((n for n in (1, 2, 3, 6, 12, 24) if months / n <= 5), 60)
     ticks = []
@@ -642,7 +799,7 @@ def _date_ticks(start: dt.date, end: dt.date) -> list[int]:
 
 
 def _date_label(start: dt.date, offset: float, span: int) -> str:
-    day = start + dt.timedelta(days=round(offset))
+    day = start + dt.timedelta(days=math.floor(offset))
     if span <= 42:
         return formats.date_format(day, "j M")
     if span > 400:
@@ -690,6 +847,7 @@ class _View:
 
     def __init__(self) -> None:
         self.x: Callable[[float], float] = lambda x: x
+        self.y: Callable[[float], float] = lambda y: y
         self.width = 0.0
         self.height = 0.0
 
@@ -753,7 +911,7 @@ def _render(chart, chart_id, title, desc, specs, legend, decorate) -> str:
 
     def catch_view(root):
         # pygal drops its state (and the view) when render() returns: keep what we need.
-        view.x = chart.view.x
+        view.x, view.y = chart.view.x, chart.view.y
         view.width, view.height = chart.view.width, chart.view.height
         return root
 
@@ -764,7 +922,7 @@ def _render(chart, chart_id, title, desc, specs, legend, decorate) -> str:
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.startswith("{"):
             element.tag = element.tag.split("}", 1)[1]
-    svg = _finish(root, chart_id, title, desc, specs)
+    svg = _finish(root, chart_id, title, desc, specs, view.width)
     plot = svg.find("./g/g[@class='chart-plot']")
     if plot is not None and decorate is not None:
         decorate(plot, view)
@@ -805,7 +963,9 @@ def _serie_key(element: ET.Element) -> str | None:
     return next((c for c in sorted(_classes(element)) if c.startswith("serie-")), None)
 
 
-def _finish(root: ET.Element, chart_id: str, title: str, desc: str, specs) -> ET.Element:
+def _finish(
+    root: ET.Element, chart_id: str, title: str, desc: str, specs, width: float
+) -> ET.Element:
     """Rebuild pygal's tree with our classes and presentation attributes, dropping the rest
     (its style, script, tooltips, ids and per-point titles)."""
     svg = _svg_root(chart_id, title, desc, root.get("viewBox", f"0 0 {WIDTH} 400"))
@@ -831,7 +991,7 @@ def _finish(root: ET.Element, chart_id: str, title: str, desc: str, specs) -> ET
             for child in group:
                 child_classes = _classes(child)
                 if "axis" in child_classes:
-                    plot.append(_axis(child, child_classes))
+                    plot.append(_axis(child, child_classes, width))
                 elif "series" in child_classes:
                     key = _serie_key(child) or "serie-0"
                     index = int(key.removeprefix("serie-"))
@@ -855,13 +1015,19 @@ def _copy_text(text: ET.Element) -> ET.Element:
     return copy
 
 
-def _axis(axis: ET.Element, classes: set[str]) -> ET.Element:
+def _axis(axis: ET.Element, classes: set[str], width: float) -> ET.Element:
     which = "y2" if "y2" in classes else ("x" if "x" in classes else "y")
     out = ET.Element("g", {"class": f"chart-axis chart-axis-{which}"})
     for element in axis.iter():
         element_classes = set((element.get("class") or "").split())
         if element.tag == "path" and "line" in element_classes:
             baseline = "guide" not in element_classes
+            if which == "x":
+                # An edge of the plot only. With a right-hand axis pygal leaves "guide" off the
+                # last tick's line wherever it is (a 1-month timeline's 21 Nov, days before the
+                # end), which would draw it as the frame.
+                x = _path_x(element)
+                baseline = baseline and (abs(x) < 0.5 or abs(x - width) < 0.5)
             attrs = {
                 "d": element.get("d", ""),
                 "class": "chart-axis-line" if baseline else "chart-grid",
@@ -946,23 +1112,70 @@ def _effect_styles(wanted: Sequence[int]) -> list[int]:
     """The style (:func:`_shape_spec`) of each side effect drawn, from the one it asks for.
 
     A side effect keeps its own colour and shape (its style, modulo the 16 there are) in every
-    period; only when two drawn together would look alike does the one asking for the larger
-    style move to the next free one.
+    period; only when it would share a colour or a shape with one drawn with it does the one
+    asking for the larger style move on, to the next style whose colour and shape are both
+    free. Up to four side effects (as many as there are colours) then differ in both; beyond
+    that, in one of the two at least.
     """
     taken: set[int] = set()
+    colours: set[int] = set()
+    shapes: set[int] = set()
     found: dict[int, int] = {}
-    for position in sorted(range(len(wanted)), key=lambda i: wanted[i]):
-        style = wanted[position] % _EFFECT_STYLES
-        while style in taken and len(taken) < _EFFECT_STYLES:
-            style = (style + 1) % _EFFECT_STYLES
+    for position in sorted(range(len(wanted)), key=lambda i: (wanted[i], i)):
+        first = wanted[position] % _EFFECT_STYLES
+        order = [(first + k) % _EFFECT_STYLES for k in range(_EFFECT_STYLES)]
+        style = next(
+            (
+                s
+                for s in order
+                if s not in taken and _colour_of(s) not in colours and _shape_of(s) not in shapes
+            ),
+            None,
+        )
+        if style is None:
+            style = next((s for s in order if s not in taken), first)
+        taken.add(style)
+        colours.add(_colour_of(style))
+        shapes.add(_shape_of(style))
+        found[position] = style
+    return [found[position] for position in range(len(wanted))]
+
+
+def _colour_of(style: int) -> int:
+    return style % len(PALETTE)
+
+
+def _shape_of(style: int) -> int:
+    return (style + style // len(PALETTE)) % len(_SHAPES)
+
+
+def _warning_styles(wanted: Sequence[int]) -> list[int]:
+    """The shape (index in ``_WARNING_SHAPES``) of each warning sign drawn: the one it asks for,
+    or the next one free; they repeat only beyond five warning signs at once."""
+    taken: set[int] = set()
+    found: dict[int, int] = {}
+    count = len(_WARNING_SHAPES)
+    for position in sorted(range(len(wanted)), key=lambda i: (wanted[i], i)):
+        style = wanted[position] % count
+        while style in taken and len(taken) < count:
+            style = (style + 1) % count
         taken.add(style)
         found[position] = style
     return [found[position] for position in range(len(wanted))]
 
 
+def _warning_spec(index: int) -> dict:
+    shape = _WARNING_SHAPES[index % len(_WARNING_SHAPES)]
+    return {"class": "chart-warn", "stroke": WARNING_COLOUR, "shape": shape, "warning": True}
+
+
+def _warning_label(name: str) -> str:
+    return _("%(name)s (warning sign)") % {"name": name}
+
+
 def _shape_spec(index: int) -> dict:
-    colour = index % len(PALETTE)
-    shape = _SHAPES[(index + index // len(PALETTE)) % len(_SHAPES)]
+    colour = _colour_of(index)
+    shape = _SHAPES[_shape_of(index)]
     return {"class": f"chart-c{colour}", "stroke": PALETTE[colour], "shape": shape}
 
 
@@ -976,9 +1189,30 @@ def _shape_element(shape: str, x: float, y: float, r: float, attrs: dict) -> ET.
         points = [(x, y - r * 1.1), (x + r * 1.1, y), (x, y + r * 1.1), (x - r * 1.1, y)]
     elif shape == "down":
         points = [(x - r, y - r), (x + r, y - r), (x, y + r * 0.6)]
+    elif shape == "star":  # five points
+        points = [
+            (x + k * math.sin(a * math.pi / 5), y - k * math.cos(a * math.pi / 5))
+            for a in range(10)
+            for k in [r * 1.3 if a % 2 == 0 else r * 0.55]
+        ]
+    elif shape == "cross":  # an X with arms a third of its width
+        a, b = r * 1.05, r * 0.35
+        points = [
+            (x - a, y - a + b), (x - a + b, y - a), (x, y - b), (x + a - b, y - a),
+            (x + a, y - a + b), (x + b, y), (x + a, y + a - b), (x + a - b, y + a),
+            (x, y + b), (x - a + b, y + a), (x - a, y + a - b), (x - b, y),
+        ]  # fmt: skip
+    elif shape == "hourglass":
+        points = [(x - r, y - r), (x + r, y - r), (x - r, y + r), (x + r, y + r)]
+    elif shape in ("hexagon", "pentagon"):
+        n = 6 if shape == "hexagon" else 5
+        turn = 2 * math.pi / n
+        points = [
+            (x + r * 1.1 * math.sin(turn * k), y - r * 1.1 * math.cos(turn * k)) for k in range(n)
+        ]
     else:  # triangle
         points = [(x, y - r * 1.1), (x + r, y + r * 0.8), (x - r, y + r * 0.8)]
-    d = "M" + " L".join(f"{px} {py}" for px, py in points) + " Z"
+    d = "M" + " L".join(f"{round(px, 2)} {round(py, 2)}" for px, py in points) + " Z"
     return ET.Element("path", {"d": d, **attrs})
 
 
@@ -1042,10 +1276,11 @@ def _legend_swatch(kind: str, spec: dict, x: float, y: float) -> ET.Element:
         group.append(_line(x, y, x + 44, y, {"stroke-width": "3"}))
         group.append(_shape_element("circle", x + 22, y, 6, {"stroke": "none"}))
         return group
-    # a side effect's shape
-    return _shape_element(
-        spec["shape"], x + 22, y, 8, {"class": spec["class"], "fill": spec["stroke"]}
-    )
+    # a side effect's shape; a warning sign's outlined, as on the chart
+    attrs = {"class": spec["class"], "fill": spec["stroke"]}
+    if spec.get("warning"):
+        attrs |= {"stroke": "currentColor", "stroke-width": str(_WARNING_OUTLINE)}
+    return _shape_element(spec["shape"], x + 22, y, 9 if spec.get("warning") else 8, attrs)
 
 
 # --- sanitising ---------------------------------------------------------------------------------

@@ -448,15 +448,25 @@ def _timeline(
     signs.sort(key=lambda effect: -max(effect[1].values()))  # the worst first
     chosen = effects[:TIMELINE_SIDE_EFFECTS] + signs[:TIMELINE_WARNING_SIGNS]
     not_drawn = len(effects) - len(chosen)
-    drawn = []
-    for label, days, key in chosen:
+
+    def as_drawn(days: dict[dt.date, int]) -> list[tuple[dt.date, int]]:
         if grouped_by:
             worst: dict[dt.date, int] = {}
             for day, severity in days.items():
                 first = group_start(day)
                 worst[first] = max(worst.get(first, 0), severity)
             days = worst
-        drawn.append((label, sorted(days.items()), _effect_style(key)))
+        return sorted(days.items())
+
+    drawn = [
+        (label, as_drawn(days), _effect_style(key), _is_warning_sign(key, lowest))
+        for label, days, key in chosen
+    ]
+    # The table alternative lists every side effect of the period, drawn or not.
+    chosen_keys = {key for _label, _days, key in chosen}
+    tabled_only = [
+        (label, as_drawn(days)) for label, days, key in effects if key not in chosen_keys
+    ]
     measure = None
     measure_drawn = None
     if main is not None:
@@ -497,6 +507,7 @@ def _timeline(
         courses=[(c.start_date, c.end_date, ", ".join(c.products)) for c in courses],
         infusions=infusions,
         side_effects=drawn,
+        more_side_effects=tabled_only,
         measure=measure_drawn,
         measure_higher_is_worse=scales.HIGHER_IS_WORSE.get(main.kind) if main else None,
         measure_readings=measure[1] if measure is not None else None,
@@ -526,6 +537,13 @@ def _effect_style(key: str) -> int:
     return len(_CATALOGUE_ORDER) + digest[0]
 
 
+def _is_warning_sign(key: str, lowest: dict[str, int]) -> bool:
+    """Drawn as a warning sign on the timeline: a side effect some warning rule counts at any
+    severity (a stiff neck, chest pain, a fever). Those counted only when severe (a headache
+    of 7) keep their ordinary look, so a side effect looks the same in every period."""
+    return lowest.get(key, 11) <= 1
+
+
 def _timeline_summary(
     infusions, effects, measure, grouped_by: str, with_year: bool, not_drawn: int = 0
 ) -> str:
@@ -551,8 +569,10 @@ def _timeline_summary(
         if not_drawn:
             parts.append(
                 ngettext(
-                    "%(n)s more side effect not drawn: each course below lists it",
-                    "%(n)s more side effects not drawn: each course below lists them",
+                    "%(n)s more side effect not drawn: the table of numbers and each course "
+                    "below list it",
+                    "%(n)s more side effects not drawn: the table of numbers and each course "
+                    "below list them",
                     not_drawn,
                 )
                 % {"n": not_drawn}

@@ -345,8 +345,13 @@ def test_a_timeline_with_only_infusions_is_drawn():
     assert not chart.empty
     root = parse(chart)
     marks = root.find(".//*[@class='chart-infusions']")
-    # A line each; the days are closer than a marker is wide, so one marker for the two.
-    assert [m.tag.rsplit("}", 1)[-1] for m in marks] == ["line", "path", "line"]
+    # A line each; a marker each only where they stand a marker's width apart (a day is about
+    # that wide on a month: the plot ends with the period, with no margin).
+    tags = [m.tag.rsplit("}", 1)[-1] for m in marks]
+    assert tags.count("line") == 2
+    paths = [m for m in marks if m.tag.endswith("path")]
+    corners = [[float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", p.get("d"))] for p in paths]
+    assert all(a[2] < b[0] for a, b in zip(corners, corners[1:], strict=False))  # no overlap
     # The anchor that holds the axes is not in the picture.
     assert not [g for g in root.iter() if "chart-series" in (g.get("class") or "")]
     assert chart.table.rows[0] == (dt.date(2026, 8, 3), "Privigen 34 g")

@@ -349,7 +349,9 @@ def test_the_timeline_draws_a_rare_warning_sign_and_says_what_it_leaves_out(
         == 4
     )
     text = html_text(response)
-    assert "1 more side effect not drawn: each course below lists it" in text
+    assert (
+        "1 more side effect not drawn: the table of numbers and each course below list it" in text
+    )
 
 
 def test_it_compares_courses_as_observations(owner_client, diary):
