@@ -173,6 +173,10 @@ class Patient(StableId):
     # Bumped by every write to the patient's data (patients.signals); page fragments are cached
     # under it, so a cached page can never outlive a change.
     data_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Bumped with it, but only by what the diary records (not a report made or the report's
+    # saved choice: models with ``is_diary_content = False``). A PDF made from an older one is
+    # shown as made before the latest changes (reports.jobs.is_outdated).
+    content_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = PatientQuerySet.as_manager()
 

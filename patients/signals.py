@@ -22,15 +22,19 @@ USER_FIELDS_SHOWN = frozenset({"display_name", "email", "first_name", "last_name
 
 def bump_data_version(sender, instance, **kwargs) -> None:
     patient_id = instance.pk if sender is Patient else getattr(instance, "patient_id", None)
-    if patient_id is not None:
-        Patient.objects.filter(pk=patient_id).update(data_version=F("data_version") + 1)
+    if patient_id is None:
+        return
+    bumped = {"data_version": F("data_version") + 1}
+    if getattr(sender, "is_diary_content", True):
+        bumped["content_version"] = F("content_version") + 1
+    Patient.objects.filter(pk=patient_id).update(**bumped)
 
 
 def bump_member_diaries(sender, instance, update_fields=None, **kwargs) -> None:
     if update_fields is not None and not USER_FIELDS_SHOWN.intersection(update_fields):
         return  # e.g. last_login at every sign-in: nothing a page shows
     Patient.objects.filter(memberships__user_id=instance.pk).update(
-        data_version=F("data_version") + 1
+        data_version=F("data_version") + 1, content_version=F("content_version") + 1
     )
 
 

@@ -183,7 +183,7 @@ def run(job_id) -> dict:
     if not _take(ReportPdfJob, job_id):
         return _status_of(ReportPdfJob, job_id)
     job = ReportPdfJob.objects.select_related("patient", "requested_by").defer("pdf").get(pk=job_id)
-    made_from = _data_version(job.patient_id)
+    made_from = _content_version(job.patient_id)
     try:
         data = _render(job)
     except pdf.PdfUnavailable:
@@ -202,30 +202,27 @@ def run(job_id) -> dict:
         preferences.record_made(
             job.patient, job.since, job.until, job.requested_by, made_at=job.created_at
         )
-        # Recording the report made is a change of its own (the next report starts after it):
-        # when it is the only one since the PDF was begun, the PDF is as new as the diary.
-        now = _data_version(job.patient_id)
         ReportPdfJob.objects.filter(pk=job.pk).update(
             status=ReportPdfJob.Status.DONE,
             pdf=data,
             size_bytes=len(data),
             finished_at=timezone.now(),
             error="",
-            data_version=now if now == made_from + 1 else made_from,
+            content_version=made_from,
         )
     return {"job": str(job.pk), "status": ReportPdfJob.Status.DONE, "bytes": len(data)}
 
 
-def _data_version(patient_id: int) -> int:
-    return Patient.objects.values_list("data_version", flat=True).get(pk=patient_id)
+def _content_version(patient_id: int) -> int:
+    return Patient.objects.values_list("content_version", flat=True).get(pk=patient_id)
 
 
 def is_outdated(job: ReportPdfJob, patient: Patient) -> bool:
     """A PDF made, from an older state of the diary than ``patient``'s (as just loaded)."""
     return (
         job.status == ReportPdfJob.Status.DONE
-        and job.data_version is not None
-        and job.data_version != patient.data_version
+        and job.content_version is not None
+        and job.content_version != patient.content_version
     )
 
 

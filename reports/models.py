@@ -40,6 +40,9 @@ class ReportPreference(models.Model):
     No ``uid``: a setting of the diary (one row, found by its diary), not a record of it.
     """
 
+    # Choosing a period changes the report page (data_version), not what the diary records.
+    is_diary_content = False
+
     patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="+")
     period = models.CharField(_("period"), max_length=10, choices=Period, default=Period.SINCE_LAST)
     custom_from = models.DateField(_("from"), null=True, blank=True)
@@ -84,6 +87,10 @@ class ReportRecord(StableId):
 
     Part of the diary's record (its dates start "since the last report"), so it has a ``uid``.
     """
+
+    # It moves the report's default period (data_version), but a PDF made is not outdated by
+    # the record of itself or of another PDF (content_version).
+    is_diary_content = False
 
     class Kind(models.TextChoices):
         PDF = "pdf", _("PDF")
@@ -149,9 +156,9 @@ class ReportPdfJob(models.Model):
     error = models.CharField(max_length=300, blank=True)
     # The django-tasks result id, for an operator following the job in the task tables.
     task_id = models.CharField(max_length=64, blank=True)
-    # The diary's data version the PDF was made from (reports.jobs.run): once the diary has
+    # The diary's content version the PDF was made from (reports.jobs.run): once the diary has
     # changed since, the list says so, and a patient does not bring an old PDF for a new one.
-    data_version = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    content_version = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

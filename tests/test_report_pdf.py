@@ -396,6 +396,23 @@ def test_a_pdf_made_before_the_diary_changed_says_so(patient, owner, owner_clien
     assert "Made before the latest changes to the diary" in polled
 
 
+def test_other_pdfs_and_the_report_s_choice_do_not_make_a_pdf_outdated(patient, owner, monkeypatch):
+    """A second PDF (its 'report made' record) and a period chosen on the report page change
+    the report page, not what the diary records: the first PDF is not outdated by them."""
+    from reports import preferences
+
+    monkeypatch.setattr(pdf, "render", lambda *args, **kwargs: b"%PDF-1.7")
+    first = queued_job(patient, owner)
+    jobs.run(first.pk)
+    second = queued_job(patient, owner, since=SINCE - dt.timedelta(days=30))
+    jobs.run(second.pk)
+    preferences.remember(patient, owner, period="6m", parts=[])
+    patient.refresh_from_db()
+    for job in (first, second):
+        job.refresh_from_db()
+        assert not jobs.is_outdated(job, patient)
+
+
 def test_a_change_while_the_pdf_is_made_leaves_it_outdated(patient, owner, monkeypatch):
     from diary import entries
     from diary.models import SymptomEntry
