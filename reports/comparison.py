@@ -77,7 +77,8 @@ class SymptomOverview:
 
     key: str  # as reports.cycles.symptom_key
     label: str
-    courses: int  # courses in the set, but a current one too recent to tell (too_early)
+    # Courses in the set; a current one too recent to tell (too_recent) only if it has it
+    courses: int
     with_it: int  # courses after which it was logged
     worst: int  # worst severity after any of them
     # The median over the courses with a finished episode of it (``timed``) of the longest
@@ -125,11 +126,11 @@ class Comparison:
     by_premedication: list[ComparisonGroup]
 
 
-def too_early(cycle: CycleSummary, now: dt.datetime) -> bool:
-    """Whether the current cycle is too young to say it had no side effects: nothing logged
-    yet and its last infusion ended less than SIDE_EFFECTS_WITHIN ago. A course given this
-    morning is not yet a course "without a headache"."""
-    if not cycle.is_current or cycle.side_effects or not cycle.infusions:
+def too_recent(cycle: CycleSummary, now: dt.datetime) -> bool:
+    """Whether the current cycle is too young to say which side effects it had: its last
+    infusion ended less than SIDE_EFFECTS_WITHIN ago. A course given this morning is not yet
+    a course "without a headache", even when something else (chills) was logged after it."""
+    if not cycle.is_current or not cycle.infusions:
         return False
     return now < max(infusion.ends_at for infusion in cycle.infusions) + SIDE_EFFECTS_WITHIN
 
@@ -139,11 +140,12 @@ def side_effect_overview(
 ) -> list[SymptomOverview]:
     """Each side effect logged after any of ``cycles``: after how many, how bad at worst, and
     how long it typically lasted. The most frequent first, then the worst. A current course
-    too recent to tell (:func:`too_early`, at ``now``) is not counted."""
+    too recent to tell (:func:`too_recent`, at ``now``) counts only for what it already had."""
     now = now or timezone.now()
-    counted = [cycle for cycle in cycles if not too_early(cycle, now)]
+    recent = [cycle for cycle in cycles if too_recent(cycle, now)]
+    settled = len(cycles) - len(recent)
     found: dict[str, list] = {}
-    for cycle in counted:
+    for cycle in cycles:
         for effect in cycle.side_effects:
             found.setdefault(effect.key, []).append(effect)
     overview = []
@@ -159,7 +161,8 @@ def side_effect_overview(
             SymptomOverview(
                 key=key,
                 label=effects[0].label,
-                courses=len(counted),
+                courses=settled
+                + sum(1 for c in recent if any(e.key == key for e in c.side_effects)),
                 with_it=len(effects),
                 worst=max(e.worst for e in effects),
                 typical_hours=statistics.median(longest) if longest else None,

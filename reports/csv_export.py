@@ -157,8 +157,9 @@ def _timed(what: Promise) -> tuple[tuple[str, Promise], ...]:
         (
             "day_after_infusion",
             gettext_lazy(
-                "Local calendar days since the latest infusion day on or before it (0 on the "
-                "day itself); empty before the first infusion."
+                "Local calendar days since the latest infusion that had started by then (0 on "
+                "its day; a moment before the day's infusion counts from the one before); empty "
+                "before the first infusion."
             ),
         ),
         (

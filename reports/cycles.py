@@ -537,9 +537,12 @@ def _summary(
     infusions: list[Infusion],
     symptoms: list[SideEffectRow],
     measures: list[Measure],
+    course_weight: Decimal | None = None,
 ) -> CycleSummary:
+    """``course_weight``: the weight for days without one when none of ``infusions`` has one
+    (the course's, when these are only some of its days)."""
     weights = [i.weight_kg for i in infusions if i.weight_kg]
-    course_weight = weights[-1] if weights else None
+    course_weight = weights[-1] if weights else course_weight
     daily = []
     rate = None
     left_out = 0
@@ -1135,5 +1138,16 @@ def given_on(patient: Patient, cycle: CycleSummary, days: Sequence[Infusion]) ->
     """What ``days`` (some of ``cycle``'s infusion days) gave, summed as a course: for a period
     that cuts a course, which counts only its days in the period. No side effects, measures."""
     span = Span(cycle.course_id, cycle.start_date, cycle.end_date, cycle.cycle_end)
-    summary = _summary(patient, span, cycle.start_date, cycle.start_date, list(days), [], [])
+    # A day without a weight takes the course's, even from a day outside the period.
+    weights = [i.weight_kg for i in cycle.infusions if i.weight_kg]
+    summary = _summary(
+        patient,
+        span,
+        cycle.start_date,
+        cycle.start_date,
+        list(days),
+        [],
+        [],
+        course_weight=weights[-1] if weights else None,
+    )
     return dataclasses.replace(summary, course_in_period=cycle.course_in_period)

@@ -246,6 +246,9 @@ class ReportDocument:
     main_chart: MainChart | None
     open_questions: list[Note]
     logged_by: list[LoggedBy]
+    # First days ("1 Apr 2026") of courses begun before the period whose side effects that
+    # began in it are counted on page 1 ("after N of M courses" counts them: page 1 says so)
+    side_effects_begun_before: list[str] = field(default_factory=list)
     # detail pages (empty unless chosen)
     main_label: str = ""
     cycle_rows: list[CycleRow] = field(default_factory=list)
@@ -339,10 +342,13 @@ def build(
         ),
         logged_by=_logged_by(patient, data, notes, start, end, since, until, names),
     )
-    after_courses = _side_effects_in_period(data, start)
+    after_courses = _side_effects_in_period(data, start, end)
     overview = comparison.side_effect_overview(after_courses)
     document.side_effects = [_side_effect_line(o) for o in overview[:SIDE_EFFECTS_ON_PAGE_ONE]]
     document.side_effects_more = max(0, len(overview) - SIDE_EFFECTS_ON_PAGE_ONE)
+    document.side_effects_begun_before = [
+        long_date(c.start_date) for c in after_courses if not c.course_in_period
+    ]
     reactions = _reaction_lines(data.cycles, since, until)
     document.reactions = reactions[:REACTIONS_ON_PAGE_ONE]
     document.reactions_more = max(0, len(reactions) - REACTIONS_ON_PAGE_ONE)
@@ -362,7 +368,10 @@ def build(
             unit=main_series[0].unit if main_series else "",
         )
         document.main_label = main_choice.label
-        document.main_chart = _main_chart(patient, main_choice, main_series, main_estimate)
+        # Page 1 draws the cycles of its main measure only when the period has a reading of
+        # it: "No measures in this period" above a chart of readings outside it contradicted.
+        if any(m.kind == main_choice.kind for m in period_measures):
+            document.main_chart = _main_chart(patient, main_choice, main_series, main_estimate)
 
     if sections.CYCLES in parts:
         by_course = {c.course_id: c for c in main_estimate.cycles} if main_estimate else {}
@@ -426,17 +435,19 @@ def _plan(patient: Patient, since: dt.date, until: dt.date) -> PlanSummary:
     )
 
 
-def _side_effects_in_period(data: trends.CycleData, start: dt.datetime) -> list[CycleSummary]:
-    """The courses whose side effects the period saw: each course given in it, with its whole
-    cycle, and a course given before it whose cycle reaches in, with only what began in the
-    period (and only when something did: a report made since the last one must show a
-    headache of day 5 of a course that the last report showed being given)."""
+def _side_effects_in_period(
+    data: trends.CycleData, start: dt.datetime, end: dt.datetime
+) -> list[CycleSummary]:
+    """The courses whose side effects the period saw: each course begun in it, with its whole
+    cycle, and a course begun before it whose cycle reaches in, with only what began in the
+    period (``start``..``end``), and only when something did: a report made since the last
+    one must show a headache of day 5 of a course that the last report showed being given."""
     found = []
     for cycle in data.cycles:
         if cycle.course_in_period:
             found.append(cycle)
             continue
-        rows = [r for r in data.symptoms.get(cycle.course_id, []) if r.onset >= start]
+        rows = [r for r in data.symptoms.get(cycle.course_id, []) if start <= r.onset < end]
         effects = cycles.side_effects(rows)
         if effects:
             found.append(dataclasses.replace(cycle, side_effects=effects))

@@ -145,6 +145,7 @@ def held_sentence(estimate: WearOffEstimate) -> str:
 
 def _days_words(days: Sequence[int]) -> str:
     """The days in words: "on day 20", "on days 18 and 20", or "between day 14 and day 25"."""
+    days = sorted(set(days))  # two cycles that wore off on day 20: "on day 20"
     if len(days) > DAYS_LISTED:
         return _("between day %(first)s and day %(last)s") % {"first": days[0], "last": days[-1]}
     listed = [str(day) for day in days]

@@ -83,7 +83,23 @@ def test_side_effects_that_began_in_the_period_after_a_course_given_before_it_ar
     assert (effect.worst, effect.entries, effect.hours) == (8, 1, 48)
     assert second.cycle.start_date == dt.date(2026, 4, 29) and second.effects == []
     text = html_of(patient, since, until, [sections.SIDE_EFFECTS])
-    assert "After the course of 1 Apr 2026 (given before this period; what began in it):" in text
+    assert "After the course of 1 Apr 2026 (begun before this period; what began in it):" in text
+    assert (
+        "Also counted: the course of 1 Apr 2026, begun before this period, with what began in "
+        "the period." in text
+    )
+    assert doc.side_effects_begun_before == ["1 Apr 2026"]
+
+
+def test_side_effects_after_the_period_are_not_on_it(patient, owner):
+    """Courses of 1 and 29 Apr, a report of 5-10 Apr: a headache of 15 Apr (after the period)
+    of the course begun before it is on no page of that report."""
+    infusion(patient, dt.date(2026, 4, 1))
+    infusion(patient, dt.date(2026, 4, 29))
+    headache(patient, owner, 8, local(2026, 4, 15, 10), local(2026, 4, 15, 20))
+    doc = document.build(patient, dt.date(2026, 4, 5), dt.date(2026, 4, 10), ["side_effects"])
+    assert doc.side_effects == [] and doc.course_effects == []
+    assert doc.side_effects_begun_before == []
 
 
 def test_a_course_given_before_the_period_with_nothing_in_it_is_left_out(patient, owner):
@@ -118,6 +134,46 @@ def test_a_course_the_period_cuts_counts_its_days_in_the_period(patient, owner):
     assert reaction.day == dt.date(2026, 4, 1) and reaction.text.startswith("Chills 6")
     text = html_of(patient, dt.date(2026, 4, 1), dt.date(2026, 4, 28), [])
     assert "2 courses (2 cut by the period: only their days in the period count), 2 days" in text
+
+
+def test_a_cut_course_takes_the_course_s_weight_for_its_day_without_one(patient, owner):
+    """Day 1 (31 Mar, before the period) has 70 kg; day 2 (1 Apr) none and 140 mL/h: page 1
+    gives 2 mL/kg/h, as the cycle table does, not 'left out'."""
+    from infusions.models import RateStep
+
+    first = infusion(patient, dt.date(2026, 3, 31))
+    first.weight_kg = Decimal(70)
+    first.save()
+    day_2 = infusion(patient, dt.date(2026, 4, 1))
+    day_2.weight_kg = None
+    day_2.save()
+    RateStep.objects.create(infusion=day_2, minutes_from_start=30, rate="140", unit="mL/h")
+    totals = document.build(patient, dt.date(2026, 4, 1), dt.date(2026, 4, 20), []).infusions
+    assert (totals.days, totals.cut, totals.highest_rate) == (1, 1, Decimal("2.0"))
+    assert totals.rate_steps_left_out == 0
+
+
+def test_no_cycle_chart_on_page_1_without_a_reading_in_the_period(patient, owner):
+    from diary.models import Measure
+
+    patient.conditions = ["mg"]
+    patient.save()
+    infusion(patient, dt.date(2026, 4, 1))
+    infusion(patient, dt.date(2026, 4, 29))
+    for day, value in ((dt.date(2026, 4, 1), 8), (dt.date(2026, 4, 14), 4)):
+        entries.save(
+            Measure(
+                patient=patient,
+                kind="mgadl",
+                value=value,
+                measured_at=local(*day.timetuple()[:3], 8),
+            ),
+            owner,
+        )
+    one_day = document.build(patient, dt.date(2026, 4, 10), dt.date(2026, 4, 10), [])
+    assert one_day.measures == [] and one_day.main_chart is None
+    whole = document.build(patient, dt.date(2026, 4, 1), dt.date(2026, 4, 20), [])
+    assert whole.main_chart is not None
 
 
 def test_whole_courses_are_counted_whole(patient, owner):

@@ -477,3 +477,8 @@ def test_no_typical_day_the_pages_say_the_benefit_held(one_of_three_worn, owner_
     ).content.decode()
     assert held in page
     assert "in none of the 3 finished cycles" not in page
+
+
+def test_days_worn_off_are_named_once():
+    assert wearoff._days_words([20, 20]) == "on day 20"  # not "on days 20 and 20"
+    assert wearoff._days_words([22, 18, 20, 18]) == "on days 18, 20 and 22"
