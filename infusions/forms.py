@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, DecimalException
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 from django.forms.utils import ErrorDict, ErrorList
 from django.utils.formats import date_format
@@ -288,10 +289,21 @@ class InfusionForm(PatientScopedForm):
                 cleaned["dose_g"] = dose_g
         if dose_g is None and "dose_g" not in self.errors and "weight_kg" not in self.errors:
             self.add_error("dose_g", _("Enter the dose in grams (or in g/kg with the weight)."))
-        if dose_g is not None:
+        # A value its field refuses (a dose of -5 g) already has its message: no "about -50 mL,
+        # tick if it is right" beside it. The model's bounds run after clean(), so check here.
+        if dose_g is not None and self._within_bounds("dose_g", dose_g):
             self._check_dose(dose_g, weight)
-        self._check_volume(cleaned.get("volume_ml"), dose_g, cleaned.get("product"))
+            volume = cleaned.get("volume_ml")
+            if volume is None or self._within_bounds("volume_ml", volume):
+                self._check_volume(volume, dose_g, cleaned.get("product"))
         return cleaned
+
+    def _within_bounds(self, name: str, value) -> bool:
+        try:
+            Infusion._meta.get_field(name).run_validators(value)
+        except ValidationError:
+            return False
+        return True
 
     def _check_dose(self, dose_g: Decimal, weight: Decimal | None) -> None:
         if weight:
@@ -523,6 +535,29 @@ def split_premedication(line: str) -> dict[str, str]:
     if match:
         return {"name": match["name"], "dose": match["dose"]}
     return {"name": line.strip(), "dose": ""}
+
+
+def check_lot_expiry(form: InfusionForm, lots_formset) -> None:
+    """A lot whose expiry is before the infusion's day had expired when it was given: a typo in
+    the date, or a vial to report. It needs confirming, like an unusual dose."""
+    day = form.cleaned_data.get("date")
+    if day is None or form.cleaned_data.get("confirm_unusual"):
+        return
+    for row in lots_formset.forms:
+        data = getattr(row, "cleaned_data", None) or {}
+        expiry = data.get("expiry")
+        if data.get("DELETE") or expiry is None or expiry >= day:
+            continue
+        form.warnings.append(str(expiry))
+        row.add_error(
+            "expiry",
+            _("This lot had expired on the day of the infusion (%(expiry)s).")
+            % {"expiry": date_format(expiry, "j M Y")}
+            + " "
+            + _("Check the label on the vial.")
+            + " "
+            + _("If it is right, tick “Yes, these numbers are right”."),
+        )
 
 
 def check_rates(form: InfusionForm, rates_formset) -> None:

@@ -33,6 +33,7 @@ from .forms import (
     RegimenForm,
     add_vial_hints,
     build_formsets,
+    check_lot_expiry,
     check_rates,
     hold_judgement,
     split_premedication,
@@ -249,8 +250,10 @@ def _infusion_form_page(
         sets_ok = all(fs.is_valid() for fs in formsets.values())
         if form_ok and sets_ok:
             check_rates(form, formsets["rates"])
-            sets_ok = formsets["rates"].is_valid() and not any(
-                row.errors for row in formsets["rates"].forms
+            check_lot_expiry(form, formsets["lots"])
+            sets_ok = all(
+                formsets[name].is_valid() and not any(row.errors for row in formsets[name].forms)
+                for name in ("rates", "lots")
             )
         if form_ok and sets_ok:
             # Saved with its rows, courses regrouped, the diary told, the change kept.

@@ -352,6 +352,30 @@ def test_unusual_but_possible_doses_need_a_confirmation(patient, owner_client):
     assert Infusion.objects.get().dose_g == Decimal("150")
 
 
+def test_a_dose_its_field_refuses_gets_no_volume_hint_beside_it(patient, owner_client):
+    response = owner_client.post(url("log", patient), log_data(dose_g="-5", volume_ml="350"))
+    errors = response.context["form"].errors
+    assert "dose_g" in errors and "volume_ml" not in errors
+    assert "Yes, these numbers are right" not in response.content.decode()
+    assert not Infusion.objects.exists()
+
+
+def test_a_lot_expired_on_the_infusion_day_needs_a_confirmation(patient, owner_client):
+    data = log_data(**{"lots-0-expiry": "2020-01-01"})
+    response = owner_client.post(url("log", patient), data)
+    row = response.context["formsets"]["lots"].forms[0]
+    assert "had expired on the day of the infusion (1 Jan 2020)" in str(row.errors["expiry"])
+    page = response.content.decode()
+    assert "Yes, these numbers are right" in page and 'value="p123456"' in page
+    assert not Infusion.objects.exists()
+    response = owner_client.post(url("log", patient), data | {"confirm_unusual": "on"})
+    assert response.status_code == 302
+    assert Infusion.objects.get().lots.get().expiry == dt.date(2020, 1, 1)
+    # Expiring on the day itself is not expired.
+    same_day = log_data(date="2026-11-21", **{"lots-0-expiry": "2026-11-21"})
+    assert owner_client.post(url("log", patient), same_day).status_code == 302
+
+
 def test_a_volume_that_does_not_match_the_dose_asks_for_confirmation(patient, owner_client):
     response = owner_client.post(url("log", patient), log_data(volume_ml="700"))
     assert "about 350 mL" in str(response.context["form"].errors["volume_ml"])
