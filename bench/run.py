@@ -155,17 +155,16 @@ import django
 django.setup()
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-
 from patients.demo import DEMO_EMAIL
 from patients.models import Membership, Patient, User
+from patients.sessions import SessionStore
 from reports import bench_data
 
 user = User.objects.get(email=DEMO_EMAIL)
 membership = Membership.objects.select_related("patient").get(user=user, is_self=True)
 session = SessionStore()
 session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = "patients.auth.ModelBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.set_expiry(timedelta(days=30))  # "keep me signed in": no idle timeout
 session.create()

@@ -186,9 +186,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "patients.User"
+# Django's and allauth's backends, the signed-in user read by a compiled query (patients/auth.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "patients.auth.ModelBackend",
+    "patients.auth.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -236,6 +237,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Infusion diary"
 
 # Idle timeout: a session that is not "kept signed in" ends after 30 quiet minutes.
+# Django's database sessions, read by a compiled query (patients/sessions.py).
+SESSION_ENGINE = "patients.sessions"
 SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
 SESSION_COOKIE_AGE = envint(
     "SESSION_COOKIE_AGE", int(timedelta(days=30).total_seconds()), minimum=60

@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 
 from clinical import red_flags
 from infusions.models import Infusion, InfusionReaction
-from patients.caching import PreparedQuery
 from patients.models import Patient
+from patients.prepared import PreparedQuery
 
 from .models import RedFlagEvent, SymptomEntry, SymptomReading
 

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from clinical import scales, symptoms
-from patients.caching import PreparedQuery
 from patients.forms_base import PlainWordsMixin
 from patients.models import Patient
+from patients.prepared import PreparedQuery
 
 from .models import Measure, Note, SymptomEntry
 

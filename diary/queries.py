@@ -23,8 +23,8 @@ from clinical import red_flags, scales
 from infusions.models import Infusion
 from infusions.schedule import InfusionStatus, infusion_status
 from patients.authors import kept_author
-from patients.caching import PreparedQuery
 from patients.models import Membership, Patient
+from patients.prepared import PreparedQuery
 
 from . import alerts, entries
 from .models import Measure, Note, RedFlagEvent, SymptomEntry, SymptomReading

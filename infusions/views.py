@@ -21,8 +21,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from clinical import red_flags
 from patients import history
 from patients.access import PatientRequest, get_for_patient, patient_view
-from patients.caching import PreparedQuery, render_cached
+from patients.caching import render_cached
 from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
+from patients.prepared import PreparedQuery
 
 from . import calendar, changes, plans, records
 from .feeds import maker_may_read

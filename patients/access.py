@@ -28,6 +28,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from .models import Membership, Patient
+from .prepared import PreparedQuery
 from .signin import sign_in_response
 
 if TYPE_CHECKING:
@@ -51,18 +52,30 @@ class PatientRequest(HttpRequest):
     htmx: HtmxDetails
 
 
+# Compiled once per process: every patient page runs it. At most one row can match
+# (membership_unique_user_patient); a second row, were the constraint ever lost, is an error as
+# with get(). No ORDER BY: none is needed for at most one row.
+_MEMBERSHIP = PreparedQuery(
+    lambda user, public_id: (
+        Membership.objects.select_related("patient")
+        .filter(user=user, patient__public_id=public_id)
+        .order_by()[:2]
+    ),
+    user=int,
+    public_id=str,
+)
+
+
 def get_membership(user, public_id: str) -> Membership:
     """The user's membership of the patient, or 404 (also for a patient that does not exist)."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not isinstance(public_id, str):
         raise Http404
-    try:
-        # get(), not first(): one row at most (membership_unique_user_patient), and no ORDER BY
-        # to compile on every request.
-        return Membership.objects.select_related("patient").get(
-            user=user, patient__public_id=public_id
-        )
-    except Membership.DoesNotExist:
-        raise Http404 from None
+    found = _MEMBERSHIP(user=user.pk, public_id=public_id)
+    if not found:
+        raise Http404
+    if len(found) > 1:
+        raise Membership.MultipleObjectsReturned("two memberships of one user in one diary")
+    return found[0]
 
 
 M = TypeVar("M", bound=Model)

@@ -16,19 +16,12 @@ processes agree because the version is read from the patient row on each request
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
-from django.db.models.sql.compiler import SQLCompiler
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -94,132 +87,3 @@ def cached_fragment(request: PatientRequest, name: str, build: Callable[[], str]
         html = build()
         cache.set(key, html, FRAGMENT_SECONDS)
     return html
-
-
-# --- Compiled queries ---------------------------------------------------------------------------
-# A page's first render runs a handful of small queries, and the ORM spends several times longer
-# turning each queryset into SQL than the database spends answering it. A ``PreparedQuery`` keeps
-# the ORM's definition of a query, compiles it once per process and runs that SQL again with the
-# request's values, through the ORM's own row handling (model instances, select_related, only,
-# prefetch_related all as usual).
-
-_SENTINEL_BASE = 1_987_654_000
-_UTC = dt.UTC
-# Values refused for a kind although isinstance accepts them.
-_NOT = {int: bool, str: (), dt.date: dt.datetime, dt.datetime: ()}
-
-
-def _sentinel(kind: type, index: int, round_: int) -> object:
-    """A value of ``kind`` that no real query uses, distinct per parameter and compilation."""
-    n = index + 50 * round_
-    if kind is int:
-        return _SENTINEL_BASE + n
-    if kind is str:
-        return f"\x00prepared-{n}"
-    if kind is dt.datetime:
-        return dt.datetime(1901, 1, 1, 0, 0, 0, 1 + n, tzinfo=_UTC)
-    if kind is dt.date:
-        return dt.date(1901, 1, 1) + dt.timedelta(days=n)
-    raise TypeError(f"a prepared query takes int, str, date or datetime values, not {kind}")
-
-
-def _adapter(kind: type, connection) -> Callable[[object], object]:
-    if kind is dt.datetime:
-        return connection.ops.adapt_datetimefield_value
-    if kind is dt.date:
-        return connection.ops.adapt_datefield_value
-    return lambda value: value
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    queryset: QuerySet
-    compiler: SQLCompiler
-    sql: str
-    params: tuple
-    slots: tuple[tuple[str, type, tuple[int, ...]], ...]  # (name, kind, positions in params)
-
-
-class PreparedQuery:
-    """A queryset whose SQL is compiled once per process and database, then run with new values.
-
-    ``build`` makes the queryset from keyword values (filters, slices: everything but the values
-    is fixed); ``kinds`` names the type of each value (int, str, date or aware datetime; pass a
-    related object's pk, not the object). Calling it returns the rows as a list::
-
-        recent = PreparedQuery(
-            lambda patient, since: Measure.objects.filter(patient=patient, measured_at__gte=since),
-            patient=int, since=dt.datetime,
-        )
-        rows = recent(patient=patient.pk, since=week_ago)
-
-    The query is compiled twice, with different stand-in values and in another time zone, and
-    refused (``ImproperlyConfigured``) unless only the stand-ins differ: a query whose SQL depends
-    on a value (``None`` as IS NULL, a list's length) or on the active time zone cannot be reused.
-    """
-
-    def __init__(self, build: Callable[..., QuerySet], **kinds: type) -> None:
-        for kind in kinds.values():
-            _sentinel(kind, 0, 0)  # refuses a type it cannot stand in for
-        self._build = build
-        self._kinds = kinds
-        self._compiled: dict[str, _Compiled] = {}
-
-    def _compile_once(self, using: str, round_: int):
-        values = {
-            name: _sentinel(kind, index, round_)
-            for index, (name, kind) in enumerate(self._kinds.items())
-        }
-        queryset = self._build(**values)
-        compiler = queryset.query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
-        return values, queryset, compiler, sql, tuple(params)
-
-    def _compile(self, using: str) -> _Compiled:
-        connection = connections[using]
-        values, queryset, compiler, sql, params = self._compile_once(using, 0)
-        with timezone.override("Pacific/Kiritimati"):
-            other_values, _q, _c, other_sql, other_params = self._compile_once(using, 1)
-        slots, seen = [], set()
-        for name, kind in self._kinds.items():
-            adapt = _adapter(kind, connection)
-            stand_in, other = adapt(values[name]), adapt(other_values[name])
-            positions = tuple(i for i, p in enumerate(params) if p == stand_in)
-            other_positions = tuple(i for i, p in enumerate(other_params) if p == other)
-            if not positions or positions != other_positions:
-                raise ImproperlyConfigured(f"prepared query: {name!r} is not a plain parameter")
-            slots.append((name, kind, positions))
-            seen.update(positions)
-        fixed = [p for i, p in enumerate(params) if i not in seen]
-        other_fixed = [p for i, p in enumerate(other_params) if i not in seen]
-        if sql != other_sql or len(params) != len(other_params) or fixed != other_fixed:
-            raise ImproperlyConfigured("prepared query: its SQL depends on the values or zone")
-        compiled = _Compiled(queryset, compiler, sql, params, tuple(slots))
-        self._compiled[using] = compiled
-        return compiled
-
-    def __call__(self, *, using: str = DEFAULT_DB_ALIAS, **values) -> list:
-        compiled = self._compiled.get(using) or self._compile(using)
-        if values.keys() != self._kinds.keys():
-            raise TypeError(f"prepared query takes {sorted(self._kinds)}, not {sorted(values)}")
-        connection = connections[using]
-        params = list(compiled.params)
-        for name, kind, positions in compiled.slots:
-            value = values[name]
-            # bool is not an int here, nor a datetime a date (nor None anything: IS NULL).
-            if not isinstance(value, kind) or isinstance(value, _NOT[kind]):
-                raise TypeError(f"prepared query: {name!r} must be {kind.__name__}")
-            if kind is dt.datetime and timezone.is_naive(value):
-                raise ValueError(f"prepared query: {name!r} must be an aware datetime")
-            adapted = _adapter(kind, connection)(value)
-            for position in positions:
-                params[position] = adapted
-        # The ORM's own iteration, handed a compiler that already holds the query's columns and
-        # answers with the stored SQL (a copy: the stored one stays untouched, and the copy
-        # talks to this thread's connection).
-        runner = copy.copy(compiled.compiler)
-        runner.connection = connection
-        runner.as_sql = lambda *args, **kwargs: (compiled.sql, tuple(params))
-        queryset = compiled.queryset._chain()
-        queryset.query.get_compiler = lambda *args, **kwargs: runner
-        return list(queryset)

@@ -48,9 +48,8 @@ from infusions.models import (
     ReactionAction,
 )
 from infusions.units import RateUnit, highest_rate
-from patients import caching
-from patients.caching import PreparedQuery
 from patients.models import Patient
+from patients.prepared import PreparedQuery
 
 GRIP_SIDES = ("left", "right")
 _DAY = dt.timedelta(days=1)
@@ -246,20 +245,8 @@ class _PreparedRows(PreparedQuery):
     The values are checked and adapted exactly as ``PreparedQuery.__call__`` does."""
 
     def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values) -> tuple[list[tuple], object]:
-        compiled = self._compiled.get(using) or self._compile(using)
-        if values.keys() != self._kinds.keys():
-            raise TypeError(f"prepared query takes {sorted(self._kinds)}, not {sorted(values)}")
+        compiled, params = self.params(values, using)
         connection = connections[using]
-        params = list(compiled.params)
-        for name, kind, positions in compiled.slots:
-            value = values[name]
-            if not isinstance(value, kind) or isinstance(value, caching._NOT[kind]):
-                raise TypeError(f"prepared query: {name!r} must be {kind.__name__}")
-            if kind is dt.datetime and value.tzinfo is None:
-                raise ValueError(f"prepared query: {name!r} must be an aware datetime")
-            adapted = caching._adapter(kind, connection)(value)
-            for position in positions:
-                params[position] = adapted
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             return cursor.fetchall(), connection

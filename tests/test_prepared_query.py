@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from diary.models import SymptomEntry
-from patients.caching import PreparedQuery
 from patients.models import Membership
+from patients.prepared import PreparedQuery
 
 from .factories import MembershipFactory, PatientFactory
 
