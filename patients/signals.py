@@ -10,7 +10,10 @@ whose name or email changes bumps every diary they are a member of.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.apps import apps
+from django.db import connections, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
@@ -20,14 +23,31 @@ from .models import Patient, User
 USER_FIELDS_SHOWN = frozenset({"display_name", "email", "first_name", "last_name"})
 
 
-def bump_data_version(sender, instance, **kwargs) -> None:
+@cache
+def _bump_sql(alias: str, content: bool) -> str:
+    """``Patient.objects.filter(pk=...).update(data_version=F(...) + 1, ...)`` as SQL, written
+    once per database: every save runs it, and the ORM took twenty times longer to compile
+    that UPDATE than the database took to run it (docs/decisions.md, "Speed")."""
+    quote = connections[alias].ops.quote_name
+    meta = Patient._meta
+    names = ("data_version", "content_version") if content else ("data_version",)
+    columns = [quote(meta.get_field(name).column) for name in names]
+    assignments = ", ".join(f"{column} = {column} + 1" for column in columns)
+    return f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+
+
+def bump_data_version(sender, instance, using=None, **kwargs) -> None:
     patient_id = instance.pk if sender is Patient else getattr(instance, "patient_id", None)
     if patient_id is None:
         return
-    bumped = {"data_version": F("data_version") + 1}
-    if getattr(sender, "is_diary_content", True):
-        bumped["content_version"] = F("content_version") + 1
-    Patient.objects.filter(pk=patient_id).update(**bumped)
+    content = getattr(sender, "is_diary_content", True)
+    connection = connections[using or "default"]
+    # As QuerySet.update(): a failure inside a caller's atomic block marks it for rollback.
+    with (
+        transaction.mark_for_rollback_on_error(using=connection.alias),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(_bump_sql(connection.alias, bool(content)), [patient_id])
 
 
 def bump_member_diaries(sender, instance, update_fields=None, **kwargs) -> None:

@@ -26,6 +26,48 @@ def test_any_write_to_a_patient_bumps_its_data_version(patient, owner):
     assert Patient.objects.get(pk=patient.pk).data_version > after_infusion
 
 
+def _versions(patient):
+    return Patient.objects.values_list("data_version", "content_version").get(pk=patient.pk)
+
+
+def test_each_write_bumps_both_versions_by_one_and_only_its_own_diarys(patient, owner):
+    """The bump is written as SQL once per database (patients/signals.py): it must do exactly
+    what the ORM's update did, to this diary's row and no other."""
+    other = Patient.objects.create(name="Other", time_zone="Europe/London", conditions=["mg"])
+    data, content = _versions(patient)
+    untouched = _versions(other)
+    entry = SymptomEntry.objects.create(
+        patient=patient, symptom="headache", severity=4, onset=dt.datetime.now(dt.UTC)
+    )
+    assert _versions(patient) == (data + 1, content + 1)
+    entry.severity = 5
+    entry.save()
+    assert _versions(patient) == (data + 2, content + 2)
+    membership = Membership.objects.create(
+        user=owner.__class__.objects.create(email="sam@example.com"),
+        patient=patient,
+        role=Membership.Role.CAREGIVER_VIEWER,
+    )
+    membership.delete()  # a row deleted bumps as a row saved
+    assert _versions(patient) == (data + 4, content + 4)
+    assert _versions(other) == untouched
+
+
+def test_a_write_that_is_not_diary_content_bumps_only_the_data_version(patient):
+    from reports.models import ReportPreference
+
+    data, content = _versions(patient)
+    ReportPreference.objects.create(patient=patient)
+    assert _versions(patient) == (data + 1, content)
+
+
+def test_a_patient_row_saved_bumps_its_own_versions(patient):
+    data, content = _versions(patient)
+    patient.name = "Maya B."
+    patient.save(update_fields=["name"])
+    assert _versions(patient) == (data + 1, content + 1)
+
+
 def test_the_today_page_is_cached_until_something_changes(
     patient, owner, owner_client, django_assert_max_num_queries
 ):
