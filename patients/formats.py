@@ -14,6 +14,29 @@ from collections.abc import Callable
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.translation import get_language
+
+# Month and weekday names per language, as the "M" and "D" formats write them, translated once
+# per process: they are lazy strings, and every row translated them again.
+_NAMES: dict[str | None, tuple[list[str], list[str]]] = {}
+
+
+def _names() -> tuple[list[str], list[str]]:
+    language = get_language()
+    names = _NAMES.get(language)
+    if names is None:
+        months = [""] + [str(MONTHS_3[n]).title() for n in range(1, 13)]
+        weekdays = [str(WEEKDAYS_ABBR[n]) for n in range(7)]
+        names = _NAMES[language] = (months, weekdays)
+    return names
+
+
+def _month(local: dt.date) -> str:
+    return _names()[0][local.month]
+
+
+def _weekday(local: dt.date) -> str:
+    return _names()[1][local.weekday()]
 
 
 def _local(moment: dt.date) -> dt.date:
@@ -30,30 +53,30 @@ def hour_minute(moment: dt.datetime) -> str:
 def weekday_hour_minute(moment: dt.datetime) -> str:
     """``|date:"D H:i"``: "Mon 09:05"."""
     local = _local(moment)
-    return f"{WEEKDAYS_ABBR[local.weekday()]} {local:%H:%M}"
+    return f"{_weekday(local)} {local:%H:%M}"
 
 
 def day_month_year(moment: dt.date) -> str:
     """``|date:"j M Y"``: "3 Nov 2026"."""
     local = _local(moment)
-    return f"{local.day} {MONTHS_3[local.month].title()} {local.year:04d}"
+    return f"{local.day} {_month(local)} {local.year:04d}"
 
 
 def day_month(moment: dt.date) -> str:
     """``|date:"j M"``: "3 Nov"."""
     local = _local(moment)
-    return f"{local.day} {MONTHS_3[local.month].title()}"
+    return f"{local.day} {_month(local)}"
 
 
 def weekday_day_month_year(moment: dt.date) -> str:
     """``|date:"D j M Y"``: "Tue 3 Nov 2026"."""
-    return f"{WEEKDAYS_ABBR[_local(moment).weekday()]} {day_month_year(moment)}"
+    return f"{_weekday(_local(moment))} {day_month_year(moment)}"
 
 
 def weekday_day_month(moment: dt.date) -> str:
     """``|date:"D j M"``: "Tue 3 Nov"."""
     local = _local(moment)
-    return f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {MONTHS_3[local.month].title()}"
+    return f"{_weekday(local)} {local.day} {_month(local)}"
 
 
 def url_for_each(viewname: str, *args) -> Callable[[object], str]:

@@ -10,7 +10,7 @@ import time_machine
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import time as time_filter
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from diary import entries
 from diary.models import Measure, SymptomEntry, SymptomReading
@@ -23,9 +23,12 @@ LONDON = ZoneInfo("Europe/London")
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 
 
+@pytest.mark.parametrize("language", ["en", "de", "en"])
 @pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Asia/Kolkata"])
-def test_formats_match_the_template_filters(zone):
-    with timezone.override(ZoneInfo(zone)):
+def test_formats_match_the_template_filters(zone, language):
+    # Month and weekday names are kept per language: another language, then English again,
+    # must each get their own.
+    with timezone.override(ZoneInfo(zone)), translation.override(language):
         for hours in range(0, 24 * 400, 37):  # every weekday, month and hour, across DST
             moment = dt.datetime(2025, 12, 30, 23, 30, tzinfo=dt.UTC) + dt.timedelta(hours=hours)
             # Templates hand these filters the time in the current zone.
