@@ -35,8 +35,8 @@ class _CompiledUserLookup:
             pk = get_user_model()._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        if not isinstance(pk, int) or isinstance(pk, bool):
-            return None
+        if not isinstance(pk, int) or isinstance(pk, bool) or not -(2**63) <= pk < 2**63:
+            return None  # as Django's: an id no row can have is nobody, never an error
         found = _USER(pk=pk)
         if not found:
             return None

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -25,6 +24,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 _SENTINEL_BASE = 1_987_654_000
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
 _UTC = dt.UTC
 # Values refused for a kind although isinstance accepts them.
 _NOT = {int: bool, str: (), dt.date: dt.datetime, dt.datetime: ()}
@@ -59,11 +59,6 @@ class _Compiled:
     sql: str
     params: tuple
     slots: tuple[tuple[str, type, tuple[int, ...]], ...]  # (name, kind, positions in params)
-    # The row converters of the query's columns, worked out once per connection (the ORM asks
-    # every backend and field for them on each run: a tenth of a small query's time).
-    converters: weakref.WeakKeyDictionary = field(
-        default_factory=weakref.WeakKeyDictionary, compare=False
-    )
 
 
 class PreparedQuery:
@@ -138,6 +133,10 @@ class PreparedQuery:
                 raise TypeError(f"prepared query: {name!r} must be {kind.__name__}")
             if kind is dt.datetime and timezone.is_naive(value):
                 raise ValueError(f"prepared query: {name!r} must be an aware datetime")
+            if kind is int and not _INT_MIN <= value <= _INT_MAX:
+                # SQLite would fail (OverflowError) where PostgreSQL finds nothing: the same
+                # answer on both, and callers that take ids from outside check the range.
+                raise ValueError(f"prepared query: {name!r} is out of the 64-bit range")
             adapted = _adapter(kind, connection)(value)
             for position in positions:
                 params[position] = adapted
@@ -158,13 +157,21 @@ class PreparedQuery:
         return list(queryset)
 
 
+# The row converters of each compiled query, kept on the connection they were made for: the ORM
+# asks every backend and field for them on each run (a tenth of a small query's time), and they
+# never change for a query's columns. On the connection, not in a table keyed by it: SQLite's
+# converters are bound to the connection, so such a table would keep every thread's connection
+# alive.
+_CONVERTERS = "_prepared_query_converters"
+
+
 def _converters(compiled: _Compiled, runner: SQLCompiler, expressions: list) -> dict:
-    """The converters of ``expressions`` on the runner's connection, kept for the next run: the
-    columns of a compiled query never change, and the converters depend only on the column and
-    the connection's backend."""
-    kept = compiled.converters.get(runner.connection)
+    """The converters of ``expressions`` on the runner's connection, kept for the next run."""
+    kept_here = runner.connection.__dict__.setdefault(_CONVERTERS, {})
     key = tuple(map(id, expressions))
-    if kept is None or kept[0] != key:
-        kept = (key, SQLCompiler.get_converters(runner, expressions))
-        compiled.converters[runner.connection] = kept
-    return kept[1]
+    # The compiled query is kept with its converters, so that its id is never another's.
+    kept = kept_here.get(id(compiled))
+    if kept is None or kept[0] is not compiled or kept[1] != key:
+        converters = SQLCompiler.get_converters(runner, expressions)
+        kept = kept_here[id(compiled)] = (compiled, key, converters)
+    return kept[2]

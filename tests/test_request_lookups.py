@@ -3,10 +3,14 @@ user, the membership behind the access gate and Today's infusion status. Each mu
 the ORM query it replaced answered, including in the cases next to the usual one."""
 
 import datetime as dt
+import gc
+import threading
 
 import pytest
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import Http404
 from django.test import Client
 from django.urls import reverse
@@ -82,6 +86,14 @@ def test_the_backend_finds_the_user_as_the_orm_does(backend):
 @pytest.mark.parametrize("backend", [ModelBackend, AuthenticationBackend])
 @pytest.mark.parametrize("user_id", ["abc", "", "1.5", None, "99999999"])
 def test_a_bad_or_unknown_user_id_is_nobody(backend, user_id):
+    UserFactory()
+    assert backend().get_user(user_id) is None
+
+
+@pytest.mark.parametrize("backend", [ModelBackend, AuthenticationBackend])
+@pytest.mark.parametrize("user_id", [str(2**63), str(-(2**63) - 1), 2**70])
+def test_an_id_out_of_any_rows_range_is_nobody_not_an_error(backend, user_id):
+    """SQLite refuses such a number (OverflowError) where Django's own backend finds nobody."""
     UserFactory()
     assert backend().get_user(user_id) is None
 
@@ -193,3 +205,30 @@ def test_a_deleted_infusion_is_not_the_last_one():
     gone = InfusionFactory(patient=patient, date=today - dt.timedelta(days=1))
     gone.delete()
     assert infusion_status(patient, today).last_infusion == kept
+
+
+# --- Compiled queries and threads --------------------------------------------------------------
+
+
+def _live_connections() -> int:
+    gc.collect()
+    return sum(1 for found in gc.get_objects() if isinstance(found, BaseDatabaseWrapper))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_that_ran_compiled_queries_leave_no_connection_behind():
+    """Each query's row converters are kept per connection; SQLite's are bound to it, so keeping
+    them in a table keyed by the connection kept every thread's connection alive (a reviewer's
+    finding: runserver and threaded workers make a thread per request)."""
+    SessionStore(session_key="x" * 32).load()
+    before = _live_connections()
+
+    def request_in_a_thread():
+        SessionStore(session_key="x" * 32).load()
+        connections.close_all()
+
+    for _ in range(20):
+        thread = threading.Thread(target=request_in_a_thread)
+        thread.start()
+        thread.join()
+    assert _live_connections() - before < 3
