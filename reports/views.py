@@ -472,13 +472,18 @@ def _timeline(
     if main is not None:
         local_dates = {m.pk: m.local_date for m in data.measures}
         unit = units.unit(main, main_series[0].unit if main_series else "")
+        # Each cycle's readings, and the one before the first cycle: a course's pre-infusion
+        # reading, or the baseline taken before the first course ever, which belongs to no
+        # cycle but is in the period (the report and the measures page show it too).
+        points = {p.measure_id: p for one in main_series for p in one.points}
+        if main_series and main_series[0].before is not None:
+            points.setdefault(main_series[0].before.measure_id, main_series[0].before)
         readings = [
             (
                 local_dates.get(p.measure_id) or timezone.localtime(p.at, tz).date(),
                 units.value(main.kind, p.value),
             )
-            for one in main_series
-            for p in one.points
+            for p in points.values()
         ]
         measure = (
             _measure_axis(main, unit),
@@ -583,16 +588,19 @@ def _timeline_summary(
         (first_day, first), (last_day, last) = measure[1][0], measure[1][-1]
         # Over a period reaching into another year, "24 Dec" needs its year.
         day_format = "j M Y" if with_year else "j M"
-        parts.append(
-            _("%(measure)s %(first)s on %(first_day)s, %(last)s on %(last_day)s")
-            % {
-                "measure": measure[0],
-                "first": _number(first),
-                "first_day": formats.date_format(first_day, day_format),
-                "last": _number(last),
-                "last_day": formats.date_format(last_day, day_format),
-            }
-        )
+        values = {
+            "measure": measure[0],
+            "first": _number(first),
+            "first_day": formats.date_format(first_day, day_format),
+            "last": _number(last),
+            "last_day": formats.date_format(last_day, day_format),
+        }
+        if len(measure[1]) == 1:  # not "8 on 20 May, 8 on 20 May"
+            parts.append(_("%(measure)s %(first)s on %(first_day)s") % values)
+        else:
+            parts.append(
+                _("%(measure)s %(first)s on %(first_day)s, %(last)s on %(last_day)s") % values
+            )
         if grouped_by == "week":
             parts[-1] += " " + _("(the line joins the median of each week)")
         elif grouped_by == "month":

@@ -107,6 +107,51 @@ def test_only_side_effects_before_the_first_course_still_leave_the_cycles_empty(
     assert not [c for c in trends.choices(data) if c.is_effect]
 
 
+# --- a baseline reading before the first course (a browser pass) ------------------------------
+
+
+def _mgadl(patient, user, when, value):
+    entries.save(Measure(patient=patient, kind="mgadl", value=value, measured_at=when), user)
+
+
+def test_the_timeline_shows_the_baseline_taken_before_the_first_course(
+    patient, owner, owner_client
+):
+    """The score before treatment began belongs to no cycle, but it is the reading the report
+    and the measures page start from: "All" began on its day and then left it out."""
+    _mgadl(patient, owner, _local(2026, 3, 29, 9), 9)
+    _infusion(patient, dt.date(2026, 4, 1))
+    _mgadl(patient, owner, _local(2026, 4, 6, 9), 6)
+    _infusion(patient, dt.date(2026, 4, 29))
+    _mgadl(patient, owner, _local(2026, 5, 20, 9), 8)
+    page = owner_client.get(_url(patient, period="all", show="mgadl")).content.decode()
+    text = _text(owner_client.get(_url(patient, period="all", show="mgadl")))
+    assert "MG-ADL (0-24) 9 on 29 Mar, 8 on 20 May." in text, text
+    # In the table alternative too: one row for the baseline's day, once.
+    assert len(re.findall(r"<t[hd][^>]*>\s*29 Mar 2026\s*</t[hd]>", page)) == 1, page
+
+
+def test_the_baseline_is_on_the_timeline_in_the_default_period_too(patient, owner, owner_client):
+    _mgadl(patient, owner, _local(2026, 3, 29, 9), 9)
+    _infusion(patient, dt.date(2026, 4, 1))
+    _mgadl(patient, owner, _local(2026, 4, 6, 9), 6)
+    text = _text(owner_client.get(_url(patient, show="mgadl")))  # 3 months: from 16 Mar
+    assert "MG-ADL (0-24) 9 on 29 Mar, 6 on 6 Apr." in text, text
+
+
+def test_a_period_after_the_baseline_does_not_show_it(patient, owner, owner_client):
+    """The reading before the period's first cycle (here the earlier course's) is kept for
+    the cycle view, but the timeline shows only the period's own days."""
+    _mgadl(patient, owner, _local(2026, 3, 29, 9), 9)
+    _infusion(patient, dt.date(2026, 4, 1))
+    _mgadl(patient, owner, _local(2026, 4, 6, 9), 6)
+    _infusion(patient, dt.date(2026, 4, 29))
+    _mgadl(patient, owner, _local(2026, 5, 20, 9), 8)
+    text = _text(owner_client.get(_url(patient, period="1", show="mgadl")))
+    assert "MG-ADL (0-24) 8 on 20 May." in text, text
+    assert "29 Mar" not in text and "6 Apr" not in text
+
+
 # --- "other" side effects, however typed -------------------------------------------------------
 
 
