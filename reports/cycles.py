@@ -531,12 +531,14 @@ def _summary(
     weights = [i.weight_kg for i in infusions if i.weight_kg]
     course_weight = weights[-1] if weights else course_weight
     daily = []
+    exact = []  # unrounded: the course's dose is the sum of these, rounded once
     rate = None
     left_out = 0
     for infusion in infusions:
         weight = infusion.weight_kg or course_weight
+        exact.append(infusion.dose_g / weight if weight else None)
         daily.append(
-            (infusion.dose_g / weight).quantize(Decimal("0.01"), ROUND_HALF_UP) if weight else None
+            exact[-1].quantize(Decimal("0.01"), ROUND_HALF_UP) if exact[-1] is not None else None
         )
         steps = infusion.details.rate_steps
         fastest = highest_rate(
@@ -553,9 +555,10 @@ def _summary(
         )
         if fastest is not None and (rate is None or fastest > rate):
             rate = fastest
+    # Not the sum of the rounded days: 35 g twice at 68 kg is 1.03 g/kg, not 0.51 + 0.51.
     dose = (
-        sum(daily, Decimal(0)).quantize(Decimal("0.01"))
-        if daily and all(d is not None for d in daily)
+        sum(exact, Decimal(0)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        if exact and all(d is not None for d in exact)
         else None
     )
     lots = dict.fromkeys(lot for infusion in infusions for lot in infusion.details.lots)

@@ -517,3 +517,28 @@ def test_queries_do_not_grow_with_the_period(patient, owner, django_assert_max_n
         assert counts[0] == counts[1], f"{name}: {counts}"
     assert len(cycles_for(patient, *five_years)) == 65
     assert 13 <= len(cycles_for(patient, *one_year)) <= 15
+
+
+@pytest.mark.parametrize(
+    ("doses", "weight", "daily", "course"),
+    [
+        # 35 g twice at 68 kg: 1.029 g/kg a course, though each day rounds to 0.51 (a tester saw
+        # 1.02 on trends beside 70 g).
+        (["35", "35"], "68", ["0.51", "0.51"], "1.03"),
+        # Three days of a third of a gram per kg each: 1 g/kg, not 0.33 three times.
+        (["10", "10", "10"], "30", ["0.33", "0.33", "0.33"], "1.00"),
+        (["40"], "80", ["0.50"], "0.50"),
+    ],
+)
+def test_a_courses_dose_per_kg_is_worked_out_before_rounding(db, doses, weight, daily, course):
+    patient = PatientFactory()
+    for n, dose in enumerate(doses):
+        InfusionFactory(
+            patient=patient,
+            date=dt.date(2026, 11, 2) + dt.timedelta(days=n),
+            dose_g=dose,
+            weight_kg=weight,
+        )
+    (summary,) = cycles.cycles_for(patient, dt.date(2026, 11, 1), dt.date(2026, 11, 23))
+    assert summary.daily_g_per_kg == [Decimal(d) for d in daily]
+    assert summary.dose_g_per_kg == Decimal(course)
