@@ -215,6 +215,17 @@ def test_an_editor_s_choice_is_remembered_for_the_diary(diary, caregiver_client,
     assert page.context["parts"] == []
 
 
+def test_a_period_of_one_course_gives_its_cycle_not_courses_apart(diary, owner_client):
+    """A tester read "1 course ..., courses 28 days apart" for a month with one course."""
+    page = owner_client.get(
+        url(diary), {"period": "custom", "custom_from": "2026-09-01", "custom_to": "2026-09-30"}
+    )
+    text = text_of(page)
+    assert "1 course, 2 days, 68 g in all" in text, text
+    assert "cycles of 28 days" in text
+    assert "days apart" not in text
+
+
 def test_an_htmx_choice_answers_with_the_report_and_its_address(diary, owner_client):
     answer = owner_client.get(url(diary), {"period": "12m"}, headers=HTMX)
     assert answer.status_code == 200
