@@ -226,6 +226,14 @@ def test_a_period_of_one_course_gives_its_cycle_not_courses_apart(diary, owner_c
     assert "days apart" not in text
 
 
+def test_an_episode_left_open_is_said_plainly(diary, owner, owner_client):
+    """ "(after 1 course never marked as ended)" read as if the course never ended."""
+    symptom(diary, owner, local(2026, 10, 18, 20), code="chills", severity=4)  # never ended
+    text = text_of(owner_client.get(url(diary)))
+    assert "(not marked as ended after 1 course)" in text, text
+    assert "never marked" not in text
+
+
 def test_an_htmx_choice_answers_with_the_report_and_its_address(diary, owner_client):
     answer = owner_client.get(url(diary), {"period": "12m"}, headers=HTMX)
     assert answer.status_code == 200
