@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import gettext as _
 
-from patients.signin import sign_in_response
+from patients.signin import READ_METHODS, sign_in_response
 
 _LAST_SEEN = "_last_seen"
 # Write the timestamp at most this often: a session save on every request would cost a write
@@ -35,6 +37,16 @@ class IdleTimeoutMiddleware:
             idle = last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT
             if idle and session.get_expire_at_browser_close():
                 logout(request)
+                if request.method in READ_METHODS:
+                    # A write gets its own message: it was not saved (sign_in_response).
+                    messages.info(
+                        request,
+                        _(
+                            "You were signed out after %(minutes)s minutes without using the "
+                            "diary, so that no one else can read it on this device."
+                        )
+                        % {"minutes": settings.SESSION_IDLE_TIMEOUT // 60},
+                    )
                 return sign_in_response(request)
             if last_seen is None or now - last_seen >= _TOUCH_EVERY:
                 session[_LAST_SEEN] = now

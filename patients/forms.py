@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from allauth.account.forms import LoginForm
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -284,3 +285,15 @@ class DeleteDiaryForm(PlainWordsMixin, forms.Form):
                 code="mismatch",
             )
         return typed
+
+
+class SignInForm(LoginForm):
+    """allauth's sign-in form, its "Remember Me" said for what it does: a session kept for 30
+    days instead of one that ends when the browser closes and after 30 idle minutes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = _(
+                "Keep me signed in on this device (not on a shared computer)"
+            )

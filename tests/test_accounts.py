@@ -122,6 +122,10 @@ def test_an_idle_session_is_signed_out_after_30_minutes(client):
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
     assert "_auth_user_id" not in client.session
+    # The sign-in page says why (a tester was left wondering), and what the box does.
+    page = client.get(response["Location"]).content.decode()
+    assert "You were signed out after 30 minutes without using the diary" in page
+    assert "Keep me signed in on this device (not on a shared computer)" in page
 
 
 @pytest.mark.django_db
