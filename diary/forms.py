@@ -21,8 +21,9 @@ DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 FUTURE_GRACE = dt.timedelta(minutes=5)
 LB_IN_KG = Decimal("0.45359237")
 
+# Each number with its word ("moderate"), as the quick log shows them: never a number alone.
 SEVERITY_RADIO_CHOICES = [
-    (n, str(n)) for n in range(symptoms.SEVERITY_MIN, symptoms.SEVERITY_MAX + 1)
+    (n, symptoms.severity_word(n)) for n in range(symptoms.SEVERITY_MIN, symptoms.SEVERITY_MAX + 1)
 ]
 
 

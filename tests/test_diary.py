@@ -793,3 +793,15 @@ def test_crafted_saved_ids_are_ignored(patient, owner_client, saved):
 
 def test_a_crafted_timeline_date_is_clamped(patient, owner_client):
     assert owner_client.get(url("timeline", patient), {"until": "0001-01-01"}).status_code == 200
+
+
+def test_the_side_effect_form_says_each_severity_in_words_too(patient, owner_client):
+    """As the quick log does: a number and its word, never a number alone (quality.md)."""
+    html = owner_client.get(url("side-effect-add", patient)).content.decode()
+    assert (
+        '<span class="severity-number">6</span><span class="severity-word">moderate</span>' in html
+    )
+    assert '<span class="severity-number">0</span><span class="severity-word">none</span>' in html
+    assert (
+        '<span class="severity-number">10</span><span class="severity-word">severe</span>' in html
+    )
