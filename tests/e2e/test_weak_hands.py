@@ -241,3 +241,20 @@ def test_no_page_scrolls_sideways_at_320_px(page, axe, transactional_db):
     for path in (f"{base}/", f"{base}/diary/measures/mgadl/new/"):
         page.goto(path)
         axe(page)
+
+    # The diary's Edit links and the side-effect form's severities (a number and its word) are
+    # targets a tired hand can hit, at 320 px too.
+    page.goto(f"{base}/diary/")
+    edits = page.locator(".timeline-day a", has_text="Edit")
+    assert edits.count() > 3
+    for n in range(min(edits.count(), 8)):
+        box = edits.nth(n).bounding_box()
+        assert box["width"] >= MIN_TARGET and box["height"] >= MIN_TARGET, box
+    page.goto(f"{base}/diary/side-effects/new/")
+    labels = page.locator(".severity-grid label")
+    expect(labels).to_have_count(11)
+    expect(labels.nth(6)).to_contain_text("moderate")
+    for n in range(11):
+        box = labels.nth(n).bounding_box()
+        assert box["width"] >= MIN_TARGET and box["height"] >= MIN_TARGET, (n, box)
+    axe(page)
