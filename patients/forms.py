@@ -287,7 +287,7 @@ class DeleteDiaryForm(PlainWordsMixin, forms.Form):
         return typed
 
 
-class SignInForm(LoginForm):
+class SignInForm(PlainWordsMixin, LoginForm):
     """allauth's sign-in form, its "Remember Me" said for what it does: a session kept for 30
     days instead of one that ends when the browser closes and after 30 idle minutes."""
 
