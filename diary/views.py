@@ -22,6 +22,7 @@ from patients.caching import render_cached
 from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
 
 from . import entries, queries
+from . import history as change_history  # this module's view is named history
 from .forms import (
     MEASURE_FORMS,
     AnswerForm,
@@ -573,13 +574,13 @@ def history(request: PatientRequest, kind: str, pk: int) -> HttpResponse:
     if model is None:
         raise Http404
     record = get_for_patient(request, model.all_objects, pk)
-    changes = list(changes_for(record))
-    for change in changes:
-        before, after = change.before or {}, change.after or {}
-        change.diff = [
-            (field.replace("_id", ""), before.get(field), after.get(field))
-            for field in dict.fromkeys([*before, *after])
-            if before and after and before.get(field) != after.get(field)
-        ]
-    context = {"patient": request.patient, "record": record, "kind": kind, "changes": changes}
+    # Each change in plain words (diary.history.describe), never the stored internals.
+    patient = request.patient
+    context = {
+        "patient": patient,
+        "record": record,
+        "kind": kind,
+        "subject": change_history.subject(record, patient.weight_unit),
+        "changes": change_history.describe(record, changes_for(record), patient),
+    }
     return render(request, "diary/history.html", context)
