@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from django.db import connection
-from django.db.models import DateTimeField, Q
+from django.db.models import (
+    DateTimeField,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -86,9 +94,32 @@ class TodaySummary:
     open_questions: int  # questions for the doctor not answered yet
 
 
+# The latest later reading of each side effect (by time, then id), joined to its row: “now 5 at
+# 14:20” on Today and on the timeline without a query more, for 1 row or 500. A join rather than
+# a subquery per column: it looks for the latest only where an entry has readings.
+_LATEST_READING_ID = (
+    SymptomReading.objects.filter(entry=OuterRef("pk")).order_by("-at", "-pk").values("pk")[:1]
+)
+LATEST_READING_COLUMNS = {
+    "latest_reading_pk": F("latest_reading_row__pk"),
+    "latest_reading_severity": F("latest_reading_row__severity"),
+    "latest_reading_at": F("latest_reading_row__at"),
+}
+
+
+def with_latest_reading_columns(symptoms: QuerySet[SymptomEntry]) -> QuerySet[SymptomEntry]:
+    """``symptoms`` with their latest reading's columns, for :func:`with_latest_readings`."""
+    return symptoms.annotate(
+        latest_reading_row=FilteredRelation(
+            "readings", condition=Q(readings__pk=Subquery(_LATEST_READING_ID))
+        ),
+        **LATEST_READING_COLUMNS,
+    )
+
+
 _TODAY_SYMPTOMS = PreparedQuery(
-    lambda patient, since: SymptomEntry.objects.filter(
-        Q(onset__gte=since) | Q(ended_at__isnull=True), patient=patient
+    lambda patient, since: with_latest_reading_columns(
+        SymptomEntry.objects.filter(Q(onset__gte=since) | Q(ended_at__isnull=True), patient=patient)
     )[:TODAY_MAX_ROWS],
     patient=int,
     since=dt.datetime,
@@ -122,7 +153,9 @@ def today_summary(patient: Patient, now: dt.datetime, *, status: bool = True) ->
     yesterday_start, _ignored = entries.day_bounds(patient, today - dt.timedelta(days=1))
     week_ago = now - dt.timedelta(days=RECENT_DAYS)
     # One query each for side effects, notes and measures; split up in Python below.
-    recent_symptoms = _TODAY_SYMPTOMS(patient=patient.pk, since=min(yesterday_start, week_ago))
+    recent_symptoms = with_latest_readings(
+        _TODAY_SYMPTOMS(patient=patient.pk, since=min(yesterday_start, week_ago))
+    )
     notes = _TODAY_NOTES(patient=patient.pk, start=start, end=end)
     recent_measures = _TODAY_MEASURES(patient=patient.pk, since=week_ago)
     todays = sorted(
@@ -157,14 +190,33 @@ _LATEST_READING = PreparedQuery(
 
 def with_latest_readings(saved: list[SymptomEntry]) -> list[SymptomEntry]:
     """Fill ``latest_reading`` of the entries that have later readings (what the quick log's
-    answer says: “now 4, worst so far 6”), as the property would, without compiling its query."""
+    answer says: “now 4, worst so far 6”; what Today and the timeline show), as the property
+    would: from the row's columns when its query asked for them
+    (:func:`with_latest_reading_columns`: no query), else without compiling its query."""
     for entry in saved:
-        known = "latest_reading" in entry.__dict__ or "readings" in getattr(
-            entry, "_prefetched_objects_cache", {}
-        )
-        if entry.pk and entry.peak_severity is not None and not known:
+        fields = entry.__dict__
+        if "latest_reading" in fields:
+            continue
+        if "latest_reading_pk" in fields:  # the row came with its latest reading's columns
+            pk = fields["latest_reading_pk"]
+            fields["latest_reading"] = (
+                None
+                if pk is None
+                # A reading loaded with these columns only (the others load if asked for),
+                # given in the order of the model's fields, as from_db takes them.
+                else SymptomReading.from_db(
+                    entry._state.db,
+                    ["id", "entry_id", "severity", "at"],
+                    [pk, entry.pk, fields["latest_reading_severity"], fields["latest_reading_at"]],
+                )
+            )
+        elif (
+            entry.pk
+            and entry.peak_severity is not None
+            and "readings" not in getattr(entry, "_prefetched_objects_cache", {})
+        ):
             found = _LATEST_READING(entry=entry.pk)
-            entry.__dict__["latest_reading"] = found[0] if found else None
+            fields["latest_reading"] = found[0] if found else None
     return saved
 
 
@@ -262,8 +314,8 @@ def _kinds(kind: str) -> list[str]:
 # Unordered: the days are sorted in Python, and an ORDER BY costs more to compile than to run.
 _TIMELINE_QUERIES = {
     "symptoms": PreparedQuery(
-        lambda patient, start, end: SymptomEntry.objects.filter(
-            patient=patient, onset__gte=start, onset__lt=end
+        lambda patient, start, end: with_latest_reading_columns(
+            SymptomEntry.objects.filter(patient=patient, onset__gte=start, onset__lt=end)
         ).order_by(),
         patient=int,
         start=dt.datetime,
@@ -307,7 +359,8 @@ def timeline(patient: Patient, since: dt.date, until: dt.date, kind: str = "") -
     items: list[DiaryItem] = []
     for name in selected:
         if name in _TIMELINE_QUERIES:
-            items.extend(_TIMELINE_QUERIES[name](patient=patient.pk, start=start, end=end))
+            rows = _TIMELINE_QUERIES[name](patient=patient.pk, start=start, end=end)
+            items.extend(with_latest_readings(rows) if name == "symptoms" else rows)
     with_authors(items, authors(patient) if items else {}, patient.weight_unit)
     days: dict[dt.date, TimelineDay] = {}
     for item in items:

@@ -66,12 +66,15 @@ def test_an_entry_line_escapes_what_was_typed_and_says_how_it_goes(patient, owne
     assert "· &lt;Sam&gt;" in html
     assert "still going" in html and "day 2 after infusion" in html
     assert '<span class="severity severity-3">' in html
-    # Worse later: the line says it went up, not that it is still 3.
+    # Worse later: the line says how bad it is now, not that it is still 3, and the worst in
+    # the same word as Today's card.
     entries.add_reading(entry, 8, NOW - dt.timedelta(minutes=30), owner)
     entry.author = "Sam"
     with timezone.override(LONDON):
         html = str(entry_line(entry))
-    assert '<span class="severity severity-3">' in html and "· went up to 8" in html
+    assert '<span class="severity severity-3">' in html
+    assert 'now <span class="severity severity-8">' in html
+    assert "· worst 8" in html and "went up to" not in html
 
 
 @time_machine.travel(NOW, tick=False)

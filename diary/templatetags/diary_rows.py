@@ -1,5 +1,6 @@
 """The rows of the diary's long lists, built in Python: ``{% entry_line item %}`` (one entry on
-the timeline and on Today) and ``{% measure_rows section %}`` (the rows of a measures table).
+the timeline and on Today), ``{% still_going_line entry %}`` (one on Today's "Still going" card)
+and ``{% measure_rows section %}`` (the rows of a measures table).
 
 In the template language a row cost 150-200 µs (variables, filters, includes, ``{% url %}``,
 translations), so a diary of a few months spent most of its page render in these loops; the same
@@ -18,6 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from clinical import symptoms
 from clinical.scales import GLOBAL_CHANGE_CHOICES
 from patients.formats import day_month_year, hour_minute, url_for_each, weekday_hour_minute
 
@@ -29,8 +31,13 @@ _RATINGS = dict(GLOBAL_CHANGE_CHOICES)
 
 # The rows' fixed words (the templates' messages), translated once per list, not once per row.
 EDIT = gettext_noop("Edit")
-# A later reading above the first severity: the badge is how it began, this how bad it got.
-WORST = gettext_noop("went up to %(n)s")
+# Later readings ("same one: note how bad it is now"): the latest, with its time, after the first
+# severity ("last" once the episode has ended), then the worst unless the first and the latest
+# both are (one word, "worst", on the card and in the diary's line alike).
+NOW_AT = gettext_noop("now %(severity)s at %(at)s")
+LAST_AT = gettext_noop("last %(severity)s at %(at)s")
+WORST_SO_FAR = gettext_noop("worst %(n)s")
+SINCE = gettext_noop("since %(since)s")
 WARNING_SIGN = gettext_noop("warning sign")
 ENDED = gettext_noop("ended")
 STILL_GOING = gettext_noop("still going")
@@ -91,14 +98,15 @@ def edit_url(context, item) -> str:
 # --- one diary entry on one line ------------------------------------------------------------------
 
 
-def severity_badge(value: int, word: object) -> SafeString:
-    """components/severity.html, with its final newline."""
+def severity_badge(value: int, word: object, end: str = "\n") -> SafeString:
+    """components/severity.html, with its final newline (``end``)."""
     return _fmt(
         '<span class="severity severity-{}"><span class="severity-number">{}</span> '
-        '<span class="severity-word">{}</span></span>\n',
+        '<span class="severity-word">{}</span></span>{}',
         value,
         value,
         word,
+        end,
     )
 
 
@@ -112,6 +120,58 @@ def cycle_day(item, texts: Texts | None = None) -> str:
     return " · " + (texts or Texts())[DAY_OF_CYCLE] % {"n": n} + "\n"
 
 
+def latest_severity(entry, texts: Texts) -> tuple[SafeString, int]:
+    """How bad a side effect with later readings is now (or was last, once it ended), with the
+    reading's time ("now <badge> at Mon 14:20"), and its worst severity over the episode. ("", 0)
+    for an entry without later readings. ``entry.latest_reading`` comes with the lists' rows
+    (``queries.with_latest_readings``); asked of a lone entry it costs one query."""
+    reading = entry.latest_reading
+    if reading is None:
+        return SafeString(""), 0
+    badge = severity_badge(reading.severity, symptoms.severity_word(reading.severity), end="")
+    message = LAST_AT if entry.ended_at else NOW_AT
+    latest = SafeString(
+        _esc(texts[message]) % {"severity": badge, "at": _esc(weekday_hour_minute(reading.at))}
+    )
+    return latest, max(entry.severity, entry.peak_severity or 0, reading.severity)
+
+
+def _worst_says_more(entry, peak: int) -> bool:
+    """Whether to say the worst beside the first severity and the latest reading: unless both
+    are the worst ("6 · now 6"), so that a caregiver reads "6 · now 5 · worst 6" and knows it
+    never got worse. The card and the diary's line follow this one rule and one word."""
+    return peak != entry.severity or peak != entry.latest_reading.severity
+
+
+def _confirmed_before(entry) -> bool:
+    """Whether "still going at" says more than the latest reading (taken later) does."""
+    reading = entry.latest_reading
+    return bool(entry.still_going_at) and (reading is None or entry.still_going_at > reading.at)
+
+
+@register.simple_tag
+def still_going_line(entry) -> SafeString:
+    """One side effect on Today's "Still going" card: what, how bad it began, since when, how bad
+    it is now and at worst if later readings say so, when it was last confirmed as going."""
+    texts = Texts()
+    latest, peak = latest_severity(entry, texts)
+    parts = [
+        _fmt("<strong>{}</strong> ", entry.label),
+        severity_badge(entry.severity, entry.severity_word),
+    ]
+    if not latest and entry.peak_severity and entry.peak_severity != entry.severity:
+        parts.append(_fmt(" · {}", texts[WORST_SO_FAR] % {"n": entry.peak_severity}))
+    parts.append(_fmt(" {}", texts[SINCE] % {"since": weekday_hour_minute(entry.onset)}))
+    if latest:
+        parts.append(_fmt(' · <span class="entry-now">{}</span>', latest))
+        if _worst_says_more(entry, peak):
+            parts.append(_fmt(" · {}", texts[WORST_SO_FAR] % {"n": peak}))
+    if _confirmed_before(entry):
+        at = weekday_hour_minute(entry.still_going_at)
+        parts.append(_fmt(" · {}", texts[STILL_GOING_AT] % {"at": at}))
+    return SafeString("".join(parts))
+
+
 @register.simple_tag
 def entry_line(item, texts: Texts | None = None) -> SafeString:
     """Time, what, how bad or how much, who logged it (was components/entry_line.html)."""
@@ -123,11 +183,17 @@ def entry_line(item, texts: Texts | None = None) -> SafeString:
             severity_badge(item.severity, item.severity_word),
             "\n  ",
         ]
-        if item.peak_severity and item.peak_severity != item.severity:
+        latest, peak = latest_severity(item, texts)
+        if latest:
+            parts.append(_fmt('<span class="entry-now">· {}</span>', latest))
+            if _worst_says_more(item, peak):
+                worst = texts[WORST_SO_FAR] % {"n": peak}
+                parts.append(_fmt(' <span class="text-body-secondary">· {}</span>', worst))
+        elif item.peak_severity and item.peak_severity != item.severity:
             parts.append(
                 _fmt(
                     '<span class="text-body-secondary">· {}</span>',
-                    texts[WORST] % {"n": item.peak_severity},
+                    texts[WORST_SO_FAR] % {"n": item.peak_severity},
                 )
             )
         parts.append("\n  ")
@@ -145,7 +211,7 @@ def entry_line(item, texts: Texts | None = None) -> SafeString:
         elif item.is_ongoing:
             going = (
                 texts[STILL_GOING_AT] % {"at": weekday_hour_minute(item.still_going_at)}
-                if item.still_going_at
+                if _confirmed_before(item)
                 else texts[STILL_GOING]
             )
             parts.append(_fmt('<span class="text-body-secondary">· {}</span>', going))
