@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.utils.cache import add_never_cache_headers, patch_cache_control
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from patients.signin import READ_METHODS, sign_in_response
 
@@ -39,13 +39,17 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 if request.method in READ_METHODS:
                     # A write gets its own message: it was not saved (sign_in_response).
+                    minutes = max(1, settings.SESSION_IDLE_TIMEOUT // 60)
                     messages.info(
                         request,
-                        _(
+                        ngettext(
+                            "You were signed out after %(minutes)s minute without using the "
+                            "diary, so that no one else can read it on this device.",
                             "You were signed out after %(minutes)s minutes without using the "
-                            "diary, so that no one else can read it on this device."
+                            "diary, so that no one else can read it on this device.",
+                            minutes,
                         )
-                        % {"minutes": settings.SESSION_IDLE_TIMEOUT // 60},
+                        % {"minutes": minutes},
                     )
                 return sign_in_response(request)
             if last_seen is None or now - last_seen >= _TOUCH_EVERY:

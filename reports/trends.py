@@ -130,18 +130,7 @@ def measure_series(
     """What ``reports.cycles.cycle_series`` gives for the same period, with no query."""
     if not data.spans:
         return []
-    if measure_kind != Measure.Kind.GRIP:
-        side = None
-    rows = [m for m in data.measures if m.kind == measure_kind]
-    if measure_kind == Measure.Kind.CUSTOM:
-        wanted = cycles.words_key(name)
-        rows = [m for m in rows if cycles.words_key(m.name) == wanted]
-    rows, unit = cycles.in_one_unit(rows, measure_kind, {s.course_id for s in data.spans}, unit)
-    points: dict[int | None, list[cycles.CyclePoint]] = {}
-    for measure in rows:
-        found = cycles.point(measure, side)
-        if found is not None:
-            points.setdefault(measure.course_id, []).append(found)
+    points, unit = _points(data, measure_kind, side, name, unit)
     previous = data.previous_course_id
     before = (points.get(previous) if previous else points.get(None)) or []
     series = []
@@ -159,6 +148,36 @@ def measure_series(
         )
         before = own
     return series
+
+
+def _points(
+    data: CycleData, measure_kind: str, side: str | None, name: str, unit: str | None
+) -> tuple[dict[int | None, list[cycles.CyclePoint]], str | None]:
+    """The loaded readings of one measure (one hand of grip, one custom measure by name), in one
+    unit, by the course they belong to (None: before the first course)."""
+    if measure_kind != Measure.Kind.GRIP:
+        side = None
+    rows = [m for m in data.measures if m.kind == measure_kind]
+    if measure_kind == Measure.Kind.CUSTOM:
+        wanted = cycles.words_key(name)
+        rows = [m for m in rows if cycles.words_key(m.name) == wanted]
+    rows, unit = cycles.in_one_unit(rows, measure_kind, {s.course_id for s in data.spans}, unit)
+    points: dict[int | None, list[cycles.CyclePoint]] = {}
+    for measure in rows:
+        found = cycles.point(measure, side)
+        if found is not None:
+            points.setdefault(measure.course_id, []).append(found)
+    return points, unit
+
+
+def points_before_treatment(data: CycleData, choice: Choice) -> list[cycles.CyclePoint]:
+    """Every reading of ``choice`` taken before the diary's first course (they belong to no
+    cycle: the cycle view keeps only the last, as the first cycle's "before"), when the period
+    reaches back to that first course; else none. In the same unit as :func:`series_for`."""
+    if not data.spans or data.previous_course_id is not None:
+        return []
+    points, _unit = _points(data, choice.kind, choice.side, choice.name, None)
+    return points.get(None, [])
 
 
 def symptom_series(data: CycleData, symptom: str, *, custom: str = "") -> list[SymptomCycleSeries]:

@@ -472,12 +472,13 @@ def _timeline(
     if main is not None:
         local_dates = {m.pk: m.local_date for m in data.measures}
         unit = units.unit(main, main_series[0].unit if main_series else "")
-        # Each cycle's readings, and the one before the first cycle: a course's pre-infusion
-        # reading, or the baseline taken before the first course ever, which belongs to no
-        # cycle but is in the period (the report and the measures page show it too).
+        # Each cycle's readings, the one before the first cycle (a course's pre-infusion
+        # reading), and every reading taken before the first course ever: they belong to no
+        # cycle, but the period holds them (the report and the measures page show them too).
         points = {p.measure_id: p for one in main_series for p in one.points}
-        if main_series and main_series[0].before is not None:
-            points.setdefault(main_series[0].before.measure_id, main_series[0].before)
+        before = [main_series[0].before] if main_series and main_series[0].before else []
+        for point in [*before, *trends.points_before_treatment(data, main)]:
+            points.setdefault(point.measure_id, point)
         readings = [
             (
                 local_dates.get(p.measure_id) or timezone.localtime(p.at, tz).date(),
@@ -601,9 +602,9 @@ def _timeline_summary(
             parts.append(
                 _("%(measure)s %(first)s on %(first_day)s, %(last)s on %(last_day)s") % values
             )
-        if grouped_by == "week":
+        if grouped_by == "week" and len(measure[1]) > 1:
             parts[-1] += " " + _("(the line joins the median of each week)")
-        elif grouped_by == "month":
+        elif grouped_by == "month" and len(measure[1]) > 1:
             parts[-1] += " " + _("(the line joins the median of each month)")
     return "; ".join(parts) + "."
 

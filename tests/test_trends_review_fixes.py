@@ -139,6 +139,21 @@ def test_the_baseline_is_on_the_timeline_in_the_default_period_too(patient, owne
     assert "MG-ADL (0-24) 9 on 29 Mar, 6 on 6 Apr." in text, text
 
 
+def test_every_reading_before_the_first_course_is_on_the_timeline(patient, owner, owner_client):
+    """A reviewer's case: two scores before treatment; the cycle view keeps only the last as
+    the first cycle's "before", but the timeline shows both, the first one first."""
+    _mgadl(patient, owner, _local(2026, 3, 20, 9), 12)
+    _mgadl(patient, owner, _local(2026, 3, 29, 9), 9)
+    _infusion(patient, dt.date(2026, 4, 1))
+    _mgadl(patient, owner, _local(2026, 4, 6, 9), 6)
+    page = owner_client.get(_url(patient, period="all", show="mgadl")).content.decode()
+    text = _text(owner_client.get(_url(patient, period="all", show="mgadl")))
+    assert "20 Mar 2026 to 15 Jun 2026" in text
+    assert "MG-ADL (0-24) 12 on 20 Mar, 6 on 6 Apr." in text, text
+    for day in ("20 Mar 2026", "29 Mar 2026", "6 Apr 2026"):
+        assert len(re.findall(rf"<t[hd][^>]*>\s*{day}\s*</t[hd]>", page)) == 1, day
+
+
 def test_a_period_after_the_baseline_does_not_show_it(patient, owner, owner_client):
     """The reading before the period's first cycle (here the earlier course's) is kept for
     the cycle view, but the timeline shows only the period's own days."""
