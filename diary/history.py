@@ -142,7 +142,9 @@ def _symptom_label(values: dict) -> str:
 
 
 def _detail(value) -> str:
-    return str(_DETAILS.get(value, value)) if value else "—"
+    if not value:
+        return "—"
+    return str(_DETAILS.get(value, value)) if isinstance(value, str) else _raw(value)
 
 
 def _decimal(value):
@@ -180,6 +182,8 @@ def _keep_together(text) -> str:
 def _answer(options: dict, score) -> str:
     if score is None:
         return "—"
+    if not isinstance(score, int | str) or isinstance(score, bool):
+        return _raw(score)
     wording = options.get(score)
     return f"{wording} ({score})" if wording is not None else str(score)
 
@@ -210,61 +214,94 @@ def _changed(field, before: dict, after: dict) -> bool:
     return old != new and not (old in (None, "") and new in (None, ""))
 
 
+def _raw(value) -> str:
+    """A stored value that could not be read as its field: as it was stored, shortened."""
+    return "—" if value in (None, "") else Truncator(str(value)).chars(80)
+
+
 def field_lines(model, before: dict | None, after: dict | None, weight_unit: str = "kg"):
-    """Each field of a diary entry that a person changed, in plain words."""
-    if not before or not after:
+    """Each field of a diary entry that a person changed, in plain words.
+
+    A snapshot is whatever was stored at the time, or brought in by an import: a value that
+    cannot be read as its field today (a list, a time without a zone, "NaN") is shown as it was
+    stored rather than failing the page."""
+    if not isinstance(before, dict) or not isinstance(after, dict) or not before or not after:
         return []
     labels = LABELS.get(model, {})
-    lines = []
-    result_done = False
+    lines: list[str] = []
+    state = {"result_done": False}
     for field in model._meta.concrete_fields:
-        name = field.name
-        if name in HIDDEN or field.attname in HIDDEN or not field.editable:
-            continue
-        if field.attname not in before and field.attname not in after:
-            continue
-        if model is Measure and name in _MEASURE_RESULT:
-            if not result_done:
-                result_done = True
-                old, new = _measure_result(before, weight_unit), _measure_result(after, weight_unit)
-                if old != new:
-                    title = after.get("name") if after.get("kind") == Measure.Kind.CUSTOM else None
-                    label = title or _measure_title(after.get("kind"))
-                    lines.append(_arrow(label, old, new))
-            continue
-        if model is Measure and name == "answers":
-            lines += _answer_lines(after.get("kind"), before.get(name), after.get(name))
-            continue
-        if model is SymptomEntry and name == "custom_symptom":
-            # Its words are the symptom's name for “something else”: the symptom line says it.
-            others = (before.get("symptom"), after.get("symptom"))
-            if SymptomEntry.OTHER in others:
-                continue
-        if not _changed(field, before, after):
-            continue
-        label = labels.get(name) or field.verbose_name
-        label = str(label)[:1].upper() + str(label)[1:]
-        old, new = before.get(field.attname), after.get(field.attname)
-        if model is SymptomEntry and name == "symptom":
-            lines.append(_arrow(label, _symptom_label(before), _symptom_label(after)))
-        elif model is SymptomEntry and name == "severity":
-            lines.append(_arrow(label, _severity(old), _severity(new)))
-        elif model is SymptomEntry and name == "detail":
-            lines.append(_arrow(label, _detail(old), _detail(new)))
-        elif model is SymptomEntry and name == "ended_at":
-            still = _("still going")
-            lines.append(
-                _arrow(
-                    label,
-                    show_value(field, old) if old else still,
-                    show_value(field, new) if new else still,
-                )
-            )
-        elif model is Note and name == "text" and after.get("kind") == Note.Kind.QUESTION:
-            lines.append(_arrow(_("Question"), show_value(field, old), show_value(field, new)))
-        else:
-            lines.append(_arrow(label, show_value(field, old), show_value(field, new)))
+        try:
+            lines += _field_line(model, field, before, after, labels, weight_unit, state)
+        except (ArithmeticError, TypeError, ValueError, AttributeError, KeyError):
+            if field.attname in before or field.attname in after:
+                old, new = before.get(field.attname), after.get(field.attname)
+                if old != new and field.name not in HIDDEN and field.editable:
+                    label = str(labels.get(field.name) or field.verbose_name)
+                    lines.append(_arrow(label[:1].upper() + label[1:], _raw(old), _raw(new)))
     return lines
+
+
+def _field_line(model, field, before, after, labels, weight_unit, state) -> list[str]:
+    """The line (or lines, for a score's answers) of one field; none if it did not change."""
+    lines: list[str] = []
+    name = field.name
+    if name in HIDDEN or field.attname in HIDDEN or not field.editable:
+        return lines
+    if field.attname not in before and field.attname not in after:
+        return lines
+    if model is Measure and name in _MEASURE_RESULT:
+        if not state["result_done"]:
+            state["result_done"] = True
+            old, new = _measure_result(before, weight_unit), _measure_result(after, weight_unit)
+            if old != new:
+                title = after.get("name") if after.get("kind") == Measure.Kind.CUSTOM else None
+                label = title or _measure_title(after.get("kind"))
+                lines.append(_arrow(label, old, new))
+        return lines
+    if model is Measure and name == "answers":
+        lines += _answer_lines(after.get("kind"), before.get(name), after.get(name))
+        return lines
+    if model is SymptomEntry and name == "custom_symptom":
+        # Its words are the symptom's name for “something else”: the symptom line says it.
+        others = (before.get("symptom"), after.get("symptom"))
+        if SymptomEntry.OTHER in others:
+            return lines
+    if model is SymptomEntry and name == "symptom":
+        # "Something else" renamed from one typed name to another is a change too.
+        if _symptom_label(before) != _symptom_label(after):
+            lines.append(
+                _arrow(label_of(labels, field), _symptom_label(before), _symptom_label(after))
+            )
+        return lines
+    if not _changed(field, before, after):
+        return lines
+    label = label_of(labels, field)
+    old, new = before.get(field.attname), after.get(field.attname)
+    if model is SymptomEntry and name == "severity":
+        lines.append(_arrow(label, _severity(old), _severity(new)))
+    elif model is SymptomEntry and name == "detail":
+        lines.append(_arrow(label, _detail(old), _detail(new)))
+    elif model is SymptomEntry and name == "ended_at":
+        still = _("still going")
+        lines.append(
+            _arrow(
+                label,
+                show_value(field, old) if old else still,
+                show_value(field, new) if new else still,
+            )
+        )
+    elif model is Note and name == "text" and after.get("kind") == Note.Kind.QUESTION:
+        lines.append(_arrow(_("Question"), show_value(field, old), show_value(field, new)))
+    else:
+        lines.append(_arrow(label, show_value(field, old), show_value(field, new)))
+    return lines
+
+
+def label_of(labels: dict, field) -> str:
+    """The field's label as the diary's forms say it, with a capital."""
+    label = str(labels.get(field.name) or field.verbose_name)
+    return label[:1].upper() + label[1:]
 
 
 def _measure_title(kind) -> str:
@@ -278,7 +315,7 @@ def _reading_line(reading: SymptomReading, change: ChangeRecord) -> str:
     local_at = timezone.localtime(reading.at)
     same_day = local_at.date() == timezone.localtime(change.changed_at).date()
     at = local_at.strftime("%H:%M") if same_day else _moment(reading.at)
-    worst = (change.after or {}).get("peak_severity")
+    worst = change.after.get("peak_severity") if isinstance(change.after, dict) else None
     if worst is None:
         return _("Later severity %(severity)s at %(at)s") % {
             "severity": _severity(reading.severity),
@@ -321,6 +358,11 @@ def _who(change: ChangeRecord, names: dict[int, str]) -> str:
     )
 
 
+def _stored(snapshot, key: str):
+    """One value of a stored snapshot, None when the snapshot is not a dict of fields."""
+    return snapshot.get(key) if isinstance(snapshot, dict) else None
+
+
 def describe(record, changes: Iterable[ChangeRecord], patient) -> list[ChangeRecord]:
     """Give each change of a diary entry ``who`` and ``lines`` (what changed, in plain words).
 
@@ -350,10 +392,10 @@ def describe(record, changes: Iterable[ChangeRecord], patient) -> list[ChangeRec
                 change.lines = [_reading_line(readings[change.pk], change)]
     for change in changes:
         if change.action == ChangeRecord.Action.UPDATED and not change.lines:
-            before = (change.before or {}).get("peak_severity")
-            after = (change.after or {}).get("peak_severity")
+            before = _stored(change.before, "peak_severity")
+            after = _stored(change.after, "peak_severity")
             change.lines = [
-                _arrow(_("Worst so far"), before, after)
+                _arrow(_("Worst so far"), _raw(before), _raw(after))
                 if before is not None and after is not None and before != after
                 else _("Saved again; nothing you see changed.")
             ]

@@ -437,3 +437,162 @@ def test_queries_do_not_grow_with_the_number_of_changes(
         assert sum("Later severity" in item for item in items) == 15
     with django_assert_max_num_queries(12):
         history_page(owner_client, patient, kind, one)
+
+
+# --- snapshots as an import may bring them (a reviewer's cases) --------------------------------
+# A change record keeps what was stored at the time, and an import keeps it as written: a value
+# that cannot be read as its field today shows as stored, and the page never fails.
+
+
+def _odd_change(record, before, after):
+    return ChangeRecord.objects.create(
+        patient_id=record.patient_id,
+        model=record._meta.label_lower,
+        object_id=record.pk,
+        action=ChangeRecord.Action.UPDATED,
+        before=before,
+        after=after,
+    )
+
+
+SYMPTOM_CASES = {
+    "old_names": ({"severity_level": 3, "started": "x"}, {"severity_level": 4}),
+    "none_values": (
+        {"severity": None, "onset": None, "symptom": None},
+        {"severity": 5, "onset": "2026-11-23T12:00:00Z", "symptom": "headache"},
+    ),
+    "string_severity": ({"severity": "five"}, {"severity": "6"}),
+    "out_of_range": ({"severity": 11}, {"severity": -1}),
+    "float_severity": ({"severity": 5.5}, {"severity": 7}),
+    "bool_severity": ({"severity": True}, {"severity": 7}),
+    "unknown_symptom": ({"symptom": "zzz"}, {"symptom": "headache"}),
+    "int_symptom": ({"symptom": 3}, {"symptom": "headache"}),
+    "list_detail": ({"detail": ["face"]}, {"detail": "legs"}),
+    "naive_time": ({"onset": "2026-11-23T08:00:00"}, {"onset": "2026-11-23T09:00:00Z"}),
+    "bad_time": ({"onset": "yesterday"}, {"onset": "2026-11-23T09:00:00Z"}),
+    "int_time": ({"onset": 5}, {"onset": "2026-11-23T09:00:00Z"}),
+    "ended_bad": ({"ended_at": "garbage"}, {"ended_at": None}),
+    "not_dict_before": ("text", {"severity": 3}),
+    "list_before": ([1, 2], {"severity": 3}),
+    "peak_str": ({"peak_severity": "a"}, {"peak_severity": "b"}),
+    "still_going_at_dict": ({"still_going_at": {"a": 1}}, {"still_going_at": None}),
+    "notes_int": ({"notes": 5}, {"notes": "x"}),
+}
+
+
+@pytest.mark.parametrize("case", list(SYMPTOM_CASES))
+def test_odd_side_effect_snapshots_never_fail_the_page(patient, owner, owner_client, case):
+    entry = SymptomEntry(patient=patient, symptom="headache", severity=5, onset=NOW)
+    entries.save(entry, owner)
+    _odd_change(entry, *SYMPTOM_CASES[case])
+    url = reverse("diary:history", args=[patient.public_id, "symptoms", entry.pk])
+    assert owner_client.get(url).status_code == 200
+
+
+MEASURE_CASES = {
+    "answers_list": (
+        {"kind": "mgadl", "value": "3", "answers": [1, 2]},
+        {"kind": "mgadl", "value": "4", "answers": {"talking": 2}},
+    ),
+    "answers_str": (
+        {"kind": "mgadl", "value": "3", "answers": "x"},
+        {"kind": "mgadl", "value": "4", "answers": None},
+    ),
+    "answer_list_value": (
+        {"kind": "mgadl", "value": "3", "answers": {"talking": [1]}},
+        {"kind": "mgadl", "value": "4", "answers": {"talking": 2}},
+    ),
+    "answer_dict_value": (
+        {"kind": "incat", "value": "3", "answers": {"arms": {"a": 1}}},
+        {"kind": "incat", "value": "4", "answers": {"arms": 2, "legs": 2}},
+    ),
+    "value_str": ({"kind": "weight", "value": "abc"}, {"kind": "weight", "value": "70.00"}),
+    "value_nan": ({"kind": "mgadl", "value": "NaN"}, {"kind": "mgadl", "value": "4"}),
+    "value_inf_gbs": (
+        {"kind": "gbs_disability", "value": "Infinity"},
+        {"kind": "gbs_disability", "value": "4"},
+    ),
+    "old_kind": ({"kind": "pain_score", "value": "3"}, {"kind": "pain_score", "value": "4"}),
+    "kind_none": ({"kind": None, "value": "3"}, {"kind": None, "value": "4"}),
+    "custom": (
+        {"kind": "custom", "name": "IgG", "value": "8.00", "unit": "g/L"},
+        {"kind": "custom", "name": "IgG", "value": "9.50", "unit": "g/L"},
+    ),
+    "custom_no_name": ({"kind": "custom", "value": "8"}, {"kind": "custom", "value": "9"}),
+    "incat_answers_only": (
+        {"kind": "incat", "value": "3", "answers": {"arms": 1, "legs": 2}},
+        {"kind": "incat", "value": "3", "answers": {"arms": 2, "legs": 1}},
+    ),
+    "incat_str_scores": (
+        {"kind": "incat", "value": "3", "answers": {"arms": "1", "legs": "2"}},
+        {"kind": "incat", "value": "3", "answers": {"arms": "2", "legs": None}},
+    ),
+    "grip_value_right_str": (
+        {"kind": "grip", "value": "30", "value_right": "x", "unit": "kg"},
+        {"kind": "grip", "value": "31", "value_right": "32", "unit": "kg"},
+    ),
+    "value_int": ({"kind": "weight", "value": 70}, {"kind": "weight", "value": 71.5}),
+    "value_bool": ({"kind": "weight", "value": True}, {"kind": "weight", "value": 71.5}),
+    "value_list": ({"kind": "weight", "value": [1]}, {"kind": "weight", "value": 71.5}),
+    "value_huge_lb": ({"kind": "weight", "value": "1e40"}, {"kind": "weight", "value": "70"}),
+    "measured_at_bad": (
+        {"kind": "weight", "value": "70", "measured_at": "x"},
+        {"kind": "weight", "value": "70", "measured_at": "2026-11-23T09:00:00Z"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MEASURE_CASES))
+def test_odd_measure_snapshots_never_fail_the_page(patient, owner, owner_client, case):
+    if case == "value_huge_lb":
+        patient.weight_unit = "lb"
+        patient.save()
+    measure = Measure(
+        patient=patient, kind="mgadl", value=3, answers={"talking": 1}, measured_at=NOW
+    )
+    entries.save(measure, owner)
+    _odd_change(measure, *MEASURE_CASES[case])
+    url = reverse("diary:history", args=[patient.public_id, "measures", measure.pk])
+    assert owner_client.get(url).status_code == 200
+
+
+NOTE_CASES = {
+    "rating_str": (
+        {"rating": "better", "kind": "improvement"},
+        {"rating": 2, "kind": "improvement"},
+    ),
+    "rating_out": ({"rating": 9}, {"rating": 2}),
+    "kind_unknown": ({"kind": "diary"}, {"kind": "question"}),
+    "answered_bad": ({"answered_at": "x"}, {"answered_at": "2026-11-23T09:00:00Z"}),
+}
+
+
+@pytest.mark.parametrize("case", list(NOTE_CASES))
+def test_odd_note_snapshots_never_fail_the_page(patient, owner, owner_client, case):
+    note = Note(patient=patient, kind="improvement", text="hi", written_at=NOW)
+    entries.save(note, owner)
+    _odd_change(note, *NOTE_CASES[case])
+    url = reverse("diary:history", args=[patient.public_id, "notes", note.pk])
+    assert owner_client.get(url).status_code == 200
+
+
+def test_a_side_effect_in_own_words_renamed_says_so(patient, owner, owner_client):
+    with time_machine.travel(NOW, tick=False):
+        entry = SymptomEntry(
+            patient=patient,
+            symptom="other",
+            custom_symptom="zorblat",
+            severity=3,
+            onset=local(2026, 11, 23, 8),
+        )
+        entries.save(entry, owner)
+        response = owner_client.post(
+            reverse("diary:side-effect-edit", args=[patient.public_id, entry.pk]),
+            edit_data(
+                symptom="other", custom_symptom="quibblefrump", severity="3", keep_typed="on"
+            ),
+        )
+        assert response.status_code == 302
+        items = change_items(history_page(owner_client, patient, "symptoms", entry))
+    assert "zorblat → quibblefrump" in items[0], items
+    assert "Saved again" not in items[0]
