@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -235,26 +236,50 @@ def follow_up(request: PatientRequest, pk: int) -> HttpResponse:
 @patient_view
 @require_POST
 def same_as_yesterday(request: PatientRequest) -> HttpResponse:
-    """Log again what was felt yesterday (the worst of each), except what is still going."""
+    """Log again what was felt yesterday (the worst of each, later readings included), except a
+    side effect that is still going (an open entry: add to it instead) or was already logged
+    today (so a second tap, or one after logging it by hand, copies nothing twice)."""
     patient = request.patient
     now = _now(request)
+    today_start, _ignored = entries.day_bounds(patient, now.date())
     start, end = entries.day_bounds(patient, now.date() - dt.timedelta(days=1))
-    worst: dict[tuple[str, str], int] = {}
+
+    def key(entry: SymptomEntry) -> tuple[str, str]:
+        # Words typed for "something else", however spaced or cased, are one side effect.
+        return entry.symptom, " ".join(entry.custom_symptom.split()).casefold()
+
+    worst: dict[tuple[str, str], SymptomEntry] = {}
+    severity: dict[tuple[str, str], int] = {}
     for entry in SymptomEntry.objects.filter(
         patient=patient, onset__gte=start, onset__lt=end, ended_at__isnull=False
     ):
-        key = (entry.symptom, entry.custom_symptom)
-        worst[key] = max(worst.get(key, 0), entry.severity)
+        felt = max(entry.severity, entry.peak_severity or 0)
+        if felt > severity.get(key(entry), -1):
+            worst[key(entry)], severity[key(entry)] = entry, felt
+    if worst:
+        taken = SymptomEntry.objects.filter(
+            Q(onset__gte=today_start) | Q(ended_at__isnull=True), patient=patient
+        ).only("symptom", "custom_symptom")
+        for entry in taken:
+            worst.pop(key(entry), None)
     saved, events = [], []
-    for (code, custom), severity in worst.items():
-        entry = SymptomEntry(
-            patient=patient, symptom=code, custom_symptom=custom, severity=severity, onset=now
+    for found_key, entry in worst.items():
+        copy = SymptomEntry(
+            patient=patient,
+            symptom=entry.symptom,
+            custom_symptom=entry.custom_symptom,
+            severity=severity[found_key],
+            onset=now,
         )
-        events += entries.save(entry, request.user)
-        saved.append(entry)
+        events += entries.save(copy, request.user)
+        saved.append(copy)
     if not saved:
         messages.info(
-            request, _("Nothing to copy: yesterday’s symptoms are still going or none were logged.")
+            request,
+            _(
+                "Nothing to copy: yesterday’s symptoms are still going, already logged today, "
+                "or none were logged."
+            ),
         )
         return _after_write(request, _today_url(request))
     return _render_after_log(request, saved, events)

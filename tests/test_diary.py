@@ -278,6 +278,50 @@ def test_same_as_yesterday_copies_what_ended_not_what_is_still_going(patient, ow
     assert list(today.values_list("symptom", "severity")) == [("fatigue", 5)]
 
 
+def test_same_as_yesterday_copies_the_worst_reading_once_and_not_what_is_open_now(
+    patient, owner, owner_client
+):
+    """A tester's cases: a fever that went from 3 to 8 yesterday was copied as 3; a rash still
+    going from an earlier day got a second open entry; a second tap copied everything again."""
+    fever = make_entry(patient, owner, symptom="fever", severity=3, onset=local(2026, 11, 22, 9))
+    entries.add_reading(fever, 8, local(2026, 11, 22, 14), owner)
+    fever.ended_at = local(2026, 11, 22, 20)
+    entries.save(fever, owner)
+    make_entry(
+        patient,
+        owner,
+        symptom="rash",
+        severity=4,
+        onset=local(2026, 11, 22, 9),
+        ended_at=local(2026, 11, 22, 12),
+    )
+    make_entry(patient, owner, symptom="rash", severity=6, onset=local(2026, 11, 21, 9))  # open
+    make_entry(
+        patient,
+        owner,
+        symptom="other",
+        custom_symptom="Sore  arm",
+        severity=2,
+        onset=local(2026, 11, 22, 9),
+        ended_at=local(2026, 11, 22, 10),
+    )
+    make_entry(
+        patient,
+        owner,
+        symptom="other",
+        custom_symptom="sore arm",
+        severity=3,
+        onset=local(2026, 11, 23, 8),
+        ended_at=local(2026, 11, 23, 9),
+    )  # logged by hand this morning
+    owner_client.post(url("same-as-yesterday", patient))
+    copies = SymptomEntry.objects.filter(onset=NOW)
+    assert list(copies.values_list("symptom", "severity")) == [("fever", 8)]
+    response = owner_client.post(url("same-as-yesterday", patient), follow=True)
+    assert SymptomEntry.objects.filter(onset=NOW).count() == 1
+    assert "already logged today" in response.content.decode()
+
+
 def test_same_as_yesterday_with_nothing_to_copy(patient, owner_client):
     response = owner_client.post(url("same-as-yesterday", patient), follow=True)
     assert "Nothing to copy" in response.content.decode()
