@@ -254,7 +254,11 @@ def test_no_page_scrolls_sideways_at_320_px(page, axe, transactional_db):
     labels = page.locator(".severity-grid label")
     expect(labels).to_have_count(11)
     expect(labels.nth(6)).to_contain_text("moderate")
+    words = page.locator(".severity-grid .severity-word")
+    one_line = words.first.bounding_box()["height"]  # "none"
     for n in range(11):
         box = labels.nth(n).bounding_box()
         assert box["width"] >= MIN_TARGET and box["height"] >= MIN_TARGET, (n, box)
+        # On one line: a tester saw "moderat / e" in these narrower buttons.
+        assert words.nth(n).bounding_box()["height"] <= one_line * 1.2, n
     axe(page)
