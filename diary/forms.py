@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -353,6 +353,18 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, forms.ModelForm):
             cleaned["ended_at"] = None
         elif onset and ended and ended < onset:
             self.add_error("ended_at", _("The end is before the start."))
+        elif ended and self.instance.pk and self.instance.peak_severity is not None:
+            # A later severity ("same one") says it was still going then.
+            latest = self.instance.latest_reading
+            if latest is not None and ended < latest.at:
+                self.add_error(
+                    "ended_at",
+                    _(
+                        "A later severity was noted at %(at)s, so it was still going then: "
+                        "the end can’t be before it."
+                    )
+                    % {"at": formats.date_format(timezone.localtime(latest.at), "D j M H:i")},
+                )
         return cleaned
 
 

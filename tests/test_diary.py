@@ -849,3 +849,31 @@ def test_the_side_effect_form_says_each_severity_in_words_too(patient, owner_cli
     assert (
         '<span class="severity-number">10</span><span class="severity-word">severe</span>' in html
     )
+
+
+def test_an_end_before_a_later_severity_is_refused_next_to_the_field(patient, owner, owner_client):
+    """A tester ended a headache at 23:30 whose 'same one' severity was noted at 23:50: the
+    line then read 'last 7 severe at 23:50 · ended 23:30'."""
+    entry = make_entry(
+        patient, owner, symptom="headache", severity=6, onset=local(2026, 11, 22, 21, 15)
+    )
+    entries.add_reading(entry, 7, local(2026, 11, 22, 23, 50), owner)
+    data = side_effect_data(
+        symptom="headache",
+        custom_symptom="",
+        severity="6",
+        onset="2026-11-22T21:15",
+        ended_at="2026-11-22T23:30",
+        helped="Dark room",
+    )
+    response = owner_client.post(url("side-effect-edit", patient, entry.pk), data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "A later severity was noted at Sun 22 Nov 23:50" in form.errors["ended_at"][0]
+    assert 'value="Dark room"' in response.content.decode()  # what was typed is kept
+    entry.refresh_from_db()
+    assert entry.ended_at is None
+    data["ended_at"] = "2026-11-23T00:10"
+    assert owner_client.post(url("side-effect-edit", patient, entry.pk), data).status_code == 302
+    entry.refresh_from_db()
+    assert entry.ended_at == local(2026, 11, 23, 0, 10)
