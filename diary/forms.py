@@ -236,9 +236,10 @@ class QuickLogForm(PlainWordsMixin, SymptomWordsMixin, forms.Form):
             since = timezone.localtime(self.open_entry.onset, self.patient.tz)
             self.add_error(
                 "episode",
-                _("Your %(what)s since %(since)s is still going. Is this the same one?")
+                # "Chills since Mon 09:00: still going." (no verb to agree with "chills")
+                _("%(what)s since %(since)s: still going. Is this the same one?")
                 % {
-                    "what": str(self.open_entry.label).lower(),
+                    "what": self.open_entry.label,
                     "since": since.strftime("%a %H:%M"),
                 },
             )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -490,9 +491,17 @@ def _mgadl_change_text(change: scales.MgAdlChange) -> str:
         return _("Same as last time.")
     points = abs(change.change)
     if change.direction == scales.IMPROVED:
-        text = _("%(n)s point(s) lower than last time (fewer symptoms).") % {"n": points}
+        text = ngettext(
+            "%(n)s point lower than last time (fewer symptoms).",
+            "%(n)s points lower than last time (fewer symptoms).",
+            points,
+        ) % {"n": points}
     else:
-        text = _("%(n)s point(s) higher than last time (more symptoms).") % {"n": points}
+        text = ngettext(
+            "%(n)s point higher than last time (more symptoms).",
+            "%(n)s points higher than last time (more symptoms).",
+            points,
+        ) % {"n": points}
     if change.meaningful:
         text += " " + _("A change of 2 points or more is considered meaningful.")
     return text

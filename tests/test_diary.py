@@ -506,7 +506,7 @@ def test_mgadl_totals_and_shows_the_change(patient, owner_client):
     totals = list(Measure.objects.order_by("measured_at").values_list("value", flat=True))
     assert totals == [9, 5]
     body = response.content.decode()
-    assert "4 point(s) lower than last time" in body
+    assert "4 points lower than last time" in body
     assert "meaningful improvement" in body
     assert Measure.objects.first().answers["double_vision"] == 1  # newest first
 
@@ -519,7 +519,7 @@ def test_mgadl_one_point_change_is_not_called_meaningful(patient, owner_client):
     body = owner_client.post(
         url("measure-add", patient, "mgadl"), mgadl_data([1, 1, 1, 0, 1, 1, 1, 2]), follow=True
     ).content.decode()
-    assert "1 point(s) higher" in body and "meaningful" not in body.split("Measures")[0]
+    assert "1 point higher" in body and "meaningful" not in body.split("Measures")[0]
 
 
 def test_mgadl_item_missing(patient, owner_client):

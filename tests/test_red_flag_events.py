@@ -471,7 +471,7 @@ def test_logging_a_sign_still_going_asks_if_it_is_the_same_episode(patient, owne
     first = log(patient, owner, symptom="headache", severity=5, onset=local(2026, 11, 23, 8))
     data = {"symptom": "headache", "severity": "8"}
     body = owner_client.post(quick_url(patient), data).content.decode()
-    assert "is still going. Is this the same one?" in body
+    assert "Headache since Mon 08:00: still going. Is this the same one?" in body
     assert SymptomEntry.objects.count() == 1
 
     owner_client.post(quick_url(patient), data | {"episode": "same"})

@@ -169,7 +169,7 @@ def test_the_saved_total_and_its_meaning_show_without_javascript(patient, owner_
     body = _squash(response.content.decode())
     assert "Latest (23 Nov): " + scales.interpret_mgadl(1) in body
     assert "minimal symptom expression (0-1)" in body
-    assert "6 point(s) lower than last time" in body  # the saved message
+    assert "6 points lower than last time" in body  # the saved message
 
 
 def test_editing_a_score_shows_its_saved_total(patient, owner_client):
