@@ -289,7 +289,10 @@ class DeleteDiaryForm(PlainWordsMixin, forms.Form):
 
 class SignInForm(PlainWordsMixin, LoginForm):
     """allauth's sign-in form, its "Remember Me" said for what it does: a session kept for 30
-    days instead of one that ends when the browser closes and after 30 idle minutes."""
+    days instead of one that ends when the browser closes and after 30 idle minutes. Errors in
+    plain words; no length counters under the email address and password."""
+
+    show_limits = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -202,6 +202,11 @@ class PlainWordsMixin:
     adds or changes in ``__init__`` are covered too.
     """
 
+    # Length limits stated under text fields, with a live counter. Off for a form whose limits
+    # nobody reaches and whose page must stay bare (signing in: "0 of 320 characters" under the
+    # email address is noise to a tired patient).
+    show_limits = True
+
     def __getitem__(self, name):
         # Before the bound field exists: it copies the help text when it is made.
         field = self.fields.get(name)
@@ -263,7 +268,8 @@ class PlainWordsMixin:
         # A frozenset, reassigned: Field.__deepcopy__ shares attributes between copies.
         field._plain_codes = ours.union(set_now)
         field._plain_done = True
-        self._show_limit(field)
+        if self.show_limits:
+            self._show_limit(field)
 
     @staticmethod
     def _show_limit(field: forms.Field) -> None:

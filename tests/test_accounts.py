@@ -126,6 +126,7 @@ def test_an_idle_session_is_signed_out_after_30_minutes(client):
     page = client.get(response["Location"]).content.decode()
     assert "You were signed out after 30 minutes without using the diary" in page
     assert "Keep me signed in on this device (not on a shared computer)" in page
+    assert "data-counter" not in page and "320 characters" not in page  # no noise there
 
 
 @pytest.mark.django_db
