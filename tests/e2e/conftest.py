@@ -87,6 +87,8 @@ def axe():
 @pytest.fixture
 def sign_in(page):
     """Sign a user in through the real login form."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     from tests.factories import PASSWORD
 
     def do(user, password: str = PASSWORD) -> None:
@@ -94,9 +96,14 @@ def sign_in(page):
         page.get_by_label("Email").fill(user.email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign In").click()
-        page.wait_for_load_state()
-        # Without this, a failed sign-in lets a test check the login page instead.
-        assert "/accounts/login/" not in page.url, f"{user.email} could not sign in"
+        # Wait for the page after the form, not the form's own finished load:
+        # a click into a half-loaded page (Bootstrap not yet run) can be lost.
+        # Without the check, a failed sign-in lets a test check the login page instead.
+        try:
+            page.wait_for_url(lambda url: "/accounts/login/" not in url, timeout=10_000)
+        except PlaywrightTimeoutError:
+            raise AssertionError(f"{user.email} could not sign in") from None
+        page.wait_for_load_state("load")
 
     return do
 
@@ -109,8 +116,12 @@ def nav():
         toggler = page.get_by_role("button", name="Menu")
         if toggler.is_visible():
             toggler.click()
-        page.get_by_role("navigation", name="Main").get_by_role(
+        link = page.get_by_role("navigation", name="Main").get_by_role(
             "link", name=name, exact=True
-        ).click()
+        )
+        href = link.get_attribute("href")
+        link.click()
+        page.wait_for_url(f"**{href}")
+        page.wait_for_load_state("load")
 
     return do
