@@ -38,6 +38,8 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from pygal.style import Style
 
+from clinical import scales
+
 # pygal appends a finder for its map plugins (pygal.maps.*, unused here) to sys.meta_path. It has
 # no find_spec(), so every later import elsewhere warns (ImportWarning; an error in our tests).
 # Upstream fix not released (Kozea/pygal pull request 532): take the finder off.
@@ -128,6 +130,110 @@ def cached(draw: Callable[..., Chart], *args, **kwargs) -> Chart:
     return chart
 
 
+# --- the axis of a measure --------------------------------------------------------------------
+
+# The published range of each bounded score (clinical/scales.py). Its axis spans the whole scale,
+# whatever the readings: MG-ADL 2 to 9 drawn on 0-9 would fill the chart and look like a patient
+# near the worst there is, a 2-point change like a quarter of the scale.
+MEASURE_SCALES: dict[str, tuple[int, int]] = {
+    scales.MGADL: (0, scales.MGADL_TOTAL_MAX),
+    scales.INCAT: (0, scales.INCAT_TOTAL_MAX),
+    scales.GBS_DISABILITY: (scales.GBS_DISABILITY_MIN, scales.GBS_DISABILITY_MAX),
+}
+_MAX_INTERVALS = 6  # at most seven tick labels on a value axis
+_DATA_PADDING = 0.05  # of the span, each side, before rounding out to the next tick
+
+
+@dataclass(frozen=True)
+class Axis:
+    """The value axis of a measure: from ``lo`` to ``hi``, labelled at ``ticks``.
+
+    ``on_scale``: True when it spans the measure's published scale (:data:`MEASURE_SCALES`),
+    False when it follows the readings.
+    """
+
+    lo: float
+    hi: float
+    ticks: tuple[float, ...]
+    on_scale: bool
+
+
+def measure_axis(
+    kind: str | None,
+    values: Sequence[float | None],
+    *,
+    y_min: float | None = None,
+    y_max: float | None = None,
+) -> Axis:
+    """The axis a measure is drawn on, the same on every chart.
+
+    A score with a published scale (MG-ADL, INCAT, GBS level: :data:`MEASURE_SCALES`) spans the
+    scale, labelled in whole steps that end on its top (MG-ADL 0, 4, ... 24); a reading outside
+    it (none should be) widens the axis rather than being cut off. Any other measure (grip,
+    platelets, weight, a custom one) follows its readings: from 0 when the lowest is under half
+    the highest (proportions stay honest), else from a little under the lowest; to a little over
+    the highest; rounded out to round ticks. ``y_min`` and ``y_max`` fix either end of such an
+    axis (severity: 0 to 10).
+    """
+    values = [v for v in values if v is not None]
+    scale = MEASURE_SCALES.get(kind) if kind is not None else None
+    if scale is not None:
+        lo, hi = min([scale[0], *values]), max([scale[1], *values])
+        step = _scale_step(hi - lo)
+        return Axis(lo, hi, _ticks(lo, hi, step), on_scale=True)
+    lo, hi = _y_range(values, y_min, y_max)
+    if values and min(values) == max(values) and y_min is None and y_max is None:
+        # One value (or a flat line): in the middle, not on the frame.
+        pad = max(abs(lo) * 0.1, 1)
+        lo, hi = _lower(lo, pad), lo + pad
+    else:
+        pad = (hi - lo) * _DATA_PADDING
+        if y_min is None:
+            lo = _lower(lo, pad)
+        if y_max is None:
+            hi += pad
+    step = _round_step((hi - lo) / _MAX_INTERVALS)
+    if y_min is None:
+        lo = math.floor(lo / step + 1e-9) * step
+    if y_max is None:
+        hi = math.ceil(hi / step - 1e-9) * step
+    return Axis(lo, hi, _ticks(lo, hi, step), on_scale=False)
+
+
+def _lower(lo: float, pad: float) -> float:
+    """``lo - pad``, but not below 0 for a measure that is never negative."""
+    return max(lo - pad, 0) if lo >= 0 else lo - pad
+
+
+def _scale_step(span: float) -> float:
+    """A round step that divides a scale's span into at most six parts, so that its ends are
+    both ticks (24: 4; 10: 2; 5: 1); or, if none does, a round step that fits."""
+    for step in (1, 2, 4, 5, 10, 20, 25, 50, 100):
+        if span / step <= _MAX_INTERVALS and float(span / step).is_integer():
+            return step
+    return _round_step(span / _MAX_INTERVALS)
+
+
+def _round_step(raw: float) -> float:
+    """The least of 1, 2 and 5 times a power of ten not below ``raw`` (no 2.5: whole readings
+    keep whole tick labels)."""
+    if raw <= 0:
+        return 1
+    power = 10 ** math.floor(math.log10(raw))
+    return next(f * power for f in (1, 2, 5, 10) if f * power >= raw - 1e-12)
+
+
+def _ticks(lo: float, hi: float, step: float) -> tuple[float, ...]:
+    count = math.floor((hi - lo) / step + 1e-9)
+    # Rounded, so 0.1 + 0.2 does not print as 0.30000000000000004.
+    return tuple(_tidy(lo + n * step) for n in range(count + 1))
+
+
+def _tidy(value: float) -> float:
+    value = round(value, 9)
+    return int(value) if float(value).is_integer() else value
+
+
 # --- the three charts ------------------------------------------------------------------------
 
 
@@ -141,6 +247,7 @@ def cycle_chart(
     x_label: str | None = None,
     y_min: float | None = None,
     y_max: float | None = None,
+    measure_kind: str | None = None,
     marker_day: float | None = None,
     marker_label: str | None = None,
     summary: str | None = None,
@@ -153,6 +260,8 @@ def cycle_chart(
     ``higher_is_worse`` puts "higher is worse/better" in the axis title (None: no judgement, as
     for platelets). ``marker_day`` draws the typical wear-off day as a dashed vertical line
     labelled ``marker_label`` (default "Typical wear-off: day N").
+    ``measure_kind`` (``clinical.scales.MGADL``, ...) sets the value axis (:func:`measure_axis`):
+    a score's whole scale, else the readings, from ``y_min`` to ``y_max`` where given.
     With no value at all the chart says "No data" (``Chart.empty`` is True).
     """
     title, y_label = str(title), str(y_label)
@@ -161,7 +270,7 @@ def cycle_chart(
     median = _clean_points(median)
     chart_id = chart_id or _make_id(
         "cycle", series, median, title, y_label, higher_is_worse, x_label, y_min, y_max,
-        marker_day, marker_label, summary,
+        measure_kind, marker_day, marker_label, summary,
     )  # fmt: skip
     table = _cycle_table(series, median, x_label)
     all_points = [p for _label, points in series for p in points] + list(median)
@@ -173,7 +282,7 @@ def cycle_chart(
     x_lo, x_hi = min(x_lo, 0), max(x_hi, x_lo + 1)
     step = _tick_step(x_hi - x_lo)
     x_hi = math.ceil(x_hi / step) * step  # end on a tick: 0-27 is drawn as 0-28
-    y_lo, y_hi = _y_range([v for _d, v in all_points], y_min, y_max)
+    axis = measure_axis(measure_kind, [v for _d, v in all_points], y_min=y_min, y_max=y_max)
 
     has_cycles = any(points for _label, points in series)
     legend = []
@@ -194,7 +303,8 @@ def cycle_chart(
         legend=legend,
         x_title=x_label,
         y_title=_axis_title(y_label, higher_is_worse),
-        range=(y_lo, y_hi),
+        range=(axis.lo, axis.hi),
+        y_labels=list(axis.ticks),
         xrange=(x_lo, x_hi),
         x_labels=_day_ticks(x_lo, x_hi),
         show_dots=False,
@@ -245,6 +355,13 @@ INFUSION_LINE_GAP = 8
 INFUSION_LINE_MIN_GAP = 3
 COURSE_DAYS_APART = 3
 
+# The timeline's left axis, severity, and the space above its plot for the infusion markers.
+_SEVERITY_AXIS = (0, 10)
+_SEVERITY_TICKS = (0, 2, 4, 6, 8, 10)
+_MARGIN_TOP = FONT + 8
+_RIGHT_TITLE_INSET = 12  # the title's right end, from the drawing's right edge
+_TICK_MARK = 8  # a right-hand tick's mark, into the plot from its frame
+
 
 def timeline_chart(
     *,
@@ -257,6 +374,7 @@ def timeline_chart(
     more_side_effects: Sequence[tuple[str, Sequence[DatedValue]]] = (),
     measure: tuple[str, Sequence[DatedValue]] | None = None,
     measure_higher_is_worse: bool | None = None,
+    measure_kind: str | None = None,
     measure_readings: Sequence[DatedValue] | None = None,
     summary: str | None = None,
     chart_id: str | None = None,
@@ -277,7 +395,9 @@ def timeline_chart(
     date or a datetime already in the patient's time zone (only its date counts). Readings
     outside the period are left out. ``measure_readings``: when the line is drawn from fewer
     points than were read (a median per month over years), the readings themselves, for the
-    table (default: the line's points).
+    table (default: the line's points). ``measure_kind`` (``clinical.scales.MGADL``, ...) sets
+    the measure's axis (:func:`measure_axis`): a score's whole scale, else its readings. Drawn
+    beside the side effects, the measure has the right-hand axis, titled above its labels.
 
     The plot runs from the start of ``start`` to the end of ``end``, no further: a day is the
     stretch [n, n + 1) of the axis, its readings and tick in its middle.
@@ -332,7 +452,7 @@ def timeline_chart(
     chart_id = chart_id or _make_id(
         "timeline", title, start, end, course_spans, infusion_days, worst, wanted_styles,
         warning, tabled_only, measure_name, measure_points, table_points,
-        measure_higher_is_worse, summary,
+        measure_higher_is_worse, measure_kind, summary,
     )  # fmt: skip
     table = _timeline_table(worst + tabled_only, measure_name, table_points, infusion_days)
     has_data = any(by_day for _name, by_day in worst) or measure_points or infusion_days
@@ -364,16 +484,23 @@ def timeline_chart(
         "x_value_formatter": lambda x: _date_label(start, x, days),
         "allow_interruptions": True,
     }
+    axis = None
+    right_title: list[str] = []
+    if measure_points:
+        axis = measure_axis(measure_kind, [v for _d, v in measure_points])
     if on_left:
-        chart_kw.update(y_title=_("How bad (0-10)"), range=(0, 10), y_labels=[0, 2, 4, 6, 8, 10])
-        if measure_points:
-            # The right axis shares the left one's six guides: give it round steps too.
-            lo, hi = _y_range([v for _d, v in measure_points], None, None)
-            chart_kw["secondary_range"] = _five_steps(lo, hi)
-    elif measure_points:
         chart_kw.update(
-            y_title=measure_title, range=_y_range([v for _d, v in measure_points], None, None)
+            y_title=_("How bad (0-10)"), range=_SEVERITY_AXIS, y_labels=list(_SEVERITY_TICKS)
         )
+        if axis is not None:
+            chart_kw["secondary_range"] = (axis.lo, axis.hi)
+            # Its title goes above its labels, horizontal (a phone's width holds it; turned
+            # up the side it would be longer than the plot is high), on lines of its own.
+            right_title = _wrap(measure_title, WIDTH - 2 * _RIGHT_TITLE_INSET)
+            chart_kw["height"] += len(right_title) * _LINE
+            chart_kw["margin_top"] = _MARGIN_TOP + len(right_title) * _LINE
+    elif axis is not None:
+        chart_kw.update(y_title=measure_title, range=(axis.lo, axis.hi), y_labels=list(axis.ticks))
     else:
         chart_kw.update(range=(0, 10), show_y_labels=False)
 
@@ -390,6 +517,8 @@ def timeline_chart(
         legend.append(("measure", measure_title, {}))
 
     chart = _new_chart(_PeriodXY, legend=legend, **chart_kw)
+    if right_title:
+        chart.secondary_ticks = [(tick, _on_severity_axis(tick, axis)) for tick in axis.ticks]
     specs: list[dict] = []
     for _spec, name, by_day in on_left:
         # pygal lays the points out (they set the axes); the markers are drawn by ``decorate``,
@@ -474,6 +603,8 @@ def timeline_chart(
                     _shape_element("down", x, -1 - radius * 0.6, radius, {"fill": "currentColor"})
                 )
                 last_mark = x
+        if right_title:
+            _right_axis(plot, view, axis, right_title)
         plot.append(marks)
         for group, (spec, _name, _by_day) in zip(groups, on_left, strict=True):
             if spec.get("warning"):
@@ -492,7 +623,18 @@ def timeline_chart(
 
 class _PeriodXY(pygal.XY):
     """pygal's XY without its 2 % of empty space left and right of the x range (it kept for the
-    y range): the timeline's frame is the period, its last day ends the axis."""
+    y range): the timeline's frame is the period, its last day ends the axis.
+
+    ``secondary_ticks``: ``[(value, where on the left axis), ...]``, the right-hand axis's
+    labels at their own heights; pygal would put one at each left label (MG-ADL 0, 4.8, 9.6...).
+    """
+
+    secondary_ticks: list[tuple[float, float]] | None = None
+
+    def _compute_secondary(self):
+        super()._compute_secondary()
+        if self.secondary_ticks and self._y_2nd_labels:
+            self._y_2nd_labels = [(_number(v), at) for v, at in self.secondary_ticks]
 
     def _set_view(self):
         margin = self._box.margin
@@ -566,6 +708,54 @@ def _frame_line(x: float, height: float) -> ET.Element:
             "stroke-width": "1.5",
         },
     )
+
+
+def _on_severity_axis(value: float, axis: Axis) -> float:
+    """Where ``value`` of the right-hand ``axis`` falls on the left one (severity 0-10), as
+    pygal draws a secondary series: its low end on 0, its high end on 10."""
+    low, high = _SEVERITY_AXIS
+    return low + (value - axis.lo) * (high - low) / ((axis.hi - axis.lo) or 1)
+
+
+def _right_axis(plot: ET.Element, view: _View, axis: Axis, title: Sequence[str]) -> None:
+    """The right-hand axis's tick marks (its labels need not sit on the severity guides) and
+    its title above it, right-aligned with the drawing's edge."""
+    found = re.search(r"translate\(\s*(-?[\d.]+)", plot.get("transform", ""))
+    left = float(found.group(1)) if found else 0.0
+    ticks = plot.find("./g[@class='chart-axis chart-axis-y2']")
+    if ticks is None:
+        ticks = ET.SubElement(plot, "g", {"class": "chart-axis chart-axis-y2"})
+    for value in axis.ticks:
+        y = view.y(_on_severity_axis(value, axis))
+        ticks.append(
+            _line(view.width - _TICK_MARK, y, view.width, y,
+                  {"class": "chart-tick-mark", "stroke": "currentColor",
+                   "stroke-opacity": "0.6", "stroke-width": "1.5"})
+        )  # fmt: skip
+    group = ET.SubElement(plot, "g", {"class": "chart-axis-title chart-axis-title-y2"})
+    x = WIDTH - _RIGHT_TITLE_INSET - left
+    # The last line's baseline clears the infusion markers and the top tick's label.
+    for n, line in enumerate(title):
+        y = -FONT - 10 - (len(title) - 1 - n) * _LINE
+        text = ET.SubElement(group, "text", {"x": str(x), "y": str(y), "text-anchor": "end"})
+        text.text = line
+
+
+def _text_width(text: str) -> float:
+    """A text's width in SVG units, estimated as the legend's is (0.58 em a character)."""
+    return len(text) * FONT * 0.58
+
+
+def _wrap(text: str, width: float) -> list[str]:
+    """``text`` in lines no wider than ``width`` (estimated), broken at spaces; a word wider
+    than a line keeps a line of its own."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _text_width(f"{lines[-1]} {word}") <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines or [text]
 
 
 def severity_by_day_chart(
@@ -744,18 +934,6 @@ def _y_range(values, y_min, y_max) -> tuple[float, float]:
     return (lo, hi)
 
 
-def _five_steps(lo: float, hi: float) -> tuple[float, float]:
-    """A range of five round steps (1, 2, 2.5 or 5 times a power of ten) that holds lo..hi."""
-    raw = (hi - lo) / 5 or 1
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5, 10, 20):
-        step = factor * power
-        first = math.floor(lo / step) * step
-        if first + 5 * step >= hi:
-            return (first, first + 5 * step)
-    return (lo, hi)  # not reached: a step of 20 x power is over 2 x raw
-
-
 def _tick_step(span: float) -> int:
     for step in (1, 2, 7, 14, 28, 56, 91):
         if span / step <= 6:
@@ -895,7 +1073,7 @@ def _new_chart(kind, *, height: int, legend, **config):
         no_prefix=True,
         show_legend=False,
         margin=12,
-        margin_top=FONT + 8,
+        margin_top=config.pop("margin_top", _MARGIN_TOP),
         margin_bottom=margin_bottom,
         truncate_label=-1,
         print_values=False,

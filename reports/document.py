@@ -1142,6 +1142,7 @@ def _main_chart(
         y_label=_axis_label(choice, series[0].unit if series else "", weight_unit),
         higher_is_worse=scales.HIGHER_IS_WORSE.get(choice.kind),
         y_min=0 if scored else None,
+        measure_kind=choice.kind,
         marker_day=marker,
         summary=summary,
     )

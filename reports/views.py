@@ -516,6 +516,7 @@ def _timeline(
         more_side_effects=tabled_only,
         measure=measure_drawn,
         measure_higher_is_worse=scales.HIGHER_IS_WORSE.get(main.kind) if main else None,
+        measure_kind=main.kind if main else None,
         measure_readings=measure[1] if measure is not None else None,
         summary=_timeline_summary(
             infusions,
@@ -638,6 +639,7 @@ def _measure_view(
         y_label=_measure_axis(choice, unit),
         higher_is_worse=higher_is_worse,
         y_min=0 if scored else None,
+        measure_kind=choice.kind,
         marker_day=marker,
         summary=_cycle_summary(len(lines), median, higher_is_worse, marker),
     )
