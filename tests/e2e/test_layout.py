@@ -49,3 +49,16 @@ def test_dark_mode_follows_the_os_and_keeps_contrast(page, axe, sign_in, transac
         page.goto(path)
         assert page.evaluate("document.documentElement.dataset.bsTheme") == "dark"
         axe(page)
+
+
+def test_on_paper_a_page_prints_its_content_without_the_menu(page, sign_in, transactional_db):
+    """Printed, the menu squeezed into narrow columns ("To/da/y") above the trends chart."""
+    call_command("seed_demo")
+    patient = Patient.objects.get()
+    sign_in(User.objects.get(email=DEMO_EMAIL), DEMO_PASSWORD)
+    page.emulate_media(media="print")
+    for path in (f"/p/{patient.public_id}/trends/", f"/p/{patient.public_id}/diary/"):
+        page.goto(path)
+        assert page.locator(".site-header").is_hidden(), path
+        assert page.get_by_role("heading", level=1).is_visible(), path
+        assert page.locator(".site-footer").is_visible(), f"{path}: the disclaimer is kept"
