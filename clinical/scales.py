@@ -441,9 +441,13 @@ MEANINGFUL_WORSENING: tuple[MeaningfulWorsening, ...] = (
 def meaningful_worsening(measure: str, unit: str = "") -> MeaningfulWorsening | None:
     """The published meaningful worsening of ``measure`` in ``unit``; None when none is
     published for that use (grip in kg, platelets, weight, custom): show the numbers, make no
-    judgement."""
+    judgement. The unit is matched whatever its case or spaces ("kpa", " kPa "), as the cycle
+    view matches the readings it draws as one line."""
+    unit = " ".join(unit.split()).casefold()
     for threshold in MEANINGFUL_WORSENING:
-        if threshold.measure == measure and threshold.unit == (unit if threshold.unit else ""):
+        if threshold.measure == measure and threshold.unit.casefold() == (
+            unit if threshold.unit else ""
+        ):
             return threshold
     return None
 

@@ -974,8 +974,6 @@ def _cycle_observations(
     course given before the period, whose cycle reaches into it, is left out. A course with no
     reading after it (the current cycle, just begun) cannot show a response and is left out
     too, and the sentence says so."""
-    higher_is_worse = scales.HIGHER_IS_WORSE[kind]
-    choose = min if higher_is_worse else max
     given = set(courses_in_period)
     pairs = []
     for one in series:
@@ -988,7 +986,7 @@ def _cycle_observations(
             continue
         if kind == scales.INCAT and one.before.incat is None:
             continue
-        best = choose(points, key=lambda p: p.value)
+        best = points[wearoff.best_index(points, kind)]  # as the wear-off's (INCAT: adjusted)
         improved = scales.worsening(kind, _judged(best, kind), _judged(one.before, kind))
         pairs.append((one.before, best, threshold.is_met(improved)))
     observations = []

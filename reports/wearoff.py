@@ -207,6 +207,29 @@ def _judged(point: CyclePoint, measure_kind: str):
     return point.incat if measure_kind == scales.INCAT else point.value
 
 
+def best_index(points: Sequence[CyclePoint], measure_kind: str) -> int:
+    """Where in ``points`` (a cycle's readings, in time order) the cycle's best value is: the
+    first reading that no other one is better than, compared as the threshold compares them.
+
+    For a plain number that is the first lowest (or highest) value. For INCAT the comparison is
+    the adjusted change, which does not count an arm step between 0 and 1: arms 1, legs 1 is a
+    point better than arms 0, legs 2 although both total 2, so it is the best, whichever came
+    first. Only readings of the best total can be better than one another that way (the
+    adjusted change differs from the change of the total by at most that one arm step), so
+    only those are compared. ``measure_kind`` must have a direction
+    (``scales.HIGHER_IS_WORSE``); INCAT readings must have their grades."""
+    choose = min if scales.HIGHER_IS_WORSE[measure_kind] else max
+    top = choose(p.value for p in points)
+    tied = [i for i, p in enumerate(points) if p.value == top]
+    if measure_kind == scales.INCAT:
+        for i in tied:
+            if not any(
+                scales.worsening(measure_kind, points[i].incat, points[j].incat) < 0 for j in tied
+            ):
+                return i
+    return tied[0]
+
+
 def _cycle(
     series: CycleSeries, measure_kind: str, threshold: scales.MeaningfulWorsening | None
 ) -> CycleWearOff:
@@ -226,12 +249,9 @@ def _cycle(
     }
     if not points:
         return CycleWearOff(**result, status=TOO_FEW_READINGS)
-    higher_is_worse = scales.HIGHER_IS_WORSE.get(measure_kind)
-    if higher_is_worse is None:
+    if measure_kind not in scales.HIGHER_IS_WORSE:
         return CycleWearOff(**result, status=NO_JUDGEMENT)
-    # The best reading; the first one if it was reached more than once (min/max keep the first).
-    choose = min if higher_is_worse else max
-    best_at = choose(range(len(points)), key=lambda i: points[i].value)
+    best_at = best_index(points, measure_kind)
     best = points[best_at]
     result |= {"best": best.value, "best_day": best.day}
     if threshold is None:
