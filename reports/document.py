@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -75,11 +76,17 @@ def long_date(day: dt.date) -> str:
     return formats.date_format(day, "j M Y")
 
 
+def whole_hours(hours: float, still_open: bool) -> int:
+    """The hours a duration shows: rounded, but for one never marked as ended (shown as "at
+    least N h") rounded down, so that 23.6 h known is never claimed as "at least 24 h"."""
+    return math.floor(hours) if still_open else round(hours)
+
+
 def hours_text(hours: float | None, still_open: bool = False) -> str:
     """How long a side effect lasted: "36 h"; one never marked as ended "at least 36 h"."""
     if hours is None:
         return "—"
-    whole = round(hours)
+    whole = whole_hours(hours, still_open)
     if still_open:
         if whole < 1:
             return _("no end logged")  # only its start: "at least 0 h" says nothing

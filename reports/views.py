@@ -318,7 +318,7 @@ class _Words:
 
 def _hours(hours: float, still_open: bool, words: Callable[[str], str] = _) -> str:
     """How long a side effect lasted: "36 h"; one never closed "at least 36 h"."""
-    whole = round(hours)
+    whole = document.whole_hours(hours, still_open)
     if still_open:
         if whole < 1:
             return words(NO_END)

@@ -663,7 +663,10 @@ def test_the_period_change_is_flagged_only_between_like_points_of_the_cycle(
         (0.2, False, "under 1 h"),
         (20.4, True, "at least 20 h"),
         (0.0, True, "no end logged"),  # only its start: never "at least 0 h"
-        (0.6, True, "at least 1 h"),
+        # Never marked as ended: only what is known, rounded down (not "at least 24 h").
+        (23.6, True, "at least 23 h"),
+        (23.6, False, "24 h"),
+        (0.6, True, "no end logged"),
         (None, False, "—"),
     ],
 )
