@@ -8,8 +8,15 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from clinical import scales, symptoms
+from patients.formats import (
+    hour_minute,
+    weekday_day_month,
+    weekday_day_month_year,
+    weekday_hour_minute,
+)
 from patients.forms_base import PlainWordsMixin
 from patients.models import Patient
 from patients.prepared import PreparedQuery
@@ -142,6 +149,11 @@ class SymptomWordsMixin:
         self.resolved = resolved
 
     @property
+    def only_asks(self) -> bool:
+        """Whether all that stops the save is a question (where? same one?), not a mistake."""
+        return bool(self.errors) and set(self.errors) <= {"detail", "episode"}
+
+    @property
     def symptom_words(self) -> list[str]:
         return symptoms.phrase_list()
 
@@ -151,8 +163,7 @@ class SymptomWordsMixin:
 
 
 # The newest entry of a sign still going, compiled once per process (the quick log's POST asks
-# it on every save). Not for "other": its iexact on typed words is escaped for LIKE on SQLite
-# (``%`` and ``_``), which a prepared value would skip, so that one stays a plain queryset.
+# it on every save). Not for "other": its typed words are compared in Python (below).
 _STILL_GOING = PreparedQuery(
     lambda patient, symptom: SymptomEntry.objects.filter(
         patient=patient, symptom=symptom, ended_at__isnull=True
@@ -160,9 +171,94 @@ _STILL_GOING = PreparedQuery(
     patient=int,
     symptom=str,
 )
+# Within this many days a weekday says which day it was ("Mon 09:00"); older, the date too.
+_WEEKDAY_ENOUGH = dt.timedelta(days=6)
 
 
-class QuickLogForm(PlainWordsMixin, SymptomWordsMixin, forms.Form):
+def words_key(typed: str) -> str:
+    """Words typed for "something else", however spaced or cased: one side effect."""
+    return " ".join((typed or "").split()).casefold()
+
+
+def open_entry_of(patient: Patient, code: str, typed: str = "") -> SymptomEntry | None:
+    """The newest entry of sign ``code`` (for "other": of the same typed words) still going."""
+    if code != SymptomEntry.OTHER:
+        found = _STILL_GOING(patient=patient.pk, symptom=code)
+        return found[0] if found else None
+    words = words_key(typed)
+    # Few entries of one's own words are ever left open: compared here, spacing and case aside.
+    candidates = SymptomEntry.objects.filter(
+        patient=patient, symptom=code, ended_at__isnull=True
+    ).order_by("-onset")
+    return next((e for e in candidates if words_key(e.custom_symptom) == words), None)
+
+
+def moment_words(moment: dt.datetime, zone) -> str:
+    """A time as the diary says it: "Mon 09:00" within the last week, else "Mon 3 Nov 09:00"
+    (with the year if it was another year), in the diary's zone."""
+    local = timezone.localtime(moment, zone)
+    now = timezone.localtime(timezone.now(), zone)
+    plain = local.replace(tzinfo=None)  # patients.formats shows aware times in the active zone
+    if now - local <= _WEEKDAY_ENOUGH:
+        return weekday_hour_minute(plain)
+    day = weekday_day_month(plain) if local.year == now.year else weekday_day_month_year(plain)
+    return f"{day} {hour_minute(plain)}"
+
+
+def end_before_reading_error(reading) -> str:
+    return _(
+        "A later severity was noted at %(at)s, so it was still going then: "
+        "the end can’t be before it."
+    ) % {"at": formats.date_format(timezone.localtime(reading.at), "D j M H:i")}
+
+
+class SameEpisodeMixin:
+    """A sign already still going asks whether this is the same episode ("Same one" / "A new
+    one"), the same way on the quick log and on the full form; ``diary.views._log_episode``
+    saves the answer for both. After ``is_valid()``: ``open_entry``, the entry still going that
+    the question was about (None if none was asked), and ``same_episode``.
+    """
+
+    SAME, NEW = "same", "new"
+    same_one_says = _lazy("Same one: note how bad it is now")
+
+    def add_episode_field(self) -> None:
+        self.fields["episode"] = forms.ChoiceField(
+            choices=[(self.SAME, _lazy("Same one")), (self.NEW, _lazy("A new one"))],
+            required=False,
+        )
+        self.open_entry: SymptomEntry | None = None
+
+    def ask_same_episode(
+        self, patient: Patient, cleaned: dict, ends: dt.datetime | None = None
+    ) -> None:
+        """Ask about the entry of the one resolved sign still going, unless this one ended
+        (``ends``) before that one began: an earlier episode, over by then."""
+        if len(self.resolved) != 1:
+            return
+        code, _detail = self.resolved[0]
+        found = open_entry_of(patient, code, cleaned.get("custom_symptom") or "")
+        if found is None or (ends is not None and ends < found.onset):
+            return
+        self.open_entry = found
+        if cleaned.get("episode") not in (self.SAME, self.NEW):
+            self.add_error(
+                "episode",
+                # "Chills since Mon 09:00: still going." (no verb to agree with "chills")
+                _("%(what)s since %(since)s: still going. Is this the same one?")
+                % {"what": found.label, "since": moment_words(found.onset, patient.tz)},
+            )
+
+    @property
+    def same_episode(self) -> bool:
+        return self.open_entry is not None and self.cleaned_data.get("episode") == self.SAME
+
+    def episode_changes(self) -> dict:
+        """What else to write on the entry still going, besides the reading ("same one")."""
+        return {}
+
+
+class QuickLogForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, forms.Form):
     """Symptom, severity, save: three taps from the home page."""
 
     NOW, THIS_MORNING, LAST_NIGHT = "now", "morning", "night"
@@ -193,56 +289,17 @@ class QuickLogForm(PlainWordsMixin, SymptomWordsMixin, forms.Form):
         required=False,
     )
 
-    SAME, NEW = "same", "new"
-
     def __init__(self, *args, patient: Patient, **kwargs):
         self.patient = patient
         super().__init__(*args, **kwargs)
         self.add_symptom_fields()
-        self.fields["episode"] = forms.ChoiceField(
-            choices=[(self.SAME, _lazy("Same one")), (self.NEW, _lazy("A new one"))],
-            required=False,
-        )
-        self.open_entry: SymptomEntry | None = None
+        self.add_episode_field()
 
     def clean(self):
         cleaned = super().clean()
         self.resolve_symptom(cleaned)
-        if len(self.resolved) == 1:
-            self._ask_same_episode(cleaned)
+        self.ask_same_episode(self.patient, cleaned)
         return cleaned
-
-    def _ask_same_episode(self, cleaned: dict) -> None:
-        """A sign already "still going" asks whether this is the same episode: if so, the new
-        severity becomes a reading of the open entry instead of a second open entry."""
-        code, _detail = self.resolved[0]
-        if code == SymptomEntry.OTHER:
-            self.open_entry = (
-                SymptomEntry.objects.filter(
-                    patient=self.patient,
-                    symptom=code,
-                    ended_at__isnull=True,
-                    custom_symptom__iexact=(cleaned.get("custom_symptom") or "").strip(),
-                )
-                .order_by("-onset")
-                .first()
-            )
-        else:
-            found = _STILL_GOING(patient=self.patient.pk, symptom=code)
-            self.open_entry = found[0] if found else None
-        if self.open_entry is None:
-            return
-        if cleaned.get("episode") not in (self.SAME, self.NEW):
-            since = timezone.localtime(self.open_entry.onset, self.patient.tz)
-            self.add_error(
-                "episode",
-                # "Chills since Mon 09:00: still going." (no verb to agree with "chills")
-                _("%(what)s since %(since)s: still going. Is this the same one?")
-                % {
-                    "what": self.open_entry.label,
-                    "since": since.strftime("%a %H:%M"),
-                },
-            )
 
     def onset(self) -> dt.datetime:
         now = timezone.localtime(timezone.now(), self.patient.tz)
@@ -281,7 +338,9 @@ class FollowUpForm(PlainWordsMixin, forms.Form):
             self.fields["signs"].choices = [(code, labels[code]) for code in codes]
 
 
-class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, forms.ModelForm):
+class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, forms.ModelForm):
+    # Its severity is at the start typed here, not "now" as on the quick log.
+    same_one_says = _lazy("Same one: add this to it")
     symptom = forms.ChoiceField(
         label=_lazy("Symptom"),
         choices=lambda: (
@@ -328,9 +387,45 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, forms.ModelForm):
             self.initial["onset"] = timezone.localtime().replace(second=0, microsecond=0)
         self.helper = _no_form_tag()
         self.add_symptom_fields()
+        self.add_episode_field()
+        self._episode_changes: dict = {}
         # A symptom saved from typed words shows as that sign, with the words kept.
         if self.instance.pk and self.instance.symptom != SymptomEntry.OTHER:
             self.fields["custom_symptom"].help_text = _lazy("Your own words, if you typed them.")
+        if self.instance.pk:
+            self._say_severity_is_the_first()
+
+    def _say_severity_is_the_first(self) -> None:
+        """The severity here is the one the entry began with; later ones ("same one") are
+        readings of their own. With readings, say so, so that changing it is not taken for
+        changing how bad it is now."""
+        readings = list(self.instance.readings.order_by("at", "pk"))
+        self.instance.__dict__["latest_reading"] = readings[-1] if readings else None
+        if not readings:
+            return
+        field = self.fields["severity"]
+        field.label = _lazy("How bad at the start?")
+        onset_day = timezone.localtime(self.instance.onset, self.instance.tz).date()
+
+        def at(reading) -> str:
+            local = timezone.localtime(reading.at, self.instance.tz)
+            if local.date() == onset_day:
+                return hour_minute(local.replace(tzinfo=None))
+            return moment_words(reading.at, self.instance.tz)
+
+        if len(readings) <= 3:
+            field.help_text = _("Later: %(readings)s.") % {
+                "readings": ", ".join(
+                    _("%(n)s at %(at)s") % {"n": r.severity, "at": at(r)} for r in readings
+                )
+            }
+        else:
+            latest = readings[-1]
+            field.help_text = ngettext(
+                "Later: %(count)s reading, the latest %(n)s at %(at)s.",
+                "Later: %(count)s readings, the latest %(n)s at %(at)s.",
+                len(readings),
+            ) % {"count": len(readings), "n": latest.severity, "at": at(latest)}
 
     def clean_onset(self):
         onset = self.cleaned_data["onset"]
@@ -358,15 +453,48 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, forms.ModelForm):
             # A later severity ("same one") says it was still going then.
             latest = self.instance.latest_reading
             if latest is not None and ended < latest.at:
-                self.add_error(
-                    "ended_at",
-                    _(
-                        "A later severity was noted at %(at)s, so it was still going then: "
-                        "the end can’t be before it."
-                    )
-                    % {"at": formats.date_format(timezone.localtime(latest.at), "D j M H:i")},
-                )
+                self.add_error("ended_at", end_before_reading_error(latest))
+        # An edit corrects its own entry: it asks about no other (nor itself).
+        if not self.instance.pk and self.instance.patient_id is not None:
+            self.ask_same_episode(self.instance.patient, cleaned, ends=cleaned.get("ended_at"))
+            if self.same_episode:
+                self._check_episode_changes(cleaned)
         return cleaned
+
+    def _check_episode_changes(self, cleaned: dict) -> None:
+        """On "same one", the end typed here ends the episode still going, and what helped
+        and the notes are added to its own, if they fit."""
+        going = self.open_entry
+        changes = {}
+        ended = cleaned.get("ended_at")
+        if ended:
+            latest = going.latest_reading
+            if latest is not None and ended < latest.at:
+                self.add_error("ended_at", end_before_reading_error(latest))
+            else:
+                changes["ended_at"] = ended
+        for name, between in (("helped", "; "), ("notes", "\n")):
+            kept = getattr(going, name) or ""
+            added = (cleaned.get(name) or "").strip()
+            if not added or added == kept or added in kept.split(between):
+                continue  # nothing new to add
+            joined = f"{kept}{between}{added}" if kept else added
+            limit = SymptomEntry._meta.get_field(name).max_length
+            if len(joined) > limit:
+                self.add_error(
+                    name,
+                    _(
+                        "With what the earlier entry already says, this is too long: "
+                        "keep it to %(n)s characters."
+                    )
+                    % {"n": max(limit - len(kept) - len(between), 0)},
+                )
+            else:
+                changes[name] = joined
+        self._episode_changes = changes
+
+    def episode_changes(self) -> dict:
+        return self._episode_changes
 
 
 class NoteForm(PlainWordsMixin, forms.ModelForm):

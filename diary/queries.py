@@ -88,7 +88,9 @@ def worst_severity(entry: SymptomEntry) -> int:
 class TodaySummary:
     status: InfusionStatus | None  # the last infusion and the next one due (None: not asked)
     ongoing: list[SymptomEntry]  # still going, newest first
-    todays: list[DiaryItem]  # logged today, newest first, each with ``author``
+    # logged today, newest first, each with ``author``: entries begun today, episodes begun
+    # before with a reading today (``read_today_at``), notes and measures
+    todays: list[DiaryItem]
     has_yesterday: bool  # a side effect was logged yesterday (for “Same as yesterday”)
     mgadl_due: bool  # MG-ADL matters for the conditions and none was scored this week
     open_questions: int  # questions for the doctor not answered yet
@@ -117,12 +119,18 @@ def with_latest_reading_columns(symptoms: QuerySet[SymptomEntry]) -> QuerySet[Sy
     )
 
 
+# Begun lately, still going, or ended today: an episode with a reading today is one of these,
+# since its end is never before its readings (the forms refuse it).
 _TODAY_SYMPTOMS = PreparedQuery(
-    lambda patient, since: with_latest_reading_columns(
-        SymptomEntry.objects.filter(Q(onset__gte=since) | Q(ended_at__isnull=True), patient=patient)
+    lambda patient, since, today: with_latest_reading_columns(
+        SymptomEntry.objects.filter(
+            Q(onset__gte=since) | Q(ended_at__isnull=True) | Q(ended_at__gte=today),
+            patient=patient,
+        )
     )[:TODAY_MAX_ROWS],
     patient=int,
     since=dt.datetime,
+    today=dt.datetime,
 )
 # No ORDER BY where Python sorts anyway.
 _TODAY_NOTES = PreparedQuery(
@@ -154,17 +162,17 @@ def today_summary(patient: Patient, now: dt.datetime, *, status: bool = True) ->
     week_ago = now - dt.timedelta(days=RECENT_DAYS)
     # One query each for side effects, notes and measures; split up in Python below.
     recent_symptoms = with_latest_readings(
-        _TODAY_SYMPTOMS(patient=patient.pk, since=min(yesterday_start, week_ago))
+        _TODAY_SYMPTOMS(patient=patient.pk, since=min(yesterday_start, week_ago), today=start)
     )
     notes = _TODAY_NOTES(patient=patient.pk, start=start, end=end)
     recent_measures = _TODAY_MEASURES(patient=patient.pk, since=week_ago)
     todays = sorted(
         chain(
-            (e for e in recent_symptoms if start <= e.onset < end),
+            (e for e in recent_symptoms if start <= e.onset < end or _read_today(e, start, end)),
             (n for n in notes if start <= n.written_at < end),
             (m for m in recent_measures if start <= m.measured_at < end),
         ),
-        key=lambda item: item.when,
+        key=lambda item: getattr(item, "read_today_at", None) or item.when,
         reverse=True,
     )
     mgadl_relevant = scales.MGADL in scales.default_measures(patient.conditions)
@@ -180,6 +188,16 @@ def today_summary(patient: Patient, now: dt.datetime, *, status: bool = True) ->
             1 for n in notes if n.kind == Note.Kind.QUESTION and n.answered_at is None
         ),
     )
+
+
+def _read_today(entry: SymptomEntry, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether an episode begun before today had a later reading today ("same one" after
+    midnight): it is listed under today at that reading's time (``read_today_at``), once."""
+    reading = entry.latest_reading  # the latest: if any reading is today, this one is
+    if entry.onset >= start or reading is None or not start <= reading.at < end:
+        return False
+    entry.read_today_at = reading.at
+    return True
 
 
 # SymptomEntry.latest_reading's query, compiled once.

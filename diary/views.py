@@ -163,27 +163,39 @@ def quick_log(request: PatientRequest) -> HttpResponse:
     # The answer is rendered after the commit: on SQLite the transaction holds the one write
     # lock, and every other diary's write would wait for this page to render.
     with transaction.atomic():
-        if form.open_entry is not None and form.cleaned_data["episode"] == form.SAME:
-            saved = [form.open_entry]
-            events = entries.add_reading(
-                form.open_entry, form.cleaned_data["severity"], form.onset(), request.user
-            )
-        else:
-            if form.open_entry is not None:  # a new episode: the one still going has stopped
-                old = form.open_entry
-                old.ended_at = max(form.onset(), old.onset)
-                entries.save(old, request.user)
-            saved, events = _save_resolved(
-                request,
-                form,
-                SymptomEntry(
-                    patient=request.patient,
-                    severity=form.cleaned_data["severity"],
-                    onset=form.onset(),
-                    custom_symptom=form.cleaned_data.get("custom_symptom", "").strip(),
-                ),
-            )
+        saved, events = _log_episode(
+            request,
+            form,
+            SymptomEntry(
+                patient=request.patient,
+                severity=form.cleaned_data["severity"],
+                onset=form.onset(),
+                custom_symptom=form.cleaned_data.get("custom_symptom", "").strip(),
+            ),
+        )
     return _render_after_log(request, saved, events)
+
+
+def _log_episode(request: PatientRequest, form, entry: SymptomEntry):
+    """Save a side effect just logged, from the quick log or the full form alike (one helper,
+    so the two cannot drift): on "Same one" as a reading of the entry still going (with what
+    else the form gives it: an end, notes), else as new entries like ``entry``, the one still
+    going ended where the new one starts ("A new one: the other has stopped")."""
+    going = form.open_entry
+    if form.same_episode:
+        events = entries.add_reading(going, entry.severity, entry.onset, request.user)
+        changes = form.episode_changes()
+        if changes:
+            for name, value in changes.items():
+                setattr(going, name, value)
+            events += entries.save(going, request.user)
+        return [going], events
+    if going is not None:
+        # Not before it began, nor before a later severity said it was still going.
+        latest = going.latest_reading
+        going.ended_at = max(entry.onset, going.onset, latest.at if latest else going.onset)
+        entries.save(going, request.user)
+    return _save_resolved(request, form, entry)
 
 
 def _save_resolved(request: PatientRequest, form, template: SymptomEntry):
@@ -336,6 +348,21 @@ def _form_page(request, form, template: str, context: dict, on_valid) -> HttpRes
     return render(request, template, {"patient": request.patient, "form": form} | context)
 
 
+def _save_edit(request: PatientRequest, form, entry: SymptomEntry):
+    """An edited entry: the sign it now names, and an entry more for each further sign its
+    typed words name."""
+    (code, detail), *more = form.resolved
+    entry.symptom, entry.detail = code, detail
+    events = entries.save(entry, request.user)
+    saved = [entry]
+    if more:
+        form.resolved = more
+        extra, extra_events = _save_resolved(request, form, entry)
+        saved += extra
+        events += extra_events
+    return saved, events
+
+
 @patient_view(for_editors=True)
 @require_http_methods(["GET", "POST"])
 def symptom_form(request: PatientRequest, pk: int | None = None) -> HttpResponse:
@@ -349,15 +376,11 @@ def symptom_form(request: PatientRequest, pk: int | None = None) -> HttpResponse
     def save(form):
         entry = form.save(commit=False)
         entry.ended_at = form.cleaned_data["ended_at"]
-        (code, detail), *more = form.resolved
-        entry.symptom, entry.detail = code, detail
-        events = entries.save(entry, request.user)
-        saved = [entry]
-        if more:  # typed words that named several signs: one entry each
-            form.resolved = more
-            extra, extra_events = _save_resolved(request, form, entry)
-            saved += extra
-            events += extra_events
+        with transaction.atomic():
+            if pk:
+                saved, events = _save_edit(request, form, entry)
+            else:  # a new log asks about the same sign still going, as the quick log does
+                saved, events = _log_episode(request, form, entry)
         if pk and not events:
             messages.success(request, _("Saved."))
             return _after_write(

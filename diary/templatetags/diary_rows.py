@@ -173,14 +173,24 @@ def still_going_line(entry) -> SafeString:
 
 
 @register.simple_tag
-def entry_line(item, texts: Texts | None = None) -> SafeString:
-    """Time, what, how bad or how much, who logged it (was components/entry_line.html)."""
+def entry_line(item, texts: Texts | None = None, read_at=None) -> SafeString:
+    """Time, what, how bad or how much, who logged it (was components/entry_line.html).
+
+    ``read_at``: a side effect begun on an earlier day, listed under a later reading of it
+    (Today's "Logged today"): that reading's time first, and since when it has been going, as
+    on the "Still going" card."""
     texts = Texts() if texts is None else texts
-    parts = ["\n\n", _fmt('<span class="entry-time">{}</span>\n', hour_minute(item.when))]
+    parts = [
+        "\n\n",
+        _fmt('<span class="entry-time">{}</span>\n', hour_minute(read_at or item.when)),
+    ]
     if getattr(item, "severity", None) is not None and getattr(item, "symptom", ""):
         parts += [
             _fmt("\n  <strong>{}</strong>\n  ", item.label),
-            severity_badge(item.severity, item.severity_word),
+            severity_badge(item.severity, item.severity_word, end=""),
+            _fmt(" {}", texts[SINCE] % {"since": weekday_hour_minute(item.onset)})
+            if read_at
+            else "\n",
             "\n  ",
         ]
         latest, peak = latest_severity(item, texts)
