@@ -6,6 +6,7 @@ from decimal import Decimal
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import formats, timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -180,11 +181,24 @@ def words_key(typed: str) -> str:
     return " ".join((typed or "").split()).casefold()
 
 
-def open_entry_of(patient: Patient, code: str, typed: str = "") -> SymptomEntry | None:
-    """The newest entry of sign ``code`` (for "other": of the same typed words) still going."""
+def _same_detail(kept: str, given: str) -> bool:
+    """Swelling of the legs and swelling all over are two things; a detail left out is none."""
+    return not kept or not given or kept == given
+
+
+def open_entry_of(
+    patient: Patient, code: str, typed: str = "", detail: str = ""
+) -> SymptomEntry | None:
+    """The newest entry of sign ``code`` (for "other": of the same typed words; for a sign
+    with a detail, of the same detail) still going."""
     if code != SymptomEntry.OTHER:
         found = _STILL_GOING(patient=patient.pk, symptom=code)
-        return found[0] if found else None
+        if not found or _same_detail(found[0].detail, detail):
+            return found[0] if found else None
+        others = SymptomEntry.objects.filter(
+            patient=patient, symptom=code, ended_at__isnull=True
+        ).order_by("-onset")
+        return next((e for e in others if _same_detail(e.detail, detail)), None)
     words = words_key(typed)
     # Few entries of one's own words are ever left open: compared here, spacing and case aside.
     candidates = SymptomEntry.objects.filter(
@@ -212,6 +226,21 @@ def end_before_reading_error(reading) -> str:
     ) % {"at": formats.date_format(timezone.localtime(reading.at), "D j M H:i")}
 
 
+def _one_line_ending(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _already_says(kept: str, added: str, between: str) -> bool:
+    """Whether ``kept`` already holds ``added`` as one of its parts joined by ``between``
+    (``added`` may itself hold ``between``: "Paracetamol; rest")."""
+    return (
+        kept == added
+        or kept.startswith(added + between)
+        or kept.endswith(between + added)
+        or between + added + between in kept
+    )
+
+
 class SameEpisodeMixin:
     """A sign already still going asks whether this is the same episode ("Same one" / "A new
     one"), the same way on the quick log and on the full form; ``diary.views._log_episode``
@@ -223,23 +252,39 @@ class SameEpisodeMixin:
     same_one_says = _lazy("Same one: note how bad it is now")
 
     def add_episode_field(self) -> None:
-        self.fields["episode"] = forms.ChoiceField(
-            choices=[(self.SAME, _lazy("Same one")), (self.NEW, _lazy("A new one"))],
-            required=False,
-        )
+        # Free text, not a choice: a value that is neither answer (a stale or crafted form) is
+        # no answer, and the question is asked, rather than an "invalid choice" error shown
+        # nowhere, since the question shows only while something is still going.
+        self.fields["episode"] = forms.CharField(required=False)
         self.open_entry: SymptomEntry | None = None
+        self.open_index: int | None = None
 
     def ask_same_episode(
         self, patient: Patient, cleaned: dict, ends: dt.datetime | None = None
     ) -> None:
-        """Ask about the entry of the one resolved sign still going, unless this one ended
-        (``ends``) before that one began: an earlier episode, over by then."""
-        if len(self.resolved) != 1:
+        """Ask about the entry still going of a resolved sign (typed words can name several),
+        unless this one ended (``ends``) before that one began: an earlier episode, over by
+        then. When several of the signs are still going, one question cannot answer for all:
+        the form asks for them one at a time."""
+        typed = cleaned.get("custom_symptom") or ""
+        going = []  # (index in resolved, entry still going)
+        for index, (code, detail) in enumerate(self.resolved):
+            found = open_entry_of(patient, code, typed, detail)
+            if found is not None and not (ends is not None and ends < found.onset):
+                going.append((index, found))
+        if not going:
             return
-        code, _detail = self.resolved[0]
-        found = open_entry_of(patient, code, cleaned.get("custom_symptom") or "")
-        if found is None or (ends is not None and ends < found.onset):
+        if len(going) > 1:
+            self.add_error(
+                "custom_symptom" if "custom_symptom" in self.fields else None,
+                _(
+                    "%(what)s are still going. Log them one at a time, so that you can say "
+                    "whether each is the same one."
+                )
+                % {"what": get_text_list([str(entry.label) for _i, entry in going], _("and"))},
+            )
             return
+        self.open_index, found = going[0]
         self.open_entry = found
         if cleaned.get("episode") not in (self.SAME, self.NEW):
             self.add_error(
@@ -248,6 +293,10 @@ class SameEpisodeMixin:
                 _("%(what)s since %(since)s: still going. Is this the same one?")
                 % {"what": found.label, "since": moment_words(found.onset, patient.tz)},
             )
+
+    def others_resolved(self) -> list[tuple[str, str]]:
+        """The signs typed besides the one still going that "Same one" added to."""
+        return [r for i, r in enumerate(self.resolved) if i != self.open_index]
 
     @property
     def same_episode(self) -> bool:
@@ -387,7 +436,9 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
             self.initial["onset"] = timezone.localtime().replace(second=0, microsecond=0)
         self.helper = _no_form_tag()
         self.add_symptom_fields()
-        self.add_episode_field()
+        self.open_entry, self.open_index = None, None
+        if not self.instance.pk:  # an edit corrects its own entry: it asks about no other
+            self.add_episode_field()
         self._episode_changes: dict = {}
         # A symptom saved from typed words shows as that sign, with the words kept.
         if self.instance.pk and self.instance.symptom != SymptomEntry.OTHER:
@@ -405,13 +456,16 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
             return
         field = self.fields["severity"]
         field.label = _lazy("How bad at the start?")
-        onset_day = timezone.localtime(self.instance.onset, self.instance.tz).date()
+        # In the zone the form's own fields show (the diary's, active in its views), not the
+        # entry's own: after a move the start field and the hint must agree.
+        zone = timezone.get_current_timezone()
+        onset_day = timezone.localtime(self.instance.onset, zone).date()
 
         def at(reading) -> str:
-            local = timezone.localtime(reading.at, self.instance.tz)
+            local = timezone.localtime(reading.at, zone)
             if local.date() == onset_day:
                 return hour_minute(local.replace(tzinfo=None))
-            return moment_words(reading.at, self.instance.tz)
+            return moment_words(reading.at, zone)
 
         if len(readings) <= 3:
             field.help_text = _("Later: %(readings)s.") % {
@@ -474,10 +528,10 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
             else:
                 changes["ended_at"] = ended
         for name, between in (("helped", "; "), ("notes", "\n")):
-            kept = getattr(going, name) or ""
-            added = (cleaned.get(name) or "").strip()
-            if not added or added == kept or added in kept.split(between):
-                continue  # nothing new to add
+            kept = _one_line_ending(getattr(going, name) or "")
+            added = _one_line_ending(cleaned.get(name) or "").strip()
+            if not added or _already_says(kept, added, between):
+                continue  # nothing new to add (a second tap on "Same one")
             joined = f"{kept}{between}{added}" if kept else added
             limit = SymptomEntry._meta.get_field(name).max_length
             if len(joined) > limit:

@@ -189,7 +189,14 @@ def _log_episode(request: PatientRequest, form, entry: SymptomEntry):
             for name, value in changes.items():
                 setattr(going, name, value)
             events += entries.save(going, request.user)
-        return [going], events
+        saved = [going]
+        others = form.others_resolved()
+        if others:  # "chills and headache" with chills still going: the headache is new
+            form.resolved = others
+            more, more_events = _save_resolved(request, form, entry)
+            saved += more
+            events += more_events
+        return saved, events
     if going is not None:
         # Not before it began, nor before a later severity said it was still going.
         latest = going.latest_reading
