@@ -70,7 +70,9 @@ def with_authors(items, names: dict[int, str], weight_unit: str = "kg"):
     """Name who logged each item (``item.author``); measures also get ``shown_value``, their
     value in the patient's units."""
     for item in items:
-        item.author = names.get(item.logged_by_id) or kept_author(item) or _("a former member")
+        # An episode listed at a later reading (``read_today_at``) is named by who noted it.
+        who = item.latest_reading if getattr(item, "read_today_at", None) else item
+        item.author = names.get(who.logged_by_id) or kept_author(who) or _("a former member")
         if isinstance(item, Measure):
             item.shown_value = item.display_value(weight_unit)
     return items
@@ -106,6 +108,10 @@ LATEST_READING_COLUMNS = {
     "latest_reading_pk": F("latest_reading_row__pk"),
     "latest_reading_severity": F("latest_reading_row__severity"),
     "latest_reading_at": F("latest_reading_row__at"),
+    # Who noted it: a line listed for that reading names them, not who began the entry.
+    "latest_reading_logged_by_id": F("latest_reading_row__logged_by"),
+    "latest_reading_logged_by_name": F("latest_reading_row__logged_by_name"),
+    "latest_reading_logged_by_role": F("latest_reading_row__logged_by_role"),
 }
 
 
@@ -200,6 +206,8 @@ def _read_today(entry: SymptomEntry, start: dt.datetime, end: dt.datetime) -> bo
     return True
 
 
+_READING_AUTHOR = ("logged_by_id", "logged_by_name", "logged_by_role")
+
 # SymptomEntry.latest_reading's query, compiled once.
 _LATEST_READING = PreparedQuery(
     lambda entry: SymptomReading.objects.filter(entry=entry).order_by("-at", "-pk")[:1], entry=int
@@ -224,8 +232,14 @@ def with_latest_readings(saved: list[SymptomEntry]) -> list[SymptomEntry]:
                 # given in the order of the model's fields, as from_db takes them.
                 else SymptomReading.from_db(
                     entry._state.db,
-                    ["id", "entry_id", "severity", "at"],
-                    [pk, entry.pk, fields["latest_reading_severity"], fields["latest_reading_at"]],
+                    ["id", "entry_id", "severity", "at", *_READING_AUTHOR],
+                    [
+                        pk,
+                        entry.pk,
+                        fields["latest_reading_severity"],
+                        fields["latest_reading_at"],
+                        *(fields[f"latest_reading_{name}"] for name in _READING_AUTHOR),
+                    ],
                 )
             )
         elif (

@@ -229,3 +229,24 @@ def test_readings_today_cost_no_query_more(patient, owner, owner_client):
             assert listed.startswith("Logged today 00:30 Headache 3 mild since Fri 08:0"), listed
             assert "5 moderate at Mon 00:30" in listed
     assert counts[1] == counts[500] <= 12, counts  # quality.md "Speed"
+
+
+def test_a_line_listed_for_a_reading_names_who_noted_it(
+    patient, owner, caregiver, caregiver_client, owner_client, late_headache
+):
+    """The patient began the headache last night; a caregiver noted it this morning. The line
+    is there because of the caregiver's reading, so it names the caregiver."""
+    with time_machine.travel(local(2026, 11, 23, 9, 5), tick=False):
+        response = caregiver_client.post(
+            reverse("diary:quick-log", args=[patient.public_id]),
+            {"symptom": "headache", "severity": "6", "episode": "same"},
+        )
+        assert response.status_code == 302
+        (line,) = logged_today(owner_client, patient)
+    assert line.startswith("09:05 Headache 3 mild since Sun 20:00 · now 6 moderate at Mon 09:05")
+    assert line.endswith(f"· {caregiver} (caregiver)")
+    # An entry begun today still names who began it.
+    with time_machine.travel(local(2026, 11, 23, 9, 10), tick=False):
+        headache(patient, owner, local(2026, 11, 23, 9, 10), custom_symptom="")
+        lines = logged_today(owner_client, patient)
+    assert lines[0].startswith("09:10 Headache") and lines[0].endswith(f"· {owner}")
