@@ -219,6 +219,13 @@ def moment_words(moment: dt.datetime, zone) -> str:
     return f"{day} {hour_minute(plain)}"
 
 
+def start_after_reading_error(reading) -> str:
+    return _(
+        "A later severity was noted at %(at)s, so it had begun by then: "
+        "the start can’t be after it."
+    ) % {"at": formats.date_format(timezone.localtime(reading.at), "D j M H:i")}
+
+
 def end_before_reading_error(reading) -> str:
     return _(
         "A later severity was noted at %(at)s, so it was still going then: "
@@ -437,6 +444,7 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
         self.helper = _no_form_tag()
         self.add_symptom_fields()
         self.open_entry, self.open_index = None, None
+        self._readings: list = []  # an edited entry's later ones, oldest first
         if not self.instance.pk:  # an edit corrects its own entry: it asks about no other
             self.add_episode_field()
         self._episode_changes: dict = {}
@@ -451,6 +459,7 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
         readings of their own. With readings, say so, so that changing it is not taken for
         changing how bad it is now."""
         readings = list(self.instance.readings.order_by("at", "pk"))
+        self._readings = readings
         self.instance.__dict__["latest_reading"] = readings[-1] if readings else None
         if not readings:
             return
@@ -508,6 +517,9 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
             latest = self.instance.latest_reading
             if latest is not None and ended < latest.at:
                 self.add_error("ended_at", end_before_reading_error(latest))
+        if onset and self._readings and onset > self._readings[0].at:
+            # And that it had begun by the first of them.
+            self.add_error("onset", start_after_reading_error(self._readings[0]))
         # An edit corrects its own entry: it asks about no other (nor itself).
         if not self.instance.pk and self.instance.patient_id is not None:
             self.ask_same_episode(self.instance.patient, cleaned, ends=cleaned.get("ended_at"))

@@ -219,3 +219,18 @@ def test_the_later_readings_hint_uses_the_zone_the_form_shows(patient, owner, ow
     body = owner_client.get(url).content.decode()
     assert 'value="2026-11-23T04:00"' in body  # the start, in New York
     assert "Later: 7 at 05:00." in body
+
+
+def test_an_edit_cannot_move_the_start_after_a_later_severity(patient, owner, owner_client):
+    entry = log(patient, owner)  # 09:00
+    entries.add_reading(entry, 7, local(2026, 11, 23, 10), owner)
+    url = reverse("diary:side-effect-edit", args=[patient.public_id, entry.pk])
+    response = owner_client.post(url, form_data(onset="2026-11-23T10:30", severity="4"))
+    assert response.status_code == 200
+    assert "the start can’t be after it" in response.context["form"].errors["onset"][0]
+    assert 'value="2026-11-23T10:30"' in response.content.decode()  # what was typed stays
+    entry.refresh_from_db()
+    assert entry.onset == local(2026, 11, 23, 9)
+    # At the reading itself, or earlier, is fine.
+    response = owner_client.post(url, form_data(onset="2026-11-23T10:00", severity="4"))
+    assert response.status_code == 302
