@@ -6,7 +6,7 @@ from decimal import Decimal
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import formats, timezone
-from django.utils.text import get_text_list
+from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -257,6 +257,9 @@ class SameEpisodeMixin:
 
     SAME, NEW = "same", "new"
     same_one_says = _lazy("Same one: note how bad it is now")
+    # Whether the severity given belongs to the start given (the full form), rather than to
+    # now (the quick log): then "Same one" with an earlier start moves the episode's start back.
+    severity_is_at_start = False
 
     def add_episode_field(self) -> None:
         # Free text, not a choice: a value that is neither answer (a stale or crafted form) is
@@ -267,7 +270,12 @@ class SameEpisodeMixin:
         self.open_index: int | None = None
 
     def ask_same_episode(
-        self, patient: Patient, cleaned: dict, ends: dt.datetime | None = None
+        self,
+        patient: Patient,
+        cleaned: dict,
+        ends: dt.datetime | None = None,
+        starts: dt.datetime | None = None,
+        starts_field: str = "onset",
     ) -> None:
         """Ask about the entry still going of a resolved sign (typed words can name several),
         unless this one ended (``ends``) before that one began: an earlier episode, over by
@@ -298,8 +306,22 @@ class SameEpisodeMixin:
                 "episode",
                 # "Chills since Mon 09:00: still going." (no verb to agree with "chills")
                 _("%(what)s since %(since)s: still going. Is this the same one?")
-                % {"what": found.label, "since": moment_words(found.onset, patient.tz)},
+                % {"what": capfirst(found.label), "since": moment_words(found.onset, patient.tz)},
             )
+        elif cleaned.get("episode") == self.NEW and starts is not None:
+            # "A new one: the other has stopped" stops it where this one starts: never before
+            # a severity noted for it, or two episodes of one sign would overlap.
+            latest = found.latest_reading
+            last_known = max(found.onset, latest.at if latest else found.onset)
+            if starts < last_known:
+                self.add_error(
+                    starts_field,
+                    _(
+                        "%(what)s was still going at %(at)s, so a new one can’t start before "
+                        "that. Choose “Same one”, or a later start."
+                    )
+                    % {"what": capfirst(found.label), "at": moment_words(last_known, patient.tz)},
+                )
 
     def others_resolved(self) -> list[tuple[str, str]]:
         """The signs typed besides the one still going that "Same one" added to."""
@@ -354,7 +376,7 @@ class QuickLogForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, forms.F
     def clean(self):
         cleaned = super().clean()
         self.resolve_symptom(cleaned)
-        self.ask_same_episode(self.patient, cleaned)
+        self.ask_same_episode(self.patient, cleaned, starts=self.onset(), starts_field="when")
         return cleaned
 
     def onset(self) -> dt.datetime:
@@ -397,6 +419,7 @@ class FollowUpForm(PlainWordsMixin, forms.Form):
 class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, forms.ModelForm):
     # Its severity is at the start typed here, not "now" as on the quick log.
     same_one_says = _lazy("Same one: add this to it")
+    severity_is_at_start = True
     symptom = forms.ChoiceField(
         label=_lazy("Symptom"),
         choices=lambda: (
@@ -508,7 +531,18 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
         if unchanged and cleaned.get("symptom") != SymptomEntry.OTHER:
             cleaned["custom_symptom"] = typed_kept
         onset, ended = cleaned.get("onset"), cleaned.get("ended_at")
-        if cleaned.get("still_going"):
+        if cleaned.get("still_going") and ended and ended != self.instance.ended_at:
+            # An end typed with "Still going" left ticked (it is ticked for a new entry): never
+            # drop the end without a word. (Ticking it on an ended entry, its end unchanged,
+            # reopens it.)
+            self.add_error(
+                "ended_at",
+                _(
+                    "You gave an end and “Still going” is ticked. Untick “Still going” to "
+                    "save the end, or clear the end."
+                ),
+            )
+        elif cleaned.get("still_going"):
             cleaned["ended_at"] = None
         elif onset and ended and ended < onset:
             self.add_error("ended_at", _("The end is before the start."))
@@ -522,7 +556,12 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
             self.add_error("onset", start_after_reading_error(self._readings[0]))
         # An edit corrects its own entry: it asks about no other (nor itself).
         if not self.instance.pk and self.instance.patient_id is not None:
-            self.ask_same_episode(self.instance.patient, cleaned, ends=cleaned.get("ended_at"))
+            self.ask_same_episode(
+                self.instance.patient,
+                cleaned,
+                ends=cleaned.get("ended_at"),
+                starts=cleaned.get("onset"),
+            )
             if self.same_episode:
                 self._check_episode_changes(cleaned)
         return cleaned

@@ -183,7 +183,14 @@ def _log_episode(request: PatientRequest, form, entry: SymptomEntry):
     going ended where the new one starts ("A new one: the other has stopped")."""
     going = form.open_entry
     if form.same_episode:
-        events = entries.add_reading(going, entry.severity, entry.onset, request.user)
+        if form.severity_is_at_start and entry.onset < going.onset:
+            # It began earlier than first logged: the start moves back with the severity given
+            # for it, and the first one logged becomes a later severity, at its own time.
+            events = entries.add_reading(going, going.severity, going.onset, request.user)
+            going.onset, going.severity = entry.onset, entry.severity
+            events += entries.save(going, request.user)
+        else:
+            events = entries.add_reading(going, entry.severity, entry.onset, request.user)
         changes = form.episode_changes()
         if changes:
             for name, value in changes.items():

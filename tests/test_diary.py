@@ -377,8 +377,15 @@ def test_side_effect_form_bad_input(patient, owner_client, overrides, field, mes
     assert 'value="Ice pack"' in response.content.decode()
 
 
-def test_still_going_clears_the_end(patient, owner_client):
-    owner_client.post(url("side-effect-add", patient), side_effect_data(still_going="on"))
+def test_still_going_with_an_end_typed_asks_rather_than_drops_the_end(patient, owner_client):
+    response = owner_client.post(
+        url("side-effect-add", patient), side_effect_data(still_going="on")
+    )
+    assert response.status_code == 200 and "ended_at" in response.context["form"].errors
+    assert not SymptomEntry.objects.exists()
+    owner_client.post(
+        url("side-effect-add", patient), side_effect_data(still_going="on", ended_at="")
+    )
     assert SymptomEntry.objects.get().ended_at is None
 
 

@@ -182,13 +182,19 @@ def test_a_new_one_ends_the_old_where_the_new_one_starts(patient, owner, owner_c
     assert not first.readings.exists()
 
 
-def test_a_new_one_never_ends_the_old_before_its_later_severity(patient, owner, owner_client):
-    """The old episode was noted as going at 11:30: a new one from 11:00 cannot end it before."""
+def test_a_new_one_never_starts_before_the_old_ones_later_severity(patient, owner, owner_client):
+    """The old episode was noted as going at 11:30: a new one from 11:00 would overlap it, so
+    it is refused next to the start (not ended at 11:30 with both logged for 11:00-11:30)."""
     first = log(patient, owner)
     entries.add_reading(first, 5, local(2026, 11, 23, 11, 30), owner)
-    owner_client.post(add_url(patient), form_data(episode="new"))
+    response = owner_client.post(add_url(patient), form_data(episode="new"))
+    assert response.status_code == 200
+    assert "was still going at Mon 11:30" in response.context["form"].errors["onset"][0]
     first.refresh_from_db()
-    assert first.ended_at == local(2026, 11, 23, 11, 30)
+    assert first.ended_at is None and SymptomEntry.objects.count() == 1
+    owner_client.post(add_url(patient), form_data(episode="new", onset="2026-11-23T11:45"))
+    first.refresh_from_db()
+    assert first.ended_at == local(2026, 11, 23, 11, 45)
 
 
 def test_the_quick_log_follows_the_same_rule(patient, owner, owner_client):
@@ -197,11 +203,16 @@ def test_the_quick_log_follows_the_same_rule(patient, owner, owner_client):
     quick = reverse("diary:quick-log", args=[patient.public_id])
     owner_client.post(quick, {"symptom": "chills", "severity": "6", "when": "morning"})
     assert SymptomEntry.objects.count() == 1  # asked first
-    owner_client.post(
+    response = owner_client.post(
         quick, {"symptom": "chills", "severity": "6", "when": "morning", "episode": "new"}
     )
+    body = response.content.decode()
+    assert 'id="qs-when-error"' in body and "a new one can’t start before that" in body
     first.refresh_from_db()
-    assert first.ended_at == local(2026, 11, 23, 10)  # not 08:00, before its reading
+    assert first.ended_at is None and SymptomEntry.objects.count() == 1
+    owner_client.post(quick, {"symptom": "chills", "severity": "6", "episode": "new"})  # now
+    first.refresh_from_db()
+    assert first.ended_at == NOW
 
 
 def test_both_forms_ask_through_one_mixin():
@@ -270,26 +281,42 @@ def test_an_earlier_episode_over_before_the_open_one_began_asks_nothing(
     assert first.ended_at is None and SymptomEntry.objects.count() == 2
 
 
-def test_a_backdated_log_still_going_asks_and_never_reads_before_the_start(
-    patient, owner, owner_client
-):
-    """Chills "since Sunday" while an entry says since Monday 09:00: asked. "Same one" keeps
-    the episode's start (a reading is never before its episode began, as on the quick log)."""
+def test_a_backdated_same_one_moves_the_start_back(patient, owner, owner_client):
+    """Chills "since Sunday 20:00, 6" while an entry says since Monday 09:00, 4: asked. "Same
+    one" says it began earlier: the start moves back with the severity given for it, and the
+    first one logged (4 at 09:00) becomes a later severity, in the order they were felt."""
     first = log(patient, owner)
     data = form_data(onset="2026-11-22T20:00")
     assert QUESTION in owner_client.post(add_url(patient), data).content.decode()
     owner_client.post(add_url(patient), data | {"episode": "same"})
     first.refresh_from_db()
+    assert (first.onset, first.severity) == (local(2026, 11, 22, 20), 6)
+    reading = first.readings.get()
+    assert (reading.at, reading.severity) == (local(2026, 11, 23, 9), 4)
+    assert SymptomEntry.objects.count() == 1
+
+
+def test_the_quick_logs_same_one_keeps_the_start(patient, owner, owner_client):
+    """On the quick log the severity is how bad it is now: "since last night" for an episode
+    begun this morning keeps its start, and the reading is never before it."""
+    first = log(patient, owner)
+    quick = reverse("diary:quick-log", args=[patient.public_id])
+    owner_client.post(
+        quick, {"symptom": "chills", "severity": "6", "when": "night", "episode": "same"}
+    )
+    first.refresh_from_db()
     assert first.onset == local(2026, 11, 23, 9)
     assert first.readings.get().at == local(2026, 11, 23, 9)
 
 
-def test_a_backdated_new_one_ends_the_old_at_its_own_start(patient, owner, owner_client):
+def test_a_backdated_new_one_before_the_old_began_is_refused(patient, owner, owner_client):
     first = log(patient, owner)
-    owner_client.post(add_url(patient), form_data(onset="2026-11-22T20:00", episode="new"))
+    response = owner_client.post(
+        add_url(patient), form_data(onset="2026-11-22T20:00", episode="new")
+    )
+    assert response.status_code == 200 and "onset" in response.context["form"].errors
     first.refresh_from_db()
-    assert first.ended_at == first.onset  # never before it began (the database refuses that)
-    assert open_entries().get().onset == local(2026, 11, 22, 20)
+    assert first.ended_at is None and SymptomEntry.objects.count() == 1
 
 
 def test_an_entry_left_open_for_weeks_is_named_with_its_date(patient, owner, owner_client):

@@ -234,3 +234,39 @@ def test_an_edit_cannot_move_the_start_after_a_later_severity(patient, owner, ow
     # At the reading itself, or earlier, is fine.
     response = owner_client.post(url, form_data(onset="2026-11-23T10:00", severity="4"))
     assert response.status_code == 302
+
+
+# --- an end typed with "Still going" ticked -----------------------------------------------------
+
+
+def test_an_end_typed_with_still_going_ticked_is_not_dropped(patient, owner_client):
+    data = form_data(symptom="dizziness", onset="2026-11-23T09:30", ended_at="2026-11-23T10:30")
+    response = owner_client.post(add_url(patient), data)  # "Still going" left ticked
+    assert response.status_code == 200
+    assert "Untick “Still going”" in response.context["form"].errors["ended_at"][0]
+    assert 'value="2026-11-23T10:30"' in response.content.decode()
+    assert not SymptomEntry.objects.exists()
+    data["still_going"] = ""
+    assert owner_client.post(add_url(patient), data).status_code == 302
+    assert SymptomEntry.objects.get().ended_at == local(2026, 11, 23, 10, 30)
+
+
+def test_ticking_still_going_on_an_ended_entry_reopens_it(patient, owner, owner_client):
+    entry = log(patient, owner, ended_at=local(2026, 11, 23, 10))
+    url = reverse("diary:side-effect-edit", args=[patient.public_id, entry.pk])
+    # The form shows the stored end; ticking "Still going" with it unchanged reopens.
+    data = form_data(onset="2026-11-23T09:00", severity="4", ended_at="2026-11-23T10:00")
+    assert owner_client.post(url, data).status_code == 302
+    entry.refresh_from_db()
+    assert entry.ended_at is None
+    # A new end typed with the box ticked is a contradiction: asked, not guessed.
+    data = form_data(onset="2026-11-23T09:00", severity="4", ended_at="2026-11-23T11:00")
+    response = owner_client.post(url, data)
+    assert response.status_code == 200 and "ended_at" in response.context["form"].errors
+
+
+def test_the_question_about_ones_own_words_begins_with_a_capital(patient, owner, owner_client):
+    log(patient, owner, symptom="other", custom_symptom="tingly toes")
+    data = form_data(symptom="other", custom_symptom="tingly toes")
+    body = owner_client.post(add_url(patient), data).content.decode()
+    assert "Tingly toes since Mon 09:00: still going. Is this the same one?" in body

@@ -371,4 +371,19 @@
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-submitting]").forEach(release);
   });
+  // A side effect's end and "Still going" say opposite things: typing an end unticks "Still
+  // going", ticking it clears the end. (The server refuses the two together, should this not
+  // run, rather than dropping the end.)
+  document.addEventListener("input", function (event) {
+    var end = event.target;
+    if (!end || end.name !== "ended_at" || !end.value || !end.form) return;
+    var going = end.form.elements.namedItem("still_going");
+    if (going && going.checked) going.checked = false;
+  });
+  document.addEventListener("change", function (event) {
+    var going = event.target;
+    if (!going || going.name !== "still_going" || !going.checked || !going.form) return;
+    var end = going.form.elements.namedItem("ended_at");
+    if (end && end.value) end.value = "";
+  });
 })();

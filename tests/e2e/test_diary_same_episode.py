@@ -50,3 +50,31 @@ def test_the_full_form_asks_and_same_one_adds_a_reading(
     assert SymptomEntry.objects.count() == 1
     first.refresh_from_db()
     assert first.readings.get().severity == 7 and first.helped == "Hot water bottle"
+
+
+def test_typing_an_end_unticks_still_going_and_the_end_is_kept(page, sign_in, transactional_db):
+    """ "Still going" is ticked for a new entry; an end typed with it left ticked was dropped."""
+    membership = MembershipFactory(role=Membership.Role.OWNER, is_self=True)
+    patient = membership.patient
+    sign_in(membership.user)
+    page.goto(f"/p/{patient.public_id}/diary/side-effects/new/")
+    page.get_by_label("Symptom*", exact=True).select_option(label="Dizziness")
+    page.locator("label[for='sev-4']").click()
+    going = page.get_by_label("Still going")
+    expect(going).to_be_checked()
+    ended = (timezone.localtime(timezone.now(), patient.tz) - dt.timedelta(minutes=5)).replace(
+        second=0, microsecond=0, tzinfo=None
+    )
+    started = ended - dt.timedelta(minutes=30)
+    page.get_by_label("Started").fill(started.isoformat(timespec="minutes"))
+    page.get_by_label("Ended").fill(ended.isoformat(timespec="minutes"))
+    expect(going).not_to_be_checked()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Dizziness")
+    entry = SymptomEntry.objects.get()
+    assert timezone.localtime(entry.ended_at, patient.tz).replace(tzinfo=None) == ended
+    # Ticking it again clears the end.
+    page.goto(f"/p/{patient.public_id}/diary/side-effects/new/")
+    page.get_by_label("Ended").fill(ended.isoformat(timespec="minutes"))
+    page.get_by_label("Still going").check()
+    expect(page.get_by_label("Ended")).to_have_value("")
