@@ -891,8 +891,8 @@ def _axis_title(label: str, higher_is_worse: bool | None) -> str:
     if higher_is_worse is None:
         return label
     if higher_is_worse:
-        return _("%(label)s (higher is worse)") % {"label": label}
-    return _("%(label)s (higher is better)") % {"label": label}
+        return _("%(label)s, higher is worse") % {"label": label}
+    return _("%(label)s, higher is better") % {"label": label}
 
 
 def _no_data(title: str, summary: str | None, table: ChartTable, chart_id: str) -> Chart:

@@ -159,10 +159,12 @@ class SideEffectSummary:
     label: str
     worst: int  # the worst severity of any entry, later readings included
     entries: int
-    # The longest episode, in hours. ``open``: an entry was never closed, so the longest may
-    # have lasted longer: show "at least N h".
+    # The longest episode, in hours. ``open``: an entry was never closed. ``longest_open``: the
+    # longest one is such an entry, known to have lasted at least ``hours``: "at least N h"
+    # (a closed 35 h episode beside an open one of 2 h so far is "35 h", not "at least 35 h").
     hours: float
     open: bool
+    longest_open: bool
     gone_by_day: int | None  # the day of the cycle the last episode ended; None if one is open
     episodes: list[Episode]
 
@@ -820,8 +822,9 @@ def side_effects(symptoms: Iterable[SideEffectRow]) -> list[SideEffectSummary]:
                 label=str(group[0].label),
                 worst=max(e.worst for e in episodes),
                 entries=len(group),
-                hours=max(e.hours for e in episodes),
+                hours=(longest := max(e.hours for e in episodes)),
                 open=is_open,
+                longest_open=any(e.open and e.hours == longest for e in episodes),
                 gone_by_day=max(end_days) if end_days and not is_open else None,
                 episodes=episodes,
             )

@@ -231,7 +231,7 @@ class CourseEffects:
     @property
     def lines(self) -> list[tuple[cycles.SideEffectSummary, str]]:
         """Each side effect with how long it lasted, worded as everywhere else (hours_text)."""
-        return [(effect, hours_text(effect.hours, effect.open)) for effect in self.effects]
+        return [(effect, hours_text(effect.hours, effect.longest_open)) for effect in self.effects]
 
 
 @dataclass
@@ -1183,7 +1183,7 @@ def _cycle_row(
         rate = _("%(rate)s mL/kg/h") % {"rate": number(cycle.highest_rate_ml_per_kg_h)}
     effects = [
         _("%(what)s %(worst)s, %(hours)s")
-        % {"what": e.label, "worst": e.worst, "hours": hours_text(e.hours, e.open)}
+        % {"what": e.label, "worst": e.worst, "hours": hours_text(e.hours, e.longest_open)}
         for e in cycle.side_effects[:SIDE_EFFECTS_PER_CYCLE_ROW]
     ]
     before = best = wear_off = "—"

@@ -907,7 +907,7 @@ def _rows(
 def _lasted(effect: cycles.SideEffectSummary, words) -> str:
     """How long a course's side effect lasted: "35 h", or, when it was logged as several
     separate entries (episodes), "2 entries, the longest 35 h" so they are not read as one."""
-    hours = _hours(effect.hours, effect.open, words)
+    hours = _hours(effect.hours, effect.longest_open, words)
     if effect.entries < 2:
         return hours
     return ngettext(

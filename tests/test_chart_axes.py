@@ -26,8 +26,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 START, END = dt.date(2026, 8, 1), dt.date(2026, 10, 31)
 MGADL_VALUES = [2, 3, 4, 5, 6, 7, 8, 9]
 GRIP_VALUES = [40, 45, 50, 55, 60]
-MGADL_TITLE = "MG-ADL (0-24) (higher is worse)"
-GRIP_TITLE = "Grip strength (kPa) (higher is better)"
+MGADL_TITLE = "MG-ADL (0-24), higher is worse"
+GRIP_TITLE = "Grip strength (kPa), higher is better"
 
 
 def weekly(values):
@@ -168,7 +168,7 @@ def test_mgadl_on_the_timeline_is_drawn_on_0_to_24_whatever_its_readings():
 def test_incat_on_the_timeline_is_drawn_on_0_to_10():
     root = parse(a_timeline([1, 2, 3], name="INCAT (0-10)", kind=scales.INCAT))
     assert as_numbers(labels(root, "y2")) == [0, 2, 4, 6, 8, 10]
-    assert [t.text for t in right_title(root)] == ["INCAT (0-10) (higher is worse)"]
+    assert [t.text for t in right_title(root)] == ["INCAT (0-10), higher is worse"]
 
 
 def test_grip_on_the_timeline_keeps_an_axis_of_its_readings():

@@ -166,7 +166,7 @@ def test_it_writes_real_text_for_ticks_and_legend():
     assert "Day of the cycle" in texts
     assert "Median" in texts and "Each cycle" in texts
     assert "Typical wear-off: day 21" in texts
-    assert "MG-ADL (higher is worse)" in " ".join(texts)
+    assert "MG-ADL, higher is worse" in " ".join(texts)
 
 
 def test_it_follows_the_page_colour_and_marks_the_median_by_width():

@@ -198,8 +198,14 @@ def test_side_effects_per_cycle_with_their_durations(patient, owner, three_cours
 
     headache, fatigue_seen, knee = a.side_effects  # worst first
     assert (headache.key, headache.worst, headache.entries) == ("headache", 7, 2)
-    # The longest is 36 h; one was never closed, so it reads "at least 36 h".
+    # The longest is 36 h, and closed: "36 h". Another was never closed (so no "gone by"
+    # day), but it is known for 6 h only: the 36 h is not "at least 36 h".
     assert (headache.hours, headache.open, headache.gone_by_day) == (36.0, True, None)
+    assert headache.longest_open is False
+    from reports import views
+
+    assert views._lasted(headache, str) == "2 entries, the longest 36 h"
+    assert fatigue.pk and a.side_effects[1].longest_open is True  # its only episode is open
     first, second = headache.episodes
     assert (first.onset_day, first.end_day, first.hours, first.open) == (1, 3, 36.0, False)
     assert (second.onset_day, second.end_day, second.hours, second.open) == (15, 15, 6.0, True)

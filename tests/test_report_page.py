@@ -230,8 +230,10 @@ def test_an_episode_left_open_is_said_plainly(diary, owner, owner_client):
     """ "(after 1 course never marked as ended)" read as if the course never ended."""
     symptom(diary, owner, local(2026, 10, 18, 20), code="chills", severity=4)  # never ended
     text = text_of(owner_client.get(url(diary)))
-    assert "(not marked as ended after 1 course)" in text, text
+    assert "; not marked as ended after 1 course." in text, text
     assert "never marked" not in text
+    # Its detail says it once, not "no end logged, not marked as ended".
+    assert "Chills 4 (1 entry, no end logged)" in text, text
 
 
 def test_an_htmx_choice_answers_with_the_report_and_its_address(diary, owner_client):
