@@ -386,4 +386,18 @@
     var end = going.form.elements.namedItem("ended_at");
     if (end && end.value) end.value = "";
   });
+  // On paper a chart's table of numbers is its text alternative: print it unfolded, then
+  // fold again what was folded.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll(".trends-chart details:not([open])").forEach(function (box) {
+      box.setAttribute("data-opened-for-print", "");
+      box.open = true;
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    document.querySelectorAll("details[data-opened-for-print]").forEach(function (box) {
+      box.removeAttribute("data-opened-for-print");
+      box.open = false;
+    });
+  });
 })();

@@ -62,3 +62,25 @@ def test_on_paper_a_page_prints_its_content_without_the_menu(page, sign_in, tran
         assert page.locator(".site-header").is_hidden(), path
         assert page.get_by_role("heading", level=1).is_visible(), path
         assert page.locator(".site-footer").is_visible(), f"{path}: the disclaimer is kept"
+    # The trends page's period links and "Show" picker are for the screen.
+    page.goto(f"/p/{patient.public_id}/trends/")
+    assert page.locator(".trends-pick").is_hidden() and page.locator(".trends-periods").is_hidden()
+    # Its tables of numbers print unfolded (the text alternative of each chart).
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.locator(".trends-chart details:not([open])").count() == 0
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert page.locator(".trends-chart details[open]").count() == 0
+
+
+def test_the_menu_button_and_a_lone_link_are_big_enough(page, sign_in, transactional_db):
+    call_command("seed_demo")
+    patient = Patient.objects.get()
+    sign_in(User.objects.get(email=DEMO_EMAIL), DEMO_PASSWORD)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/p/{patient.public_id}/infusions/")
+    for target in (
+        page.get_by_role("button", name="Menu"),
+        page.get_by_role("link", name="Deleted infusions"),
+    ):
+        box = target.bounding_box()
+        assert box["height"] >= 44, (target, box)
