@@ -1,57 +1,22 @@
 """What a review of the full form's "Same one?" found next to the cases it was built for."""
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 import pytest
-import time_machine
 from django.urls import reverse
 
 from diary import entries
 from diary.models import SymptomEntry
 
-LONDON = ZoneInfo("Europe/London")
-NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _frozen_time():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def local(*parts):
-    return dt.datetime(*parts, tzinfo=LONDON)
-
-
-def add_url(patient):
-    return reverse("diary:side-effect-add", args=[patient.public_id])
+from .test_diary_same_episode import _frozen_time, add_url, local, log  # noqa: F401 (fixture)
+from .test_diary_same_episode import form_data as filled_in
 
 
 def quick_url(patient):
     return reverse("diary:quick-log", args=[patient.public_id])
 
 
-def log(patient, user, **fields):
-    entry = SymptomEntry(
-        patient=patient,
-        **({"symptom": "chills", "severity": 4, "onset": local(2026, 11, 23, 9)} | fields),
-    )
-    entries.save(entry, user)
-    return entry
-
-
 def form_data(**changes):
-    return {
-        "symptom": "chills",
-        "custom_symptom": "",
-        "severity": "6",
-        "onset": "2026-11-23T11:00",
-        "still_going": "on",
-        "ended_at": "",
-        "helped": "",
-        "notes": "",
-    } | changes
+    """The full form with nothing typed in "What helped" or the notes."""
+    return filled_in(helped="", notes="") | changes
 
 
 def still_going(code):
