@@ -207,6 +207,13 @@ def open_entry_of(
     return next((e for e in candidates if words_key(e.custom_symptom) == words), None)
 
 
+def last_known_at(entry: SymptomEntry) -> dt.datetime:
+    """The last moment an episode is known to have been going: its start, or its latest
+    severity ("same one"). "A new one" may start, and so end it, no earlier."""
+    latest = entry.latest_reading
+    return max(entry.onset, latest.at) if latest else entry.onset
+
+
 def moment_words(moment: dt.datetime, zone) -> str:
     """A time as the diary says it: "Mon 09:00" within the last week, else "Mon 3 Nov 09:00"
     (with the year if it was another year), in the diary's zone."""
@@ -257,6 +264,8 @@ class SameEpisodeMixin:
 
     SAME, NEW = "same", "new"
     same_one_says = _lazy("Same one: note how bad it is now")
+    open_entry: SymptomEntry | None = None  # set by ask_same_episode, on the instance
+    open_index: int | None = None  # where in ``resolved`` its sign is
     # Whether the severity given belongs to the start given (the full form), rather than to
     # now (the quick log): then "Same one" with an earlier start moves the episode's start back.
     severity_is_at_start = False
@@ -266,8 +275,6 @@ class SameEpisodeMixin:
         # no answer, and the question is asked, rather than an "invalid choice" error shown
         # nowhere, since the question shows only while something is still going.
         self.fields["episode"] = forms.CharField(required=False)
-        self.open_entry: SymptomEntry | None = None
-        self.open_index: int | None = None
 
     def ask_same_episode(
         self,
@@ -311,8 +318,7 @@ class SameEpisodeMixin:
         elif cleaned.get("episode") == self.NEW and starts is not None:
             # "A new one: the other has stopped" stops it where this one starts: never before
             # a severity noted for it, or two episodes of one sign would overlap.
-            latest = found.latest_reading
-            last_known = max(found.onset, latest.at if latest else found.onset)
+            last_known = last_known_at(found)
             if starts < last_known:
                 self.add_error(
                     starts_field,
@@ -466,7 +472,6 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
             self.initial["onset"] = timezone.localtime().replace(second=0, microsecond=0)
         self.helper = _no_form_tag()
         self.add_symptom_fields()
-        self.open_entry, self.open_index = None, None
         self._readings: list = []  # an edited entry's later ones, oldest first
         if not self.instance.pk:  # an edit corrects its own entry: it asks about no other
             self.add_episode_field()

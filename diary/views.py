@@ -33,6 +33,7 @@ from .forms import (
     QuestionForm,
     QuickLogForm,
     SymptomEntryForm,
+    last_known_at,
 )
 from .history import changes_for
 from .models import Measure, Note, RedFlagEvent, SymptomEntry
@@ -196,20 +197,23 @@ def _log_episode(request: PatientRequest, form, entry: SymptomEntry):
             for name, value in changes.items():
                 setattr(going, name, value)
             events += entries.save(going, request.user)
-        saved = [going]
-        others = form.others_resolved()
-        if others:  # "chills and headache" with chills still going: the headache is new
-            form.resolved = others
-            more, more_events = _save_resolved(request, form, entry)
-            saved += more
-            events += more_events
-        return saved, events
+        # "chills and headache" with chills still going: the headache is new.
+        return _with_more(request, form, form.others_resolved(), entry, [going], events)
     if going is not None:
-        # Not before it began, nor before a later severity said it was still going.
-        latest = going.latest_reading
-        going.ended_at = max(entry.onset, going.onset, latest.at if latest else going.onset)
+        # The form let it start no earlier than the one still going is known to have gone on.
+        going.ended_at = max(entry.onset, last_known_at(going))
         entries.save(going, request.user)
     return _save_resolved(request, form, entry)
+
+
+def _with_more(request: PatientRequest, form, more: list, template: SymptomEntry, saved, events):
+    """``saved`` and ``events``, plus an entry like ``template`` for each further sign
+    (``more``) the typed words named."""
+    if more:
+        form.resolved = more
+        extra, extra_events = _save_resolved(request, form, template)
+        saved, events = saved + extra, events + extra_events
+    return saved, events
 
 
 def _save_resolved(request: PatientRequest, form, template: SymptomEntry):
@@ -368,13 +372,7 @@ def _save_edit(request: PatientRequest, form, entry: SymptomEntry):
     (code, detail), *more = form.resolved
     entry.symptom, entry.detail = code, detail
     events = entries.save(entry, request.user)
-    saved = [entry]
-    if more:
-        form.resolved = more
-        extra, extra_events = _save_resolved(request, form, entry)
-        saved += extra
-        events += extra_events
-    return saved, events
+    return _with_more(request, form, more, entry, [entry], events)
 
 
 @patient_view(for_editors=True)
