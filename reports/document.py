@@ -43,7 +43,7 @@ from infusions.models import Infusion, Regimen
 from infusions.units import RateUnit, highest_rate
 from patients.models import Patient
 
-from . import charts, comparison, cycles, kept_authors, pdf, sections, trends, wearoff
+from . import charts, comparison, cycles, kept_authors, pdf, report_html, sections, trends, wearoff
 from .cycles import CycleSeries, CycleSummary
 
 # Page 1 fits on one sheet: longer lists say how many more there are and where they are.
@@ -295,8 +295,10 @@ def template_context(
     values = pdf.report_context(
         patient, since, until, list(parts), paper or patient.report_paper_size, made_at=made_at
     )
+    doc = build(patient, since, until, parts, made_on=values["made_on"])
     return values | {
-        "doc": build(patient, since, until, parts, made_on=values["made_on"]),
+        "doc": doc,
+        "sections_html": report_html.sections(doc),
         "titles": dict(sections.CHOICES),
         "period_days": (until - since).days + 1,
         "hl": PAPER_HEADINGS if for_pdf else SCREEN_HEADINGS,

@@ -1,0 +1,254 @@
+"""The report's long lists written in Python (``templates/reports/_document.html``).
+
+Over five years the report lists 65 cycles, some 130 infusion days and every side effect of every
+course; the template language took about 60 ms to loop over them, most of the report's render
+(docs/decisions.md, "Speed"). These functions write exactly what those template loops wrote:
+the same markup and whitespace, every value escaped as autoescape does (``{% translate %}`` text
+escaped, ``{% blocktranslate %}`` text not, its values escaped), dates as ``|date`` and ``|time``
+write them. The template keeps everything around the loops (headings, table heads, empty
+messages of a section), so the page, the print and the PDF still share one document.
+"""
+
+from __future__ import annotations
+
+from django.template.defaultfilters import linebreaksbr, truncatechars
+from django.utils import formats
+from django.utils.html import escape
+from django.utils.safestring import SafeData, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from patients.formats import day_month, day_month_year
+
+
+def _esc(value) -> str:
+    """``{{ value }}`` under autoescape: safe strings as they are, the rest escaped."""
+    if isinstance(value, SafeData):
+        return value
+    return escape(str(value))
+
+
+def _count(n: int) -> str:
+    """An int as ``{{ n }}`` renders it."""
+    return str(n) if -1000 < n < 1000 else str(formats.localize(n))
+
+
+def _time(value) -> str:
+    """``|time:"H:i"`` of a time of day."""
+    return f"{value:%H:%M}"
+
+
+def sections(document) -> dict[str, str]:
+    """The rows of each long list of ``document`` (a ``reports.document.ReportDocument``) that
+    its parts include, by name (``cycle_rows``, ``infusion_rows``, ``course_effects``,
+    ``notes``), as safe HTML."""
+    found = {}
+    if document.cycle_rows:
+        found["cycle_rows"] = cycle_rows(document)
+    if document.infusion_rows:
+        found["infusion_rows"] = infusion_rows(document.infusion_rows)
+    found["course_effects"] = course_effects(document.course_effects)
+    if document.notes:
+        found["notes"] = notes(document.notes)
+    # Every value above is escaped: the HTML goes into the template as it is.
+    return {name: mark_safe(html) for name, html in found.items()}  # noqa: S308
+
+
+_CYCLE_ROW = (
+    "\n          <tr>"
+    '\n            <th scope="row">{start}<br><span class="report-small">'
+    "{length}{before}</span></th>"
+    '\n            <td data-label="{w_given}">{given}<br><span class="report-small">'
+    "{w_lots} {lots}; {w_rate} {rate}; {w_premed} {premedication}</span></td>"
+    '\n            <td data-label="{w_effects}">{effects}{more}</td>'
+    "\n            {measure}"
+    "\n          </tr>"
+    "\n        "
+)
+_CYCLE_MEASURE = (
+    '<td data-label="{w_measure}">{reading}</td><td data-label="{w_wore_off}">{wear_off}</td>'
+)
+
+
+def cycle_rows(document) -> str:
+    """``doc.cycle_rows`` as the rows of the per-cycle table."""
+    words = {
+        "w_given": _esc(_("Given")),
+        "w_effects": _esc(_("Side effects (worst, how long)")),
+        "w_lots": _esc(_("lots")),
+        "w_rate": _esc(_("highest rate")),
+        "w_premed": _esc(_("premedication")),
+    }
+    w_wore_off = _esc(_("Wore off"))
+    w_none = _esc(_("none logged"))
+    before_period = "<br>" + _esc(_("course before the period"))
+    current = _esc(_("current cycle"))
+    w_measure = ""
+    if document.main_label:
+        w_measure = _("%(measure)s: before, best") % {"measure": _esc(document.main_label)}
+    parts = []
+    for row in document.cycle_rows:
+        cycle = row.cycle
+        if cycle.cycle_end:
+            length = _("to %(end)s (%(days)s days)") % {
+                "end": _esc(day_month(cycle.cycle_end)),
+                "days": _esc(_count(cycle.length_days)),
+            }
+        else:
+            length = current
+        effects = "<br>".join(_esc(effect) for effect in row.side_effects) or w_none
+        more = ""
+        if row.side_effects_more:
+            n = row.side_effects_more
+            more = '<br><span class="report-small">{}</span>'.format(
+                ngettext("and %(n)s more", "and %(n)s more", n) % {"n": _count(n)}
+            )
+        measure = ""
+        if document.main_label:
+            if row.few_readings:
+                reading = "{}; {}".format(
+                    _("before %(before)s") % {"before": _esc(row.before)}, _esc(row.best)
+                )
+            else:
+                reading = f"{_esc(row.before)} → {_esc(row.best)}"
+            measure = _CYCLE_MEASURE.format(
+                w_measure=w_measure,
+                reading=reading,
+                w_wore_off=w_wore_off,
+                wear_off=_esc(row.wear_off),
+            )
+        parts.append(
+            _CYCLE_ROW.format(
+                start=_esc(day_month_year(cycle.start_date)),
+                length=length,
+                before="" if cycle.course_in_period else before_period,
+                given=_esc(row.given),
+                lots=_esc(row.lots),
+                rate=_esc(row.rate),
+                premedication=_esc(row.premedication),
+                effects=effects,
+                more=more,
+                measure=measure,
+                **words,
+            )
+        )
+    return "".join(parts)
+
+
+_INFUSION_ROW = (
+    "\n          <tr>"
+    '\n            <th scope="row">{day}{times}</th>'
+    '\n            <td data-label="{w_product}">{product}{lots}</td>'
+    '\n            <td data-label="{w_dose}">{dose}<br>'
+    '<span class="report-small">{rate}</span></td>'
+    '\n            <td data-label="{w_premed}">{premedication}<br><span class="report-small">'
+    "{site}{nurse}</span></td>"
+    '\n            <td data-label="{w_during}">{reactions}{notes}</td>'
+    "\n          </tr>"
+    "\n        "
+)
+
+
+def infusion_rows(rows) -> str:
+    """``doc.infusion_rows`` as the rows of the every-infusion table."""
+    words = {
+        "w_product": _esc(_("Product and lots")),
+        "w_dose": _esc(_("Dose, rate")),
+        "w_premed": _esc(_("Premedication, place")),
+        "w_during": _esc(_("During the infusion")),
+    }
+    no_premedication = _esc(_("none recorded"))
+    nothing = _esc(_("nothing logged"))
+    parts = []
+    for row in rows:
+        infusion = row.infusion
+        times = ""
+        if infusion.start_time:
+            end = f"–{_time(infusion.end_time)}" if infusion.end_time else ""
+            times = f'<br><span class="report-small">{_time(infusion.start_time)}{end}</span>'
+        lots = ""
+        if row.lots:
+            lots = '<br><span class="report-small">{}</span>'.format(
+                ", ".join(_esc(lot) for lot in row.lots)
+            )
+        notes = ""
+        if infusion.notes:
+            shown = _esc(truncatechars(infusion.notes, 200))
+            notes = f'<br><span class="report-small">{shown}</span>'
+        parts.append(
+            _INFUSION_ROW.format(
+                day=_esc(day_month_year(infusion.date)),
+                times=times,
+                product=_esc(infusion.product),
+                lots=lots,
+                dose=_esc(row.dose),
+                rate=_esc(row.rate),
+                premedication=", ".join(_esc(p) for p in row.premedication) or no_premedication,
+                site=_esc(infusion.get_site_display()),
+                nurse=f", {_esc(infusion.nurse)}" if infusion.nurse else "",
+                reactions="<br>".join(_esc(r) for r in row.reactions) or nothing,
+                notes=notes,
+                **words,
+            )
+        )
+    return "".join(parts)
+
+
+def course_effects(courses) -> str:
+    """``doc.course_effects`` as the items of the side-effects-per-course list (or its one
+    item saying there is no course)."""
+    if not courses:
+        return "\n    <li>{}</li>\n  ".format(_esc(_("No course in this period.")))
+    not_ended = _esc(_("not marked as ended"))
+    no_effects = _esc(_("no side effects logged."))
+    parts = []
+    for course in courses:
+        cycle = course.cycle
+        date = {"date": _esc(day_month_year(cycle.start_date))}
+        if cycle.course_in_period:
+            head = _("After the course of %(date)s:") % date
+        else:
+            head = _("After the course of %(date)s (begun before this period; what began in it):")
+            head %= date
+        lines = course.lines
+        items = []
+        for i, (effect, lasted) in enumerate(lines):
+            n = effect.entries
+            entries = ngettext("%(n)s entry", "%(n)s entries", n) % {"n": _count(n)}
+            if effect.gone_by_day is not None:
+                tail = ", " + _("until day %(day)s") % {"day": _esc(_count(effect.gone_by_day))}
+            elif effect.longest_open and effect.hours < 1:
+                tail = ""  # "no end logged" says it
+            else:
+                tail = ", " + not_ended
+            end = "; " if i < len(lines) - 1 else "."
+            items.append(
+                f"{_esc(effect.label)} <strong>{_esc(effect.worst)}</strong> "
+                f"({entries}, {_esc(lasted)}{tail}){end}"
+            )
+        parts.append(
+            f"\n    <li><strong>{head}</strong>\n      {''.join(items) or no_effects}</li>\n  "
+        )
+    return "".join(parts)
+
+
+def notes(found) -> str:
+    """``doc.notes`` (improvement notes) as the items of their list."""
+    compared = _esc(_("compared with before the infusion"))
+    parts = []
+    for note in found:
+        day = ""
+        if note.day_of_cycle is not None:
+            day = " ({})".format(
+                _("day %(day)s of the cycle") % {"day": _esc(_count(note.day_of_cycle))}
+            )
+        rating = ""
+        if note.rating is not None:
+            word = _esc(str(note.get_rating_display()).lower())
+            rating = f": {compared} <strong>{word}</strong>"
+        parts.append(
+            f"\n        <li><strong>{_esc(day_month_year(note.written_at))}</strong>{day}{rating}. "
+            f"{linebreaksbr(note.text, autoescape=True)} "
+            f'<span class="report-small">– {_esc(note.author)}</span></li>\n      '
+        )
+    return "".join(parts)

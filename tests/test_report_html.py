@@ -1,0 +1,79 @@
+"""The report's long lists written in Python (``reports.report_html``) against the template
+loops they replaced (kept below as they were): the same HTML, byte for byte, on the demo diary
+with hostile text in every field a person types (escaped exactly as autoescape escapes it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.template import Context, Template
+from django.utils import timezone, translation
+
+from diary.models import Note, SymptomEntry
+from infusions.models import Infusion, InfusionLot, Premedication, Product
+from patients.models import Patient
+from reports import document, report_html, sections
+
+pytestmark = pytest.mark.django_db
+
+# The template loops as they were in templates/reports/_document.html, each with the words it
+# uses (tests/data/report_loops_before.html).
+_BEFORE = (Path(__file__).parent / "data" / "report_loops_before.html").read_text()
+LOOPS = {
+    part.split("\n", 1)[0]: part.split("\n", 1)[1].removesuffix("\n")
+    for part in _BEFORE.split("=== ")[1:]
+}
+
+
+HOSTILE = "<script>alert(\"x\")</script> & 'quotes'"
+
+
+@pytest.fixture
+def demo() -> Patient:
+    call_command("seed_demo")
+    patient = Patient.objects.get(memberships__is_self=True)
+    # Typed text everywhere the long lists show it, hostile.
+    Infusion.objects.filter(patient=patient).update(nurse=HOSTILE, notes=HOSTILE + "x" * 250)
+    InfusionLot.objects.filter(infusion__patient=patient).update(lot_number="L<1>&")
+    Premedication.objects.filter(infusion__patient=patient).update(name="Para<cet>&amol")
+    Product.objects.filter(infusion__patient=patient).update(name="Priv<igen> & Co")
+    SymptomEntry.objects.filter(patient=patient, symptom="fatigue").update(
+        symptom=SymptomEntry.OTHER, custom_symptom='aching <legs> & "arms"'
+    )
+    Note.objects.filter(patient=patient).update(text=HOSTILE + "\nsecond line\r\nthird")
+    return patient
+
+
+def _loop(name: str, context: Context) -> str:
+    return Template("{% load i18n %}" + LOOPS[name]).render(context)
+
+
+@pytest.mark.parametrize("days", [400, 60, 1])
+def test_the_lists_equal_the_template_loops(demo, days):
+    today = timezone.localdate()
+    since = today - dt.timedelta(days=days)
+    parts = [code for code, _title in sections.CHOICES]
+    with translation.override("en"), timezone.override(demo.tz):
+        doc = document.build(demo, since, today, parts)
+        written = report_html.sections(doc)
+        context = Context({"doc": doc})
+        assert set(LOOPS) == {"cycle_rows", "infusion_rows", "course_effects", "notes"}
+        for name in LOOPS:
+            if not getattr(doc, name) and name != "course_effects":
+                assert name not in written
+                continue
+            assert written[name] == _loop(name, context), name
+    if days == 400:
+        assert doc.cycle_rows and doc.infusion_rows and doc.course_effects and doc.notes
+        assert "&lt;script&gt;" in written["infusion_rows"]
+        assert "<script>" not in "".join(written.values())
+        assert "Aching &lt;legs&gt; &amp; &quot;arms&quot;" in written["course_effects"]
+        assert "<br>second line<br>third" in written["notes"]
+
+
+def test_no_course_says_so():
+    with translation.override("en"):
+        assert report_html.course_effects([]) == "\n    <li>No course in this period.</li>\n  "
