@@ -41,6 +41,7 @@ from diary.models import Measure, Note, RedFlagEvent, SymptomEntry
 from diary.queries import authors
 from infusions.models import Infusion, Regimen
 from infusions.units import RateUnit, highest_rate
+from patients.formats import day_month, day_month_year
 from patients.models import Patient
 
 from . import charts, comparison, cycles, kept_authors, pdf, report_html, sections, trends, wearoff
@@ -69,11 +70,18 @@ def number(value) -> str:
 
 
 def short_date(day: dt.date) -> str:
-    return formats.date_format(day, "j M")
+    """``j M`` ("3 Nov"). A date, not a time: the names come from ``patients.formats``, which
+    looks them up once per language (a five-year report writes hundreds of dates)."""
+    if isinstance(day, dt.datetime):
+        return formats.date_format(day, "j M")
+    return day_month(day)
 
 
 def long_date(day: dt.date) -> str:
-    return formats.date_format(day, "j M Y")
+    """``j M Y`` ("3 Nov 2026"), as :func:`short_date`."""
+    if isinstance(day, dt.datetime):
+        return formats.date_format(day, "j M Y")
+    return day_month_year(day)
 
 
 def whole_hours(hours: float, still_open: bool) -> int:
