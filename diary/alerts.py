@@ -25,6 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clinical import red_flags
 from infusions.models import Infusion, InfusionReaction
@@ -302,14 +303,24 @@ def when_text(event: RedFlagEvent, tz) -> str:
             "date": date_format(event.infusion.date, "D j M")
         }
     text = _("Felt from %(when)s") % {"when": date_format(started, "D j M H:i")}
-    hours = event.hours_since_infusion
+    after = after_infusion(event.hours_since_infusion)
+    return f"{text}, {after}." if after else f"{text}."
+
+
+def after_infusion(hours: float | None) -> str:
+    """How long after the infusion before it a red flag began, in the words of the warning, its
+    history and the doctor's report alike: hours up to two days, then days ("" when no
+    infusion came before)."""
     if hours is None:
-        return text + "."
+        return ""
     if hours < 1:
-        return text + _(", during or just after an infusion.")
+        return _("during or just after an infusion")
     if hours < 48:
-        return text + _(", %(hours)d hours after an infusion.") % {"hours": round(hours)}
-    return text + _(", %(days)d days after an infusion.") % {"days": round(hours / 24)}
+        whole = round(hours)
+        return ngettext(
+            "%(hours)d hour after an infusion", "%(hours)d hours after an infusion", whole
+        ) % {"hours": whole}
+    return _("%(days)d days after an infusion") % {"days": round(hours / 24)}
 
 
 def as_alert(event: RedFlagEvent, tz, *, fresh: bool = False, handle_url: str = "") -> dict:

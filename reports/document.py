@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clinical import red_flags, scales, symptoms
-from diary import entries
+from diary import alerts, entries
 from diary.models import Measure, Note, RedFlagEvent, SymptomEntry
 from diary.queries import authors
 from infusions.models import Infusion, Regimen
@@ -165,6 +165,7 @@ class RedFlagLine:
     title: str
     signs: str  # "Headache 8, stiff neck 6"
     hours_since_infusion: float | None
+    after_infusion: str  # "7 days after an infusion", as the diary's warning says it ("": none)
     handled: str  # "Contacted the care team", or "" when nobody said
     handled_by: str
     handled_at: dt.datetime | None
@@ -701,6 +702,7 @@ def _red_flag_line(
         title=title,
         signs=signs,
         hours_since_infusion=hours,
+        after_infusion=alerts.after_infusion(hours),
         handled=handled,
         handled_by=(
             (names.get(by) or (kept or {}).get(_pk) or _("a former member")) if handled_at else ""
