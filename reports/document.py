@@ -1017,7 +1017,9 @@ def _cycle_observations(
             "total": total,
             "before": number(statistics.median(b.value for b, _best, _ok in pairs)),
             "best": number(statistics.median(best.value for _b, best, _ok in pairs)),
-            "day": number(statistics.median(best.day for _b, best, _ok in pairs)),
+            # A day of the cycle is a whole day: the median of days 10 and 11 is "day 11", as
+            # the wear-off's typical day is rounded (half up).
+            "day": wearoff.whole_day(statistics.median(best.day for _b, best, _ok in pairs)),
         }
         if len(pairs) == 1 and total == 1:
             text = _(

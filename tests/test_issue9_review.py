@@ -345,3 +345,21 @@ def test_only_an_equal_total_can_be_better_on_the_adjusted_score():
                 assert adjusted >= 0, (best, other)
             elif other.total == best.total:
                 assert adjusted in (-1, 0, 1), (best, other)
+
+
+def test_page_one_gives_the_typical_best_day_as_a_whole_day():
+    """Two courses, MG-ADL 8 before each: at best 4 on day 10 after one and on day 11 after the
+    other. The median of the days is 10.5: page 1 says "on day 11" (half up, as the wear-off's
+    typical day), never "day 10.5"."""
+    from reports import document
+
+    first = hand_series([(3, 6), (10, 4), (20, 7)], course_id=1)
+    second = hand_series([(3, 6), (11, 4), (20, 7)], course_id=2)
+    for one in (first, second):
+        one.before = CyclePoint(day=28, value=Decimal(8), at=NOW, measure_id=99)
+    threshold = scales.meaningful_worsening("mgadl")
+    response, _wear_off = document._cycle_observations(
+        "mgadl", [first, second], threshold, "", [1, 2]
+    )
+    assert "at best 4 on day 11" in response.text
+    assert "10.5" not in response.text
