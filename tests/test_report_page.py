@@ -366,7 +366,7 @@ def test_page_one_counts_only_the_courses_it_names(patient, named, owner_client)
     assert "2 courses, 4 days" in text
     assert (
         "Each of the 2 courses of this period: typically 8.5 before the course, at best 6.5 on "
-        "day 7.5. Better by ≥ 2 points after 1 of 2 courses" in text
+        "day 8. Better by ≥ 2 points after 1 of 2 courses" in text  # days 8 and 7: a whole day
     )
     assert "of 3 cycles" not in text
 
