@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from clinical import symptoms as symptom_catalog
 from patients.models import Patient
 
-from .cycles import CycleSummary, cycles_for
+from .cycles import CycleSummary, SideEffectSummary, cycles_for
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,23 @@ def side_effect_overview(
     """Each side effect logged after any of ``cycles``: after how many, how bad at worst, and
     how long it typically lasted. The most frequent first, then the worst. A current course
     too recent to tell (:func:`too_recent`, at ``now``) counts only for what it already had."""
-    now = now or timezone.now()
+    return _side_effect_overview(cycles, now or timezone.now(), {})
+
+
+def _longest_finished(effect: SideEffectSummary) -> float | None:
+    """The hours of the longest of ``effect``'s episodes that finished; None if none did."""
+    finished = [episode.hours for episode in effect.episodes if not episode.open]
+    return max(finished) if finished else None
+
+
+def _side_effect_overview(
+    cycles: Sequence[CycleSummary],
+    now: dt.datetime,
+    longest_of: dict[int, float | None],
+) -> list[SymptomOverview]:
+    """:func:`side_effect_overview`. ``longest_of``: :func:`_longest_finished` by the id of each
+    side effect already asked, shared by the three groupings of :func:`compare` (five years
+    hold ~400 of them, with 5,000 episodes)."""
     recent = [cycle for cycle in cycles if too_recent(cycle, now)]
     settled = len(cycles) - len(recent)
     found: dict[str, list] = {}
@@ -152,11 +168,13 @@ def side_effect_overview(
     for key, effects in found.items():
         closed = [e for e in effects if not e.open]
         gone = [e.gone_by_day for e in closed if e.gone_by_day is not None]
-        longest = [
-            max(finished)
-            for e in effects
-            if (finished := [episode.hours for episode in e.episodes if not episode.open])
-        ]
+        longest = []
+        for e in effects:
+            hours = longest_of.get(id(e), False)
+            if hours is False:
+                hours = longest_of[id(e)] = _longest_finished(e)
+            if hours is not None:
+                longest.append(hours)
         overview.append(
             SymptomOverview(
                 key=key,
@@ -201,50 +219,73 @@ def reaction_overview(cycles: Sequence[CycleSummary]) -> list[ReactionOverview]:
 
 
 def _groups(
-    cycles: Sequence[CycleSummary], key_and_label: Callable[[CycleSummary], tuple[str, str]]
+    cycles: Sequence[CycleSummary],
+    key_of: Callable[[CycleSummary], str],
+    label_of: Callable[[CycleSummary], str],
+    now: dt.datetime,
+    longest_of: dict[int, float | None],
 ) -> list[ComparisonGroup]:
+    """``cycles`` grouped by ``key_of``, each group labelled by ``label_of`` of its first
+    cycle (once per group: a label is a translation)."""
     grouped: dict[str, tuple[str, list[CycleSummary]]] = {}
     for cycle in cycles:
-        key, label = key_and_label(cycle)
-        grouped.setdefault(key, (label, []))[1].append(cycle)
+        key = key_of(cycle)
+        found = grouped.get(key)
+        if found is None:
+            found = grouped[key] = (label_of(cycle), [])
+        found[1].append(cycle)
     return [
         ComparisonGroup(
             key=key,
             label=label,
             course_ids=tuple(c.course_id for c in members),
-            side_effects=side_effect_overview(members),
+            side_effects=_side_effect_overview(members, now, longest_of),
             reactions=reaction_overview(members),
         )
         for key, (label, members) in grouped.items()
     ]
 
 
-def _by_product(cycle: CycleSummary) -> tuple[str, str]:
+def _by_product(cycle: CycleSummary) -> str:
+    """The key and the label of a course's group by product."""
     # A course given with two products is a group of its own: it is neither one alone.
-    label = " + ".join(sorted(cycle.products)) or _("product not recorded")
-    return label, label
+    return " + ".join(sorted(cycle.products)) or _("product not recorded")
 
 
-def _by_rate(cycle: CycleSummary) -> tuple[str, str]:
+def _rate_key(cycle: CycleSummary) -> str:
     band = rate_band(cycle.highest_rate_ml_per_kg_h)
-    return (band.key, band.label) if band else (NO_RATE, _("highest rate not recorded"))
+    return band.key if band else NO_RATE
 
 
-def _by_premedication(cycle: CycleSummary) -> tuple[str, str]:
+def _rate_label(cycle: CycleSummary) -> str:
+    band = rate_band(cycle.highest_rate_ml_per_kg_h)
+    return band.label if band else _("highest rate not recorded")
+
+
+def _premedication_key(cycle: CycleSummary) -> str:
+    return " + ".join(cycle.premedication) if cycle.premedication else NO_PREMEDICATION
+
+
+def _premedication_label(cycle: CycleSummary) -> str:
     if not cycle.premedication:
-        return NO_PREMEDICATION, _("no premedication recorded")
-    return " + ".join(cycle.premedication), " + ".join(cycle.premedication)
+        return _("no premedication recorded")
+    return " + ".join(cycle.premedication)
 
 
 def compare(cycles: Sequence[CycleSummary]) -> Comparison:
     """Group ``cycles`` three ways. Groups by product and premedication in the order first
     seen; rate bands in band order, "not recorded" last."""
     order = {band.key: i for i, band in enumerate(RATE_BANDS)}
+    now = timezone.now()
+    longest_of: dict[int, float | None] = {}
     return Comparison(
         courses=len(cycles),
-        by_product=_groups(cycles, _by_product),
-        by_rate=sorted(_groups(cycles, _by_rate), key=lambda g: order.get(g.key, len(order))),
-        by_premedication=_groups(cycles, _by_premedication),
+        by_product=_groups(cycles, _by_product, _by_product, now, longest_of),
+        by_rate=sorted(
+            _groups(cycles, _rate_key, _rate_label, now, longest_of),
+            key=lambda g: order.get(g.key, len(order)),
+        ),
+        by_premedication=_groups(cycles, _premedication_key, _premedication_label, now, longest_of),
     )
 
 
@@ -255,14 +296,22 @@ def comparison_for(patient: Patient, since: dt.date, until: dt.date) -> Comparis
     return compare([c for c in cycles_for(patient, since, until) if c.course_in_period])
 
 
-def summary_sentence(overview: SymptomOverview) -> str:
+def summary_sentence(
+    overview: SymptomOverview,
+    *,
+    gettext: Callable[[str], str] = _,
+    ngettext: Callable[[str, str, int], str] = ngettext,
+) -> str:
     """One sentence of what was observed: "Headache after 5 of 6 courses, typically lasting
     until day 2". Never a cause.
 
     The day is the day of the cycle the last episode *ended* on, so the side effect may still be
     felt that day: "until day 2", never "gone by day 2". "Typically" only for a median of two or
     more courses; one course's episode is an observation: "Stiff neck after 1 of 3 courses,
-    until day 3"."""
+    until day 3".
+
+    ``gettext`` and ``ngettext``: Django's, or a page's own that translate each message once
+    (the trends page writes dozens of these sentences)."""
     text = ngettext(
         "%(what)s after %(n)s of %(total)s course",
         "%(what)s after %(n)s of %(total)s courses",
@@ -272,7 +321,7 @@ def summary_sentence(overview: SymptomOverview) -> str:
         # A median halfway between two days lasts until the later one.
         day = math.ceil(overview.typical_gone_by_day)
         if overview.closed > 1:
-            text += _(", typically lasting until day %(day)s") % {"day": day}
+            text += gettext(", typically lasting until day %(day)s") % {"day": day}
         else:
-            text += _(", until day %(day)s") % {"day": day}
+            text += gettext(", until day %(day)s") % {"day": day}
     return text

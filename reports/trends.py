@@ -80,6 +80,11 @@ class CycleData:
     previous_course_id: int | None = None
     # Side effects of the period linked to no course (logged before the first one)
     unlinked_symptoms: list[cycles.SideEffectRow] = field(default_factory=list, repr=False)
+    # :func:`_points` once per measure asked (the series and the readings before treatment of
+    # the main measure read the same points).
+    found_points: dict[tuple, tuple[dict, str | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def empty(self) -> bool:
@@ -154,9 +159,20 @@ def _points(
     data: CycleData, measure_kind: str, side: str | None, name: str, unit: str | None
 ) -> tuple[dict[int | None, list[cycles.CyclePoint]], str | None]:
     """The loaded readings of one measure (one hand of grip, one custom measure by name), in one
-    unit, by the course they belong to (None: before the first course)."""
+    unit, by the course they belong to (None: before the first course). Worked out once per
+    measure and ``data``: the lists are shared, so callers must not change them."""
     if measure_kind != Measure.Kind.GRIP:
         side = None
+    key = (measure_kind, side, name, unit)
+    found = data.found_points.get(key)
+    if found is None:
+        found = data.found_points[key] = _find_points(data, measure_kind, side, name, unit)
+    return found
+
+
+def _find_points(
+    data: CycleData, measure_kind: str, side: str | None, name: str, unit: str | None
+) -> tuple[dict[int | None, list[cycles.CyclePoint]], str | None]:
     rows = [m for m in data.measures if m.kind == measure_kind]
     if measure_kind == Measure.Kind.CUSTOM:
         wanted = cycles.words_key(name)
@@ -269,7 +285,9 @@ def choices(data: CycleData) -> list[Choice]:
     for cycle in data.cycles:
         for measure in cycle.measures:
             if measure.kind == Measure.Kind.CUSTOM:
-                customs.setdefault(cycles.words_key(measure.name), " ".join(measure.name.split()))
+                key = cycles.words_key(measure.name)
+                if key not in customs:  # the first spelling, as it was typed (spaces collapsed)
+                    customs[key] = " ".join(measure.name.split())
             elif measure.kind == Measure.Kind.GRIP:
                 grip["left"] = grip["left"] or measure.value is not None
                 grip["right"] = grip["right"] or measure.value_right is not None

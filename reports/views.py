@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape as html_escape
@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -53,15 +53,17 @@ TIMELINE_DAILY_UP_TO_DAYS = 190
 TIMELINE_WEEKLY_UP_TO_DAYS = 400
 CHART_SECONDS = 3600
 KG_PER_LB = Decimal("0.45359237")
+_DAY = dt.timedelta(days=1)
 
 
-def _period_labels() -> dict[str, str]:
+def _period_labels(words: _Words | None = None) -> dict[str, str]:
+    words = words or _Words()
     return {
-        "1": _("1 month"),
-        "3": _("3 months"),
-        "6": _("6 months"),
-        "12": _("12 months"),
-        "all": _("All"),
+        "1": words.gettext("1 month"),
+        "3": words.gettext("3 months"),
+        "6": words.gettext("6 months"),
+        "12": words.gettext("12 months"),
+        "all": words.gettext("All"),
     }
 
 
@@ -99,17 +101,22 @@ def _trends_context(request: PatientRequest, period: str, show: str, by: str) ->
     main = trends.main_measure(patient, options)
     choice = {o.key: o for o in options}.get(show) or main or (options[0] if options else None)
     trends_url = reverse("reports:trends", args=[patient.public_id])
+    words = _Words()
     context = {
         "patient": patient,
+        "trends_url": trends_url,  # the template's {% url %}, reversed once
         "period": period,
         "periods_html": _links(
             trends_url,
             "period",
             period,
-            [(key, label, _query(key, choice, by)) for key, label in _period_labels().items()],
+            [(key, label, _query(key, choice, by)) for key, label in _period_labels(words).items()],
         ),
         "since": since,
         "until": today,
+        # As the template's ``|date:"j M Y"``, written here (date_format costs ~20 us a date).
+        "since_text": words.date(since),
+        "until_text": words.date(today),
         "empty": data.empty,
         "choice": choice,
         "by": by,
@@ -124,8 +131,8 @@ def _trends_context(request: PatientRequest, period: str, show: str, by: str) ->
             [
                 (key, label, _query(period, choice, key))
                 for key, label in (
-                    (trends.BY_SEVERITY, _("How bad, by day")),
-                    (trends.BY_CYCLES, _("How many cycles had it")),
+                    (trends.BY_SEVERITY, words.gettext("How bad, by day")),
+                    (trends.BY_CYCLES, words.gettext("How many cycles had it")),
                 )
             ],
         )
@@ -155,18 +162,20 @@ def _trends_context(request: PatientRequest, period: str, show: str, by: str) ->
     if choice is None:
         cycle_view = None
     elif choice.is_effect:
-        cycle_view = _effect_view(data, choice, by)
+        cycle_view = _effect_view(data, choice, by, words)
     else:
-        cycle_view = _measure_view(choice, series_of(choice), estimate, units)
+        cycle_view = _measure_view(choice, series_of(choice), estimate, units, words)
     timeline = _timeline(
-        data, since, today, main, series_of(main) if main else [], units, patient.tz
+        data, since, today, main, series_of(main) if main else [], units, patient.tz, words
     )
     return context | {
         "timeline": timeline,
         "cycle_view": cycle_view,
         "table_measure": table_measure,
-        "course_cards": _course_cards(_rows(data, table_measure, estimate, units), table_measure),
-        "comparison": _comparison(data),
+        "course_cards": _course_cards(
+            _rows(data, table_measure, estimate, units, words), table_measure, words
+        ),
+        "comparison": _comparison(data, words),
     }
 
 
@@ -267,8 +276,13 @@ def _date(day: dt.date) -> str:
     return formats.date_format(day, "j M Y")
 
 
-def _cycle_label(start: dt.date) -> str:
-    return _("Cycle from %(date)s") % {"date": _date(start)}
+CYCLE_FROM = gettext_noop("Cycle from %(date)s")
+
+
+def _cycle_label(start: dt.date, words: _Words | None = None) -> str:
+    if words is None:
+        return _(CYCLE_FROM) % {"date": _date(start)}
+    return words(CYCLE_FROM) % {"date": words.date(start)}
 
 
 # Words of the per-course cards, translated once per page (:class:`_Words`), not once per card.
@@ -293,27 +307,77 @@ NOT_JUDGED = gettext_noop("not judged (no published meaningful change)")
 NOT_OVER_YET = gettext_noop("(cycle not over yet)")
 
 
+# Fixed messages and month names as the language has them, per language and process (as
+# patients.formats keeps month names): a page asks for dozens, and each Django ``gettext`` costs
+# ~30 calls through the active-language lookup.
+_TRANSLATED: dict[str | None, dict[str, str]] = {}
+_MONTHS: dict[str | None, list[str]] = {}
+# ``ngettext`` by message and number, per language: numbers vary, so at most this many each.
+_PLURALS: dict[str | None, dict[tuple[str, str, int], str]] = {}
+_PLURALS_KEPT = 5000
+
+
 class _Words:
-    """``gettext`` for one page, each message translated once (the language does not change
-    while a page is built; Django's ``gettext`` costs ~30 calls through the active-language
-    lookup), and :func:`_date` with each month's name looked up once."""
+    """The words of one page: ``gettext`` of fixed messages and ``ngettext`` (each translated
+    once per language and process, :data:`_TRANSLATED`, :data:`_PLURALS`), :func:`_date` with
+    the month names of the language, and :func:`_number` once per value and page
+    (``number_format`` reads three formats of the language each time). The language does not
+    change while a page is built, so it is read once, here."""
 
     def __init__(self) -> None:
-        self._found: dict[str, str] = {}
-        self._months: dict[int, str] = {}
+        language = get_language()
+        self._found = _TRANSLATED.setdefault(language, {})
+        months = _MONTHS.get(language)
+        if months is None:  # "M": the month's abbreviation as the date filter writes it
+            months = [""] + [formats.date_format(dt.date(2000, n, 1), "M") for n in range(1, 13)]
+            _MONTHS[language] = months
+        self._months = months
+        self._plurals = _PLURALS.setdefault(language, {})
+        self._numbers: dict[tuple, str] = {}
 
     def __call__(self, message: str) -> str:
+        """``gettext(message)``, for messages written in the code (gettext_noop constants or
+        literals), never for text that varies: each is kept for the life of the process."""
         found = self._found.get(message)
         if found is None:
             found = self._found[message] = _(message)
         return found
 
-    def date(self, day: dt.date) -> str:
-        """``_date(day)``: "j M Y" is the day, the month's "M" and the four-digit year."""
-        month = self._months.get(day.month)
-        if month is None:
-            month = self._months[day.month] = formats.date_format(day, "M")
-        return f"{day.day} {month} {day.year:04d}"
+    # A literal message goes through ``words.gettext("...")`` or ``words.ngettext("...", ...)``:
+    # makemessages (xgettext) finds calls by the name before the parenthesis.
+    gettext = __call__
+
+    def ngettext(self, singular: str, plural: str, number: int) -> str:
+        """``ngettext(singular, plural, number)``."""
+        key = (singular, plural, number)
+        found = self._plurals.get(key)
+        if found is None:
+            found = ngettext(singular, plural, number)
+            if len(self._plurals) < _PLURALS_KEPT:
+                self._plurals[key] = found
+        return found
+
+    def date(self, day: dt.date, year: bool = True) -> str:
+        """``_date(day)``: "j M Y" is the day, the month's "M" and the four-digit year; "j M"
+        without ``year``."""
+        if not year:
+            return f"{day.day} {self._months[day.month]}"
+        return f"{day.day} {self._months[day.month]} {day.year:04d}"
+
+    def number(self, value, places: int = 1) -> str:
+        """``_number(value, places)``. Values equal as numbers (2, 2.0, Decimal("2.00")) are
+        one key, and ``_number`` writes them alike (it rounds their float)."""
+        key = (value, places)
+        found = self._numbers.get(key)
+        if found is None:
+            found = self._numbers[key] = _number(value, places)
+        return found
+
+    def with_unit(self, value, unit: str) -> str:
+        """``_with_unit(value, unit)``."""
+        if value is None:
+            return "—"
+        return f"{self.number(value)} {unit}".strip()
 
 
 def _hours(hours: float, still_open: bool, words: Callable[[str], str] = _) -> str:
@@ -328,22 +392,23 @@ def _hours(hours: float, still_open: bool, words: Callable[[str], str] = _) -> s
     return words(HOURS) % {"hours": whole}
 
 
-def _measure_axis(choice: trends.Choice, unit: str) -> str:
+def _measure_axis(choice: trends.Choice, unit: str, words: _Words | None = None) -> str:
+    words = words or _Words()
     if choice.kind == scales.MGADL:
-        return _("MG-ADL (0-24)")
+        return words.gettext("MG-ADL (0-24)")
     if choice.kind == scales.INCAT:
-        return _("INCAT (0-10)")
+        return words.gettext("INCAT (0-10)")
     if choice.kind == scales.GBS_DISABILITY:
-        return _("GBS level (0-5)")
+        return words.gettext("GBS level (0-5)")
     return f"{choice.label} ({unit})" if unit else choice.label
 
 
 # --- charts ---------------------------------------------------------------------------------------
 
 
-def _drawn(draw: Callable[..., charts.Chart], *args, **kwargs) -> dict:
-    """``draw(*args, **kwargs)`` framed for templates/reports/trends_chart.html (:func:`_framed`),
-    or the same framed chart made before from the same numbers.
+def _drawn(draw: Callable[..., charts.Chart], *args, **kwargs) -> SafeString:
+    """``draw(*args, **kwargs)`` framed by templates/reports/trends_chart.html (:func:`_framed`):
+    its HTML, or the same HTML made before from the same numbers.
 
     A chart and its table are most of the cost of the page, and most charts outlive a change to
     the diary: a headache logged today redraws the timeline, not the MG-ADL cycles. So charts
@@ -351,15 +416,16 @@ def _drawn(draw: Callable[..., charts.Chart], *args, **kwargs) -> dict:
     page that draws the same one, while the page around them is rebuilt on each change.
     """
     plain = repr((draw.__name__, args, sorted(kwargs.items()), get_language()))
-    # "chart-html": the framed chart with its HTML as trends_chart.html writes it (``html``),
-    # so a page reusing it skips that template too.
-    key = f"chart-html:{draw.__name__}:{hashlib.sha256(plain.encode()).hexdigest()}"
-    framed = cache.get(key)
-    if framed is None:
-        framed = _framed(draw(*args, **kwargs))
-        framed["html"] = render_to_string(TRENDS_CHART_TEMPLATE, {"framed": framed})
-        cache.set(key, framed, CHART_SECONDS)
-    return framed
+    # "trends-chart": only the HTML as trends_chart.html writes it, which is all a page reads
+    # back (so a page reusing it skips that template too). The entries of the old prefix,
+    # "chart-html", held the chart and its table's rows as well, which made each read twice as
+    # long; a new prefix, so that none of them is read as HTML after a deploy.
+    key = f"trends-chart:{draw.__name__}:{hashlib.sha256(plain.encode()).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(TRENDS_CHART_TEMPLATE, {"framed": _framed(draw(*args, **kwargs))})
+        cache.set(key, html, CHART_SECONDS)
+    return mark_safe(html)  # noqa: S308 (the template's output)
 
 
 def _cell(value) -> str:
@@ -395,7 +461,9 @@ def _timeline(
     main_series: Sequence[cycles.CycleSeries],
     units: _Units,
     tz: dt.tzinfo,
-) -> dict:
+    words: _Words | None = None,
+) -> SafeString:
+    words = words or _Words()
     courses = [c for c in data.cycles if c.end_date >= since]
     infusions = [
         (infusion.date, str(infusion.product))
@@ -405,19 +473,7 @@ def _timeline(
     ]
     # Each side effect's worst severity on every day it went on, in the zone it was logged in;
     # those logged before the first course (linked to none) too: they have a date, if no cycle.
-    by_effect: dict[str, tuple[str, dict[dt.date, int]]] = {}  # by cycles.symptom_key
-    for rows in (*data.symptoms.values(), data.unlinked_symptoms):
-        for entry in rows:
-            if entry.worst <= 0:
-                continue
-            key = cycles.symptom_key(entry)
-            found = by_effect.get(key)
-            if found is None:  # the label once per side effect (a translation), not per entry
-                found = by_effect[key] = (str(entry.label), {})
-            label, days = found
-            for day, severity in cycles.daily_severity(entry).items():
-                if severity > 0 and since <= day <= until:
-                    days[day] = max(days.get(day, 0), severity)
+    by_effect = _effect_days((*data.symptoms.values(), data.unlinked_symptoms), since, until)
     effects = sorted(
         ((label, days, key) for key, (label, days) in by_effect.items() if days),
         key=lambda item: (-len(item[1]), item[0].casefold()),
@@ -428,14 +484,19 @@ def _timeline(
     else:
         grouped_by = "week" if span <= TIMELINE_WEEKLY_UP_TO_DAYS else "month"
 
+    starts: dict[dt.date, dt.date] = {}
+
     def group_start(day: dt.date) -> dt.date:
         # The week's Monday or the month's first day (the period's first day for the week or
-        # month it starts in).
-        if grouped_by == "week":
-            first = day - dt.timedelta(days=day.weekday())
-        else:
-            first = day.replace(day=1)
-        return max(first, since)
+        # month it starts in); once per day.
+        first = starts.get(day)
+        if first is None:
+            if grouped_by == "week":
+                first = day - dt.timedelta(days=day.weekday())
+            else:
+                first = day.replace(day=1)
+            first = starts[day] = max(first, since)
+        return first
 
     # The most frequent few, and any warning sign felt at a severity a warning rule counts
     # (a stiff neck or a fever is rare and matters most); the summary says how many are left.
@@ -454,7 +515,8 @@ def _timeline(
             worst: dict[dt.date, int] = {}
             for day, severity in days.items():
                 first = group_start(day)
-                worst[first] = max(worst.get(first, 0), severity)
+                if severity > worst.get(first, 0):
+                    worst[first] = severity
             days = worst
         return sorted(days.items())
 
@@ -470,7 +532,8 @@ def _timeline(
     measure = None
     measure_drawn = None
     if main is not None:
-        local_dates = {m.pk: m.local_date for m in data.measures}
+        # The points below are the main measure's readings: only their days are needed.
+        local_dates = {m.pk: m.local_date for m in data.measures if m.kind == main.kind}
         unit = units.unit(main, main_series[0].unit if main_series else "")
         # Each cycle's readings, the one before the first cycle (a course's pre-infusion
         # reading), and every reading taken before the first course ever: they belong to no
@@ -487,7 +550,7 @@ def _timeline(
             for p in points.values()
         ]
         measure = (
-            _measure_axis(main, unit),
+            _measure_axis(main, unit, words),
             sorted(r for r in readings if since <= r[0] <= until),
         )
         measure_drawn = measure
@@ -502,9 +565,9 @@ def _timeline(
                 [(first, statistics.median(values)) for first, values in sorted(grouped.items())],
             )
     if main is not None:
-        title = _("Infusions, side effects and %(measure)s") % {"measure": main.label}
+        title = words.gettext("Infusions, side effects and %(measure)s") % {"measure": main.label}
     else:
-        title = _("Infusions and side effects")
+        title = words.gettext("Infusions and side effects")
     return _drawn(
         charts.timeline_chart,
         title=title,
@@ -525,8 +588,52 @@ def _timeline(
             grouped_by,
             with_year=since.year != until.year,
             not_drawn=not_drawn,
+            words=words,
         ),
     )
+
+
+def _effect_days(
+    groups: Iterable[Iterable[cycles.SideEffectRow]], since: dt.date, until: dt.date
+) -> dict[str, tuple[str, dict[dt.date, int]]]:
+    """By side effect (``cycles.symptom_key``, in the order first met): its label and its worst
+    severity on each day from ``since`` to ``until`` on which it was felt, from
+    ``cycles.daily_severity`` of each entry.
+
+    Five years hold 5,000 entries: the key is worked out once per code and typed words, and an
+    entry without later readings (one severity from its first day to its last, as
+    ``cycles.daily_severity`` has it) is counted day by day here, without building its dict.
+    """
+    by_effect: dict[str, tuple[str, dict[dt.date, int]]] = {}
+    of_words: dict[tuple[str, str], dict[dt.date, int]] = {}
+    for rows in groups:
+        for entry in rows:
+            if entry.worst <= 0:
+                continue
+            days = of_words.get((entry.symptom, entry.custom_symptom))
+            if days is None:
+                key = cycles.symptom_key(entry)
+                found = by_effect.get(key)
+                if found is None:  # the label once per side effect (a translation), not per entry
+                    found = by_effect[key] = (str(entry.label), {})
+                days = of_words[entry.symptom, entry.custom_symptom] = found[1]
+            if entry.last_date < since or entry.onset_date > until:
+                continue  # every day it touched is outside the period
+            if entry.readings or entry.days is not None:
+                for day, severity in cycles.daily_severity(entry).items():
+                    if severity > 0 and since <= day <= until and severity > days.get(day, 0):
+                        days[day] = severity
+            elif (severity := entry.severity) > 0:
+                day, last = entry.onset_date, entry.last_date
+                if day < since:
+                    day = since
+                if last > until:
+                    last = until
+                while day <= last:
+                    if severity > days.get(day, 0):
+                        days[day] = severity
+                    day += _DAY
+    return by_effect
 
 
 # A side effect's place in the symptom catalogue: its colour and shape on the timeline.
@@ -552,17 +659,24 @@ def _is_warning_sign(key: str, lowest: dict[str, int]) -> bool:
 
 
 def _timeline_summary(
-    infusions, effects, measure, grouped_by: str, with_year: bool, not_drawn: int = 0
+    infusions,
+    effects,
+    measure,
+    grouped_by: str,
+    with_year: bool,
+    not_drawn: int = 0,
+    words: _Words | None = None,
 ) -> str:
     """One sentence: infusion days, days with side effects, and the measure's first and last."""
+    words = words or _Words()
     parts = [
-        ngettext("%(n)s infusion day", "%(n)s infusion days", len(infusions))
+        words.ngettext("%(n)s infusion day", "%(n)s infusion days", len(infusions))
         % {"n": len(infusions)}
     ]
     if effects:
         days = set().union(*(days for _label, days, _key in effects))
         parts.append(
-            ngettext(
+            words.ngettext(
                 "side effects on %(n)s day, most often %(what)s",
                 "side effects on %(n)s days, most often %(what)s",
                 len(days),
@@ -570,12 +684,12 @@ def _timeline_summary(
             % {"n": len(days), "what": effects[0][0].lower()}
         )
         if grouped_by == "week":
-            parts[-1] += " " + _("(each mark is the worst of its week)")
+            parts[-1] += " " + words.gettext("(each mark is the worst of its week)")
         elif grouped_by == "month":
-            parts[-1] += " " + _("(each mark is the worst of its month)")
+            parts[-1] += " " + words.gettext("(each mark is the worst of its month)")
         if not_drawn:
             parts.append(
-                ngettext(
+                words.ngettext(
                     "%(n)s more side effect not drawn: the table of numbers and each course "
                     "below list it",
                     "%(n)s more side effects not drawn: the table of numbers and each course "
@@ -585,28 +699,28 @@ def _timeline_summary(
                 % {"n": not_drawn}
             )
     else:
-        parts.append(_("no side effects logged"))
+        parts.append(words.gettext("no side effects logged"))
     if measure is not None and measure[1]:
         (first_day, first), (last_day, last) = measure[1][0], measure[1][-1]
         # Over a period reaching into another year, "24 Dec" needs its year.
-        day_format = "j M Y" if with_year else "j M"
         values = {
             "measure": measure[0],
-            "first": _number(first),
-            "first_day": formats.date_format(first_day, day_format),
-            "last": _number(last),
-            "last_day": formats.date_format(last_day, day_format),
+            "first": words.number(first),
+            "first_day": words.date(first_day, year=with_year),
+            "last": words.number(last),
+            "last_day": words.date(last_day, year=with_year),
         }
         if len(measure[1]) == 1:  # not "8 on 20 May, 8 on 20 May"
-            parts.append(_("%(measure)s %(first)s on %(first_day)s") % values)
+            parts.append(words.gettext("%(measure)s %(first)s on %(first_day)s") % values)
         else:
             parts.append(
-                _("%(measure)s %(first)s on %(first_day)s, %(last)s on %(last_day)s") % values
+                words.gettext("%(measure)s %(first)s on %(first_day)s, %(last)s on %(last_day)s")
+                % values
             )
         if grouped_by == "week" and len(measure[1]) > 1:
-            parts[-1] += " " + _("(the line joins the median of each week)")
+            parts[-1] += " " + words.gettext("(the line joins the median of each week)")
         elif grouped_by == "month" and len(measure[1]) > 1:
-            parts[-1] += " " + _("(the line joins the median of each month)")
+            parts[-1] += " " + words.gettext("(the line joins the median of each month)")
     return "; ".join(parts) + "."
 
 
@@ -615,16 +729,17 @@ def _measure_view(
     series: Sequence[cycles.CycleSeries],
     estimate: wearoff.WearOffEstimate,
     units: _Units,
+    words: _Words | None = None,
 ) -> dict:
+    words = words or _Words()
     unit = units.unit(choice, series[0].unit if series else "")
-    lines = [
-        (
-            _cycle_label(one.start_date),
-            [(p.day, units.value(choice.kind, p.value)) for p in one.points if p.day is not None],
-        )
-        for one in series
-    ]
-    lines = [(label, points) for label, points in lines if points]
+    lines = []
+    for one in series:
+        points = [
+            (p.day, units.value(choice.kind, p.value)) for p in one.points if p.day is not None
+        ]
+        if points:
+            lines.append((_cycle_label(one.start_date, words), points))
     median = [(m.day, units.value(choice.kind, m.value)) for m in cycles.median_by_day(series)]
     # The whole day the sentence and the card say (wearoff.WearOffEstimate.typical_whole_day):
     # the marker sits on it too, so "day 24" is not drawn at 23.5.
@@ -635,8 +750,8 @@ def _measure_view(
         charts.cycle_chart,
         lines,
         median,
-        title=_("%(measure)s by day of the cycle") % {"measure": choice.label},
-        y_label=_measure_axis(choice, unit),
+        title=words.gettext("%(measure)s by day of the cycle") % {"measure": choice.label},
+        y_label=_measure_axis(choice, unit, words),
         higher_is_worse=higher_is_worse,
         y_min=0 if scored else None,
         measure_kind=choice.kind,
@@ -731,7 +846,10 @@ def _wear_off_words(choice: trends.Choice, estimate: wearoff.WearOffEstimate) ->
     }
 
 
-def _effect_view(data: trends.CycleData, choice: trends.Choice, by: str) -> dict:
+def _effect_view(
+    data: trends.CycleData, choice: trends.Choice, by: str, words: _Words | None = None
+) -> dict:
+    words = words or _Words()
     series = trends.symptom_series(data, choice.symptom, custom=choice.custom)
     key = choice.key.removeprefix(trends.EFFECT_PREFIX)
     overview = next(
@@ -739,12 +857,14 @@ def _effect_view(data: trends.CycleData, choice: trends.Choice, by: str) -> dict
     )
     with_it = sum(1 for one in series if one.points)
     if overview is not None:
-        summary = _("%(sentence)s; worst %(worst)s of 10.") % {
-            "sentence": comparison.summary_sentence(overview),
+        summary = words.gettext("%(sentence)s; worst %(worst)s of 10.") % {
+            "sentence": comparison.summary_sentence(
+                overview, gettext=words, ngettext=words.ngettext
+            ),
             "worst": overview.worst,
         }
     else:
-        summary = ngettext(
+        summary = words.ngettext(
             "%(what)s in %(n)s of %(total)s cycle shown.",
             "%(what)s in %(n)s of %(total)s cycles shown.",
             len(series),
@@ -754,7 +874,8 @@ def _effect_view(data: trends.CycleData, choice: trends.Choice, by: str) -> dict
         chart = _drawn(
             charts.severity_by_day_chart,
             [(c.day, c.cycles) for c in counts],
-            title=_("%(what)s: cycles with it, by day of the cycle") % {"what": choice.label},
+            title=words.gettext("%(what)s: cycles with it, by day of the cycle")
+            % {"what": choice.label},
             value_kind="cycles",
             cycles_total=max((c.of for c in counts), default=len(series)),
             summary=summary,
@@ -764,13 +885,13 @@ def _effect_view(data: trends.CycleData, choice: trends.Choice, by: str) -> dict
         chart = _drawn(
             charts.cycle_chart,
             [
-                (_cycle_label(one.start_date), line)
+                (_cycle_label(one.start_date, words), line)
                 for one, line in zip(series, lines, strict=True)
                 if line
             ],
             median,
-            title=_("%(what)s: how bad, by day of the cycle") % {"what": choice.label},
-            y_label=_("How bad (0-10)"),
+            title=words.gettext("%(what)s: how bad, by day of the cycle") % {"what": choice.label},
+            y_label=words.gettext("How bad (0-10)"),
             higher_is_worse=True,
             y_min=0,
             y_max=10,
@@ -803,12 +924,13 @@ def _rows(
     measure: trends.Choice | None,
     estimate: wearoff.WearOffEstimate | None,
     units: _Units,
+    words: _Words | None = None,
 ) -> list[dict]:
     """One card per course, newest first."""
     by_course = {c.course_id: c for c in estimate.cycles} if estimate else {}
     unit = units.unit(measure, estimate.unit) if measure and estimate else ""
-    words = _Words()
-    date = words.date
+    words = words or _Words()
+    date, number, with_unit = words.date, words.number, words.with_unit
     severity_words: dict[int, str] = {}
     rows = []
     for cycle in reversed(data.cycles):
@@ -823,25 +945,25 @@ def _rows(
         if cycle.cycle_end is None:
             length = words(CURRENT_CYCLE) % {"day": (data.until - cycle.start_date).days}
         else:
-            length = ngettext(
+            length = words.ngettext(
                 "cycle of %(n)s day, to %(end)s",
                 "cycle of %(n)s days, to %(end)s",
                 cycle.length_days,
             ) % {"n": cycle.length_days, "end": date(cycle.cycle_end)}
         rate = (
-            words(RATE) % {"rate": _number(cycle.highest_rate_ml_per_kg_h)}
+            words(RATE) % {"rate": number(cycle.highest_rate_ml_per_kg_h)}
             if cycle.highest_rate_ml_per_kg_h is not None
             else words(NOT_RECORDED)
         )
         if cycle.rate_steps_left_out:
-            rate += " " + ngettext(
+            rate += " " + words.ngettext(
                 "(%(n)s step in mL/h without a weight not counted)",
                 "(%(n)s steps in mL/h without a weight not counted)",
                 cycle.rate_steps_left_out,
             ) % {"n": cycle.rate_steps_left_out}
-        dose = words(GRAMS) % {"grams": _number(cycle.total_g)}
+        dose = words(GRAMS) % {"grams": number(cycle.total_g)}
         if cycle.dose_g_per_kg is not None:
-            dose += " · " + words(DOSE) % {"dose": _number(cycle.dose_g_per_kg, 2)}
+            dose += " · " + words(DOSE) % {"dose": number(cycle.dose_g_per_kg, 2)}
         side_effects = []
         for effect in cycle.side_effects:
             word = severity_words.get(effect.worst)
@@ -852,7 +974,7 @@ def _rows(
                     "label": effect.label,
                     "worst": effect.worst,
                     "word": word,
-                    "lasted": _lasted(effect, words),
+                    "lasted": _lasted(effect, words, words.ngettext),
                 }
             )
         rows.append(
@@ -881,7 +1003,7 @@ def _rows(
                         key=lambda pair: (-pair[1].severity, pair[0].date),
                     )
                 ],
-                "before": _with_unit(
+                "before": with_unit(
                     units.value(measure.kind, one.before)
                     if one and one.before is not None
                     else None,
@@ -892,7 +1014,7 @@ def _rows(
                 "best": (
                     words(ONE_READING if one.readings == 1 else VALUE_ON_DAY)
                     % {
-                        "value": _with_unit(units.value(measure.kind, one.best), unit),
+                        "value": with_unit(units.value(measure.kind, one.best), unit),
                         "day": one.best_day,
                     }
                     if measure and one and one.best is not None
@@ -904,7 +1026,11 @@ def _rows(
     return rows
 
 
-def _lasted(effect: cycles.SideEffectSummary, words) -> str:
+def _lasted(
+    effect: cycles.SideEffectSummary,
+    words: Callable[[str], str],
+    ngettext: Callable[[str, str, int], str] = ngettext,
+) -> str:
     """How long a course's side effect lasted: "35 h", or, when it was logged as several
     separate entries (episodes), "2 entries, the longest 35 h" so they are not read as one."""
     hours = _hours(effect.hours, effect.longest_open, words)
@@ -975,13 +1101,16 @@ _MEASURE = """
               """
 
 
-def _course_cards(rows: list[dict], measure: trends.Choice | None) -> str:
+def _course_cards(
+    rows: list[dict], measure: trends.Choice | None, words: _Words | None = None
+) -> str:
     """The cards of "Each course" (:func:`_rows`) as HTML, exactly as the template loop wrote
     them (whitespace, escaping and the messages included): a five-year period has 65 cards of
     a dozen facts each, which the template language took most of the page's render to loop
     over. Fixed words are translated once per page, not once per card."""
-    words = {
-        name: _esc(_(message))  # as {% translate %}: escaped
+    words = words or _Words()
+    labels = {
+        name: _esc(words(message))  # as {% translate %}: escaped
         for name, message in (
             ("t_product", "Product"),
             ("t_lots", "Lots"),
@@ -991,30 +1120,36 @@ def _course_cards(rows: list[dict], measure: trends.Choice | None) -> str:
             ("t_side_effects", "Side effects"),
         )
     }
-    before_period = " · " + _esc(_("course given before this period"))
-    t_worst = _esc(_("worst"))
-    none_logged = _esc(_("none logged"))
-    t_reactions = _esc(_("During the infusion"))
+    before_period = " · " + _esc(words.gettext("course given before this period"))
+    t_worst = _esc(words.gettext("worst"))
+    none_logged = _esc(words.gettext("none logged"))
+    t_reactions = _esc(words.gettext("During the infusion"))
     measure_html = ""
     if measure:
         # As {% blocktranslate with measure=... %}: the message as it is, the value escaped.
-        t_before = _("%(measure)s before the course") % {"measure": _esc(measure.label)}
-        t_best, t_wear_off = _esc(_("At its best")), _esc(_("Wear-off"))
+        t_before = words.gettext("%(measure)s before the course") % {"measure": _esc(measure.label)}
+        t_best, t_wear_off = _esc(words.gettext("At its best")), _esc(words.gettext("Wear-off"))
     parts = []
+    # Each side effect's line once per page: five years list ~400, most of them alike ("Headache:
+    # worst 5 moderate (36 h)"), and each took four escapes and two formats.
+    effect_lines: dict[tuple, str] = {}
     for row in rows:
         if row["side_effects"]:
-            items = "".join(
-                _EFFECT.format(
-                    label=_esc(effect["label"]),
-                    t_worst=t_worst,
-                    severity=_SEVERITY.format(
-                        worst=_esc(effect["worst"]), word=_esc(effect["word"])
-                    ),
-                    lasted=_esc(effect["lasted"]),
-                )
-                for effect in row["side_effects"]
-            )
-            side_effects = _EFFECTS.format(items=items)
+            lines = []
+            for effect in row["side_effects"]:
+                key = (effect["label"], effect["worst"], effect["word"], effect["lasted"])
+                line = effect_lines.get(key)
+                if line is None:
+                    line = effect_lines[key] = _EFFECT.format(
+                        label=_esc(effect["label"]),
+                        t_worst=t_worst,
+                        severity=_SEVERITY.format(
+                            worst=_esc(effect["worst"]), word=_esc(effect["word"])
+                        ),
+                        lasted=_esc(effect["lasted"]),
+                    )
+                lines.append(line)
+            side_effects = _EFFECTS.format(items="".join(lines))
         else:
             side_effects = none_logged
         reactions = ""
@@ -1044,14 +1179,14 @@ def _course_cards(rows: list[dict], measure: trends.Choice | None) -> str:
                 lots=_esc(row["lots"]),
                 dose=_esc(row["dose"]),
                 # As {% blocktranslate count days=row.days %}: the message as it is.
-                over=ngettext("over %(days)s day", "over %(days)s days", days)
+                over=words.ngettext("over %(days)s day", "over %(days)s days", days)
                 % {"days": _count(days)},
                 rate=_esc(row["rate"]),
                 premedication=_esc(premedication[:1].upper() + premedication[1:]),
                 side_effects=side_effects,
                 reactions=reactions,
                 measure=measure_html,
-                **words,
+                **labels,
             )
         )
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
@@ -1060,13 +1195,14 @@ def _course_cards(rows: list[dict], measure: trends.Choice | None) -> str:
 # --- comparison -----------------------------------------------------------------------------------
 
 
-def _comparison(data: trends.CycleData) -> dict:
+def _comparison(data: trends.CycleData, words: _Words | None = None) -> dict:
+    words = words or _Words()
     found = comparison.compare(data.in_period)
     groupings = []
     for title, groups in (
-        (_("By product"), found.by_product),
-        (_("By highest rate"), found.by_rate),
-        (_("By premedication"), found.by_premedication),
+        (words.gettext("By product"), found.by_product),
+        (words.gettext("By highest rate"), found.by_rate),
+        (words.gettext("By premedication"), found.by_premedication),
     ):
         groupings.append(
             {
@@ -1076,15 +1212,17 @@ def _comparison(data: trends.CycleData) -> dict:
                         "label": group.label,
                         "courses": group.courses,
                         "lines": [
-                            _("%(sentence)s; worst %(worst)s of 10")
+                            words.gettext("%(sentence)s; worst %(worst)s of 10")
                             % {
-                                "sentence": comparison.summary_sentence(overview),
+                                "sentence": comparison.summary_sentence(
+                                    overview, gettext=words, ngettext=words.ngettext
+                                ),
                                 "worst": overview.worst,
                             }
                             for overview in group.side_effects
                         ]
                         + [
-                            ngettext(
+                            words.ngettext(
                                 "%(what)s during the infusions of %(n)s of %(total)s course; "
                                 "worst %(worst)s of 10",
                                 "%(what)s during the infusions of %(n)s of %(total)s courses; "
@@ -1107,7 +1245,7 @@ def _comparison(data: trends.CycleData) -> dict:
     return {
         "courses": found.courses,
         "groupings": groupings,
-        "html": _comparison_html(groupings),
+        "html": _comparison_html(groupings, words),
     }
 
 
@@ -1133,16 +1271,19 @@ _GROUP_NO_LINES = """
                   """
 
 
-def _comparison_html(groupings: list[dict]) -> str:
+def _comparison_html(groupings: list[dict], words: _Words | None = None) -> str:
     """The comparison's cards, as the template's loops wrote them."""
-    no_lines = _GROUP_NO_LINES.format(none=_esc(_("No side effects logged after these courses.")))
+    words = words or _Words()
+    no_lines = _GROUP_NO_LINES.format(
+        none=_esc(words.gettext("No side effects logged after these courses."))
+    )
     parts = []
     for n, grouping in enumerate(groupings, start=1):
         groups = "".join(
             _GROUP.format(
                 label=_esc(capfirst(group["label"])),
                 # As {% blocktranslate count n=group.courses %}: the message as it is.
-                courses=ngettext("%(n)s course", "%(n)s courses", group["courses"])
+                courses=words.ngettext("%(n)s course", "%(n)s courses", group["courses"])
                 % {"n": _count(group["courses"])},
                 lines=_GROUP_LINES.format(
                     items="".join(f"<li>{_esc(line)}</li>" for line in group["lines"])
