@@ -53,6 +53,9 @@ from patients.models import Patient
 from patients.prepared import PreparedQuery
 
 GRIP_SIDES = ("left", "right")
+# The stored values of the choices (``.values`` builds the choices with their labels each time).
+_RATE_UNITS = frozenset(RateUnit.values)
+_REACTION_ACTIONS = frozenset(ReactionAction.values)
 _DAY = dt.timedelta(days=1)
 
 
@@ -418,9 +421,7 @@ class Reaction:
     def get_action_display(self):
         # As Django's get_FOO_display: the stored value when it is no choice.
         return (
-            ReactionAction(self.action).label
-            if self.action in ReactionAction.values
-            else self.action
+            ReactionAction(self.action).label if self.action in _REACTION_ACTIONS else self.action
         )
 
 
@@ -580,7 +581,7 @@ def _summary(
         left_out += sum(
             1
             for _rate, unit in steps
-            if unit not in RateUnit.values or (unit == RateUnit.ML_PER_H and not weight)
+            if unit not in _RATE_UNITS or (unit == RateUnit.ML_PER_H and not weight)
         )
         if fastest is not None and (rate is None or fastest > rate):
             rate = fastest
@@ -1089,8 +1090,8 @@ def _daily_severity(entry: SideEffectRow) -> dict[dt.date, int]:
     until = [*(at for at, _s in changes[1:]), end]
     days = {}
     day = first
+    start, stop = entries.day_bounds(entry, day)
     while day <= last:
-        start, stop = entries.day_bounds(entry, day)
         felt = [
             severity
             for (at, severity), held_until in zip(changes, until, strict=True)
@@ -1099,6 +1100,7 @@ def _daily_severity(entry: SideEffectRow) -> dict[dt.date, int]:
         if felt:
             days[day] = max(felt)
         day += _DAY
+        start, stop = stop, entries.day_bounds(entry, day)[1]  # a day starts as the last ends
     return days
 
 
