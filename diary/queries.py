@@ -31,7 +31,7 @@ from clinical import red_flags, scales
 from infusions.models import Infusion
 from infusions.schedule import InfusionStatus, infusion_status
 from patients.authors import kept_author
-from patients.models import Membership, Patient
+from patients.models import Membership, Patient, User
 from patients.prepared import PreparedQuery
 
 from . import alerts, entries
@@ -57,13 +57,34 @@ _MEMBERS = PreparedQuery(
 
 def authors(patient: Patient) -> dict[int, str]:
     """How each member is named next to what they logged: “Sam (caregiver)”."""
-    names = {}
-    for membership in _MEMBERS(patient=patient.pk):
-        name = str(membership.user)
-        names[membership.user_id] = (
-            name if membership.is_owner else _("%(name)s (caregiver)") % {"name": name}
-        )
-    return names
+    return {
+        membership.user_id: _member_name(membership, membership.user)
+        for membership in _MEMBERS(patient=patient.pk)
+    }
+
+
+def _member_name(membership: Membership, user: User) -> str:
+    name = str(user)
+    return name if membership.is_owner else _("%(name)s (caregiver)") % {"name": name}
+
+
+def _authors_of(
+    patient: Patient, items: list, signed_in: tuple[Membership, User] | None
+) -> dict[int, str]:
+    """:func:`authors`, for naming ``items`` (as :func:`with_authors` does): without a query
+    when the member signed in (their membership and user, read for this request) logged all of
+    them, as in a diary kept by one person."""
+    if not items:
+        return {}
+    if signed_in is not None:
+        membership, user = signed_in
+        who = {
+            (item.latest_reading if getattr(item, "read_today_at", None) else item).logged_by_id
+            for item in items
+        }
+        if who == {membership.user_id} and user.pk == membership.user_id:
+            return {user.pk: _member_name(membership, user)}
+    return authors(patient)
 
 
 def with_authors(items, names: dict[int, str], weight_unit: str = "kg"):
@@ -158,9 +179,16 @@ _TODAY_MEASURES = PreparedQuery(
 )
 
 
-def today_summary(patient: Patient, now: dt.datetime, *, status: bool = True) -> TodaySummary:
+def today_summary(
+    patient: Patient,
+    now: dt.datetime,
+    *,
+    status: bool = True,
+    signed_in: tuple[Membership, User] | None = None,
+) -> TodaySummary:
     """The day of ``now`` in the patient's zone, in a fixed handful of queries; without the
-    infusion status (one or two of them) when ``status`` is false."""
+    infusion status (one or two of them) when ``status`` is false. ``signed_in``: the membership
+    and user of who is asking, which name their own entries without reading every member."""
     now = timezone.localtime(now, patient.tz)
     today = now.date()
     start, end = entries.day_bounds(patient, today)
@@ -187,7 +215,7 @@ def today_summary(patient: Patient, now: dt.datetime, *, status: bool = True) ->
         ongoing=sorted(
             (e for e in recent_symptoms if e.ended_at is None), key=lambda e: e.onset, reverse=True
         )[:ONGOING_SHOWN],
-        todays=with_authors(todays, authors(patient) if todays else {}, patient.weight_unit),
+        todays=with_authors(todays, _authors_of(patient, todays, signed_in), patient.weight_unit),
         has_yesterday=any(yesterday_start <= e.onset < start for e in recent_symptoms),
         mgadl_due=mgadl_relevant and not any(m.kind == Measure.Kind.MGADL for m in recent_measures),
         open_questions=sum(
@@ -214,14 +242,28 @@ _LATEST_READING = PreparedQuery(
 )
 
 
-def with_latest_readings(saved: list[SymptomEntry]) -> list[SymptomEntry]:
+def with_latest_readings(
+    saved: list[SymptomEntry], known: Iterable[DiaryItem] = ()
+) -> list[SymptomEntry]:
     """Fill ``latest_reading`` of the entries that have later readings (what the quick log's
     answer says: “now 4, worst so far 6”; what Today and the timeline show), as the property
     would: from the row's columns when its query asked for them
-    (:func:`with_latest_reading_columns`: no query), else without compiling its query."""
+    (:func:`with_latest_reading_columns`: no query), else without compiling its query.
+
+    ``known``: rows of the same entries read since the last change (Today's lists, read after
+    the quick log's write), whose latest reading is taken as it is rather than asked again.
+    """
+    found = {
+        item.pk: item.__dict__["latest_reading"]
+        for item in known
+        if isinstance(item, SymptomEntry) and "latest_reading" in item.__dict__
+    }
     for entry in saved:
         fields = entry.__dict__
         if "latest_reading" in fields:
+            continue
+        if entry.pk in found:
+            fields["latest_reading"] = found[entry.pk]
             continue
         if "latest_reading_pk" in fields:  # the row came with its latest reading's columns
             pk = fields["latest_reading_pk"]
@@ -466,18 +508,93 @@ def last_day_before(patient: Patient, day: dt.date, kind: str = "") -> dt.date |
 # --- measures -------------------------------------------------------------------------------------
 
 
+class MeasureRow:
+    """One measure as the measures page lists it: the columns it shows, read as plain values.
+
+    A page of a few hundred measures spent more time making model instances (every column
+    converted, two signals each) than on anything else (docs/decisions.md, "Speed"). The value
+    is worded by the model's own ``Measure.display_value`` and ``total``, so the page says what
+    every other page says.
+    """
+
+    __slots__ = (
+        "pk",
+        "kind",
+        "measured_at",
+        "value",
+        "value_right",
+        "unit",
+        "name",
+        "answers",
+        "days_after_infusion",
+        "day_of_cycle",
+        "change",
+        "shown_value",
+    )
+    # Read in this order (``values_list``), as ``MeasureRow(*row)`` takes them.
+    COLUMNS = (
+        "pk",
+        "kind",
+        "measured_at",
+        "value",
+        "value_right",
+        "unit",
+        "name",
+        "answers",
+        "days_after_infusion",
+        "day_of_cycle",
+    )
+
+    Kind = Measure.Kind
+    total = Measure.total
+    display_value = Measure.display_value
+
+    def __init__(
+        self,
+        pk,
+        kind,
+        measured_at,
+        value,
+        value_right,
+        unit,
+        name,
+        answers,
+        days_after_infusion,
+        day_of_cycle,
+    ):
+        self.pk = pk
+        self.kind = kind
+        self.measured_at = measured_at
+        self.value = value
+        self.value_right = value_right
+        self.unit = unit
+        self.name = name
+        self.answers = answers
+        self.days_after_infusion = days_after_infusion
+        self.day_of_cycle = day_of_cycle
+        self.change: scales.MgAdlChange | None = None
+        self.shown_value = ""
+
+    def __repr__(self) -> str:
+        return f"<MeasureRow {self.pk}: {self.kind} {self.value}>"
+
+
 @dataclass
 class MeasureSection:
     kind: str
     label: str
     # Newest first, each with ``shown_value``; MG-ADL scores with ``change`` from the score before
     # (None for the first score ever).
-    rows: list[Measure]
+    rows: list[MeasureRow]
     citation: str  # the published source of the scale, "" if none
 
 
 _ALL_MEASURES = PreparedQuery(
-    lambda patient: Measure.objects.filter(patient=patient).order_by("kind", "measured_at", "pk"),
+    lambda patient: (
+        Measure.objects.filter(patient=patient)
+        .order_by("kind", "measured_at", "pk")
+        .values_list(*MeasureRow.COLUMNS)
+    ),
     patient=int,
 )
 
@@ -503,20 +620,22 @@ def measures(
     if until is not None:
         _ignored, end = entries.day_bounds(patient, until)
         rows_query = rows_query.filter(measured_at__lt=end)
-    by_kind: dict[str, list[Measure]] = {}
+    by_kind: dict[str, list[MeasureRow]] = {}
     if since is None and until is None:  # the measures page: compiled once
         rows = _ALL_MEASURES(patient=patient.pk)
     else:
-        rows = rows_query.order_by("kind", "measured_at", "pk")
-    for row in rows:
+        rows = rows_query.order_by("kind", "measured_at", "pk").values_list(*MeasureRow.COLUMNS)
+    for values in rows:
+        row = MeasureRow(*values)
         by_kind.setdefault(row.kind, []).append(row)
-    for kind_rows in by_kind.values():
-        previous = before if kind_rows[0].kind == Measure.Kind.MGADL else None
+    weight_unit = patient.weight_unit
+    for kind, kind_rows in by_kind.items():
+        is_mgadl = kind == Measure.Kind.MGADL
+        previous = before if is_mgadl else None
         for row in kind_rows:
-            row.change = None
-            if row.kind == Measure.Kind.MGADL and previous is not None:
+            if is_mgadl and previous is not None:
                 row.change = scales.compare_mgadl(previous.total, row.total)
-            row.shown_value = row.display_value(patient.weight_unit)
+            row.shown_value = row.display_value(weight_unit)
             previous = row
         kind_rows.reverse()  # newest first
     shown = scales.default_measures(patient.conditions)

@@ -1,6 +1,8 @@
 """The rows of the diary's long lists, built in Python: ``{% entry_line item %}`` (one entry on
-the timeline and on Today), ``{% still_going_line entry %}`` (one on Today's "Still going" card)
-and ``{% measure_rows section %}`` (the rows of a measures table).
+the timeline; ``{% today_line item %}`` on Today), ``{% ongoing_items ongoing %}`` (Today's
+"Still going" card, each line from ``still_going_line``), ``{% measure_rows section %}`` (the
+rows of a measures table) and ``{% measure_sections sections other_kinds %}`` (the measures page
+around them).
 
 In the template language a row cost 150-200 µs (variables, filters, includes, ``{% url %}``,
 translations), so a diary of a few months spent most of its page render in these loops; the same
@@ -11,19 +13,31 @@ templates had, whitespace included: change it here. Text goes through ``_fmt`` (
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
 from html import escape as _escape
 
 from django import template
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import timezone
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from clinical import symptoms
 from clinical.scales import GLOBAL_CHANGE_CHOICES
-from patients.formats import day_month_year, hour_minute, url_for_each, weekday_hour_minute
+from patients.formats import (
+    day_month,
+    day_month_year,
+    hour_minute,
+    url_for_each,
+    weekday_hour_minute,
+)
 
-from .mgadl import mgadl_note
+from .mgadl import mgadl_meaning, mgadl_note
 
 register = template.Library()
 
@@ -73,6 +87,24 @@ class Texts(dict):
         return text
 
 
+def _url_configuration() -> tuple:
+    """What an address depends on besides the view and its arguments."""
+    return settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), get_language()
+
+
+def _urls(viewname: str, public_id: str) -> Callable[[object], str]:
+    """``url_for_each(viewname, public_id)``, kept per process: the address of a diary's rows
+    changes only with the URL configuration (and the script prefix, or the language were the
+    addresses ever translated), so a first render need not reverse it again (~15 µs each, two
+    to four a page)."""
+    return _kept_urls(viewname, public_id, *_url_configuration())
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept_urls(viewname: str, public_id: str, *_configuration) -> Callable[[object], str]:
+    return url_for_each(viewname, public_id)
+
+
 _EDIT_VIEWS = {
     "symptom": "diary:side-effect-edit",
     "question": "diary:question-edit",
@@ -91,7 +123,7 @@ def edit_url(context, item) -> str:
         kind = kind if kind in ("question", "improvement") else "measure"
     builders = context.render_context.setdefault("diary_rows.edit_url", {})
     if kind not in builders:
-        builders[kind] = url_for_each(_EDIT_VIEWS[kind], context["patient"].public_id)
+        builders[kind] = _urls(_EDIT_VIEWS[kind], context["patient"].public_id)
     return builders[kind](item.pk)
 
 
@@ -149,11 +181,11 @@ def _confirmed_before(entry) -> bool:
     return bool(entry.still_going_at) and (reading is None or entry.still_going_at > reading.at)
 
 
-@register.simple_tag
-def still_going_line(entry) -> SafeString:
+@register.simple_tag(takes_context=True)
+def still_going_line(context, entry) -> SafeString:
     """One side effect on Today's "Still going" card: what, how bad it began, since when, how bad
     it is now and at worst if later readings say so, when it was last confirmed as going."""
-    texts = Texts()
+    texts = context.render_context.setdefault("diary_rows.texts", Texts())
     latest, peak = latest_severity(entry, texts)
     parts = [
         _fmt("<strong>{}</strong> ", entry.label),
@@ -170,6 +202,56 @@ def still_going_line(entry) -> SafeString:
         at = weekday_hour_minute(entry.still_going_at)
         parts.append(_fmt(" · {}", texts[STILL_GOING_AT] % {"at": at}))
     return SafeString("".join(parts))
+
+
+GONE_NOW = gettext_noop("Gone now")
+STILL_GOING_BUTTON = gettext_noop("Still going")
+
+
+def _csrf_input(context) -> str:
+    """What ``{% csrf_token %}`` writes: the hidden input, or nothing without a token."""
+    token = context.get("csrf_token")
+    if not token or token == "NOTPROVIDED":
+        return ""
+    return _fmt('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+
+
+@register.simple_tag(takes_context=True)
+def ongoing_items(context, ongoing) -> SafeString:
+    """The ``<li>`` of each side effect on Today's "Still going" card: its line, and for writers
+    the "Gone now" and "Still going" buttons (was a loop in today.html: the same markup)."""
+    buttons = _still_going_buttons(context) if context["request"].membership.can_write else None
+    return mark_safe(
+        "".join(
+            '\n        <li class="d-flex flex-wrap align-items-center gap-2">'
+            f"\n          <span>{still_going_line(context, entry)}</span>"
+            f"\n          {buttons(entry) if buttons else ''}\n        </li>\n      "
+            for entry in ongoing
+        )
+    )
+
+
+def _still_going_buttons(context) -> Callable[[object], str]:
+    """The two forms of a side effect still going, each with the CSRF token."""
+    texts = context.render_context.setdefault("diary_rows.texts", Texts())
+    public_id = context["patient"].public_id
+    gone_url = _urls("diary:side-effect-gone", public_id)
+    going_url = _urls("diary:side-effect-still-going", public_id)
+    csrf = _csrf_input(context)
+    gone, going = texts[GONE_NOW], texts[STILL_GOING_BUTTON]
+
+    def buttons(entry) -> str:
+        label = _esc(entry.label)
+        return (
+            f'\n            <form method="post" action="{_esc(gone_url(entry.pk))}">{csrf}'
+            f'<button class="btn btn-outline-primary" type="submit">{gone}'
+            f'<span class="visually-hidden">: {label}</span></button></form>'
+            f'\n            <form method="post" action="{_esc(going_url(entry.pk))}">{csrf}'
+            f'<button class="btn btn-outline-secondary" type="submit">{going}'
+            f'<span class="visually-hidden">: {label}</span></button></form>\n          '
+        )
+
+    return buttons
 
 
 @register.simple_tag
@@ -249,7 +331,18 @@ def entry_line(item, texts: Texts | None = None, read_at=None) -> SafeString:
         value = getattr(item, "shown_value", "") or item.display_value()
         parts.append(_fmt("\n  <strong>{}</strong> <span>{}</span>\n", item.title, value))
     parts.append(_fmt('\n<span class="text-body-secondary small">· {}</span>\n', item.author))
-    return SafeString("".join(_esc(part) for part in parts))
+    # Every part is escaped already (``_fmt``) or fixed whitespace.
+    return SafeString("".join(parts))
+
+
+@register.simple_tag(takes_context=True)
+def today_line(context, item) -> SafeString:
+    """One entry of Today's "Logged today": an episode begun on an earlier day is listed at its
+    reading of today (``read_today_at``, set by ``queries.today_summary``), the rest as on the
+    timeline. The list's words are translated once (``Texts``), and an entry without that
+    attribute costs no failed template lookup (Django lists the object's attributes for each)."""
+    texts = context.render_context.setdefault("diary_rows.texts", Texts())
+    return entry_line(item, texts, read_at=getattr(item, "read_today_at", None))
 
 
 # --- a day of the timeline -----------------------------------------------------------------------
@@ -312,61 +405,186 @@ def _change_cell(change, texts: Texts) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def measure_rows(context, section) -> SafeString:
-    """The ``<tr>`` of every row of a measures section (``queries.MeasureSection``)."""
+    """The ``<tr>`` of every row of a measures section (``queries.MeasureSection``).
+
+    Each value is escaped once here (``_esc``, as ``_fmt`` would) and the markup joined as
+    f-strings: at ~50 rows a page, ``_fmt`` escaping its own output again cost a third of it."""
     request = context["request"]
-    edit_url = (
-        url_for_each("diary:measure-edit", context["patient"].public_id)
-        if request.membership.can_write
-        else None
-    )
+    edit_url = None
+    if request.membership.can_write:
+        # One builder for every section of the page (as edit_url keeps one per kind).
+        builders = context.render_context.setdefault("diary_rows.edit_url", {})
+        if "measure" not in builders:
+            builders["measure"] = _urls(_EDIT_VIEWS["measure"], context["patient"].public_id)
+        edit_url = builders["measure"]
     is_mgadl = section.kind == "mgadl"
     texts = context.render_context.setdefault("diary_rows.texts", Texts())
-    notes: dict[int, str] = {}  # mgadl_note by total, translated once
+    edit_word = _esc(texts[EDIT]) if edit_url else ""
+    notes: dict[int, str] = {}  # mgadl_note by total, translated and escaped once
+    zone = timezone.get_current_timezone()  # as |date shows it, looked up once
     rows = []
     for m in section.rows:
-        day = day_month_year(m.measured_at)
-        value = _fmt("{}: ", m.name) if m.kind == "custom" else ""
-        value = _fmt("{}{}", value, m.shown_value)
-        if m.kind == "mgadl" and m.total not in notes:
-            notes[m.total] = mgadl_note(m.total)
-        if m.kind == "mgadl" and (note := notes[m.total]):
-            value = _fmt('{} <span class="small text-body-secondary">({})</span>', value, note)
+        day = _esc(day_month_year(timezone.localtime(m.measured_at, zone).date()))
+        kind = m.kind
+        value = _esc(m.shown_value)
+        if kind == "custom":
+            value = f"{_esc(m.name)}: {value}"
+        if kind == "mgadl":
+            total = m.total
+            if total not in notes:
+                notes[total] = _esc(mgadl_note(total))
+            if note := notes[total]:
+                value = f'{value} <span class="small text-body-secondary">({note})</span>'
         change = (
-            _fmt("\n                  <td>{}</td>\n                ", _change_cell(m.change, texts))
+            f"\n                  <td>{_change_cell(m.change, texts)}</td>\n                "
             if is_mgadl
             else ""
         )
         if m.days_after_infusion is None:
-            days = mark_safe("—")
+            days = "—"
         else:
-            days = _fmt(
-                '{}<span class="small text-body-secondary">{}</span>',
-                m.days_after_infusion,
-                cycle_day(m, texts),
+            days = (
+                f"{_esc(m.days_after_infusion)}"
+                f'<span class="small text-body-secondary">{_esc(cycle_day(m, texts))}</span>'
             )
         # Under the date, not in a column of its own: a phone 320-390 px wide showed the
         # table cut off at that column.
         edit = (
-            _fmt(
-                '<br><a class="measure-edit" href="{}">{}<span class="visually-hidden"> {}</span>'
-                "</a>",
-                edit_url(m.pk),
-                texts[EDIT],
-                day,
-            )
+            f'<br><a class="measure-edit" href="{_esc(edit_url(m.pk))}">{edit_word}'
+            f'<span class="visually-hidden"> {day}</span></a>'
             if edit_url
             else ""
         )
         rows.append(
-            _fmt(
-                "\n              <tr>\n                <td>{}{}</td>\n                <td>{}</td>"
-                "\n                {}\n                <td>{}</td>"
-                "\n              </tr>\n            ",
-                day,
-                edit,
-                value,
-                change,
-                days,
-            )
+            f"\n              <tr>\n                <td>{day}{edit}</td>"
+            f"\n                <td>{value}</td>\n                {change}"
+            f"\n                <td>{days}</td>\n              </tr>\n            "
         )
     return mark_safe("".join(rows))
+
+
+# --- the sections of the measures page ------------------------------------------------------------
+
+# The page's fixed words. ``{% translate %}`` writes its text as it is (a literal is safe) and
+# ``{% blocktranslate %}`` its text as it is with each value escaped: the same here.
+DATE = gettext_noop("Date")
+VALUE = gettext_noop("Value")
+CHANGE = gettext_noop("Change")
+DAY_AFTER_INFUSION = gettext_noop("Day after infusion")
+MGADL_FOOTNOTE = gettext_noop(
+    "Higher = more symptoms (0-24). A drop of 2 points or more is a meaningful improvement."
+)
+NOTHING_YET = gettext_noop("Nothing recorded yet.")
+OTHER_MEASURES = gettext_noop("Other measures")
+ADD_WHAT = gettext_noop("Add %(what)s")
+LATEST_MGADL = gettext_noop("Latest (%(date)s): %(meaning)s")
+# A measure's kind as it stands in its address, so the address is built once for all kinds.
+_KIND_IN_URL = re.compile(r"[a-z0-9_]+")
+_KIND_MARKER = "kind8101919191"
+
+
+def _add_urls(public_id: str) -> Callable[[str], str]:
+    """``{% url 'diary:measure-add' public_id kind %}`` for any kind, reversing only once (kept
+    per process as :func:`_urls` keeps its builders)."""
+    return _kept_add_urls(public_id, *_url_configuration())
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept_add_urls(public_id: str, *_configuration) -> Callable[[str], str]:
+    head, found, tail = reverse("diary:measure-add", args=[public_id, _KIND_MARKER]).partition(
+        _KIND_MARKER
+    )
+    built: dict[str, str] = {}
+
+    def url(kind: str) -> str:
+        if kind not in built:
+            plain = found and _KIND_IN_URL.fullmatch(kind) and _KIND_MARKER not in tail
+            built[kind] = (
+                f"{head}{kind}{tail}"
+                if plain
+                else reverse("diary:measure-add", args=[public_id, kind])
+            )
+        return built[kind]
+
+    return url
+
+
+@register.simple_tag(takes_context=True)
+def measure_sections(context, sections, other_kinds) -> SafeString:
+    """The measures page's sections (``queries.MeasureSection``), then the other kinds one may
+    add: what the template's loop wrote, whitespace included (was measures.html; ~0.5 ms of the
+    page's first render in the template language)."""
+    can_write = context["request"].membership.can_write
+    texts = context.render_context.setdefault("diary_rows.texts", Texts())
+    add_url = _add_urls(context["patient"].public_id) if can_write else None
+    parts = ["\n"]
+    for section in sections:
+        kind = _esc(section.kind)
+        label = _esc(section.label)
+        is_mgadl = section.kind == "mgadl"
+        add = (
+            f'<a class="btn btn-outline-primary" href="{_esc(add_url(section.kind))}">'
+            f"{texts[ADD_WHAT] % {'what': label}}</a>"
+            if can_write
+            else ""
+        )
+        parts.append(
+            f'\n  <section class="card mb-3 measures-section" aria-labelledby="m-{kind}">'
+            '\n    <div class="card-body">'
+            '\n      <div class="d-flex flex-wrap align-items-center justify-content-between gap-2'
+            ' mb-2">'
+            f'\n        <h2 class="h5 mb-0" id="m-{kind}">{label}</h2>'
+            f"\n        {add}\n      </div>\n      "
+        )
+        if section.rows:
+            latest = ""
+            if is_mgadl:
+                first = section.rows[0]
+                said = texts[LATEST_MGADL] % {
+                    "date": _esc(day_month(first.measured_at)),
+                    "meaning": _esc(mgadl_meaning(first.total)),
+                }
+                latest = f'<p class="mgadl-latest mb-2">{said}</p>'
+            change_head = f'<th scope="col">{texts[CHANGE]}</th>' if is_mgadl else ""
+            if is_mgadl:
+                footnote = (
+                    '<p class="small text-body-secondary mt-2 mb-0">'
+                    f"{texts[MGADL_FOOTNOTE]} {_esc(section.citation)}</p>\n        "
+                )
+            elif section.citation:
+                footnote = (
+                    f'<p class="small text-body-secondary mt-2 mb-0">{_esc(section.citation)}</p>'
+                )
+            else:
+                footnote = ""
+            parts.append(
+                f"\n        {latest}"
+                '\n        <div class="table-responsive">'
+                '<table class="table table-sm align-middle mb-0 measures-table">'
+                f'\n          <thead><tr><th scope="col">{texts[DATE]}</th>'
+                f'<th scope="col">{texts[VALUE]}</th>{change_head}'
+                f'<th scope="col">{texts[DAY_AFTER_INFUSION]}</th></tr></thead>'
+                "\n          <tbody>\n            "
+                f"{measure_rows(context, section)}"
+                "\n          </tbody>\n        </table></div>"
+                f"\n        {footnote}\n      "
+            )
+        else:
+            parts.append(
+                f'\n        <p class="text-body-secondary mb-0">{texts[NOTHING_YET]}</p>\n      '
+            )
+        parts.append("\n    </div>\n  </section>\n")
+    parts.append("\n")
+    if can_write and other_kinds:
+        links = "".join(
+            f'<a class="btn btn-outline-secondary" href="{_esc(add_url(kind))}">{_esc(label)}</a>'
+            for kind, label in other_kinds
+        )
+        parts.append(
+            '\n  <section class="mt-4" aria-labelledby="other-measures">'
+            f'\n    <h2 class="h6" id="other-measures">{texts[OTHER_MEASURES]}</h2>'
+            f'\n    <div class="d-flex flex-wrap gap-2">\n      {links}\n    </div>'
+            "\n  </section>\n"
+        )
+    parts.append("\n")
+    return mark_safe("".join(parts))
