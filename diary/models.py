@@ -198,6 +198,9 @@ class SymptomReading(StableId):
 
     class Meta:
         ordering = ["at", "pk"]
+        # An episode's latest reading (Today, the quick log's answer) without sorting all of
+        # its readings: a long episode can hold hundreds.
+        indexes = [models.Index(fields=["entry", "at", "id"], name="reading_entry_at")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(severity__gte=0, severity__lte=10), name="reading_severity_0_10"
