@@ -346,7 +346,9 @@ class Measure(DiaryRecord):
     class Meta(DiaryRecord.Meta):
         ordering = ["-measured_at", "-pk"]
         indexes = [
-            models.Index(fields=["patient", "kind", "-measured_at"], name="measure_patient_kind")
+            models.Index(fields=["patient", "kind", "-measured_at"], name="measure_patient_kind"),
+            # Every kind in a period (trends, the report): read from its start, not the diary's.
+            models.Index(fields=["patient", "-measured_at"], name="measure_patient_measured"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -278,11 +278,15 @@ def _linked(first: dt.date, last: dt.date) -> Q:
 
 
 # Side effects of the cycles, and those of the period linked to no course (before the first).
+# ``floor``: no row of these can be older (:func:`_floor`). It changes no answer, but it lets the
+# database start at it in the (patient, time) index instead of reading the whole diary: a
+# 3-month page of a five-year diary read 5,000 entries' index rows for its 300.
 _SIDE_EFFECT_ROWS = _PreparedRows(
-    lambda patient, first, last, start, end: _with_readings(
+    lambda patient, first, last, start, end, floor: _with_readings(
         SymptomEntry.objects.filter(
             _linked(first, last) | Q(course__isnull=True, onset__gte=start, onset__lt=end),
             patient=patient,
+            onset__gte=floor,
         ).order_by("onset", "pk")
     ),
     patient=int,
@@ -290,6 +294,7 @@ _SIDE_EFFECT_ROWS = _PreparedRows(
     last=dt.date,
     start=dt.datetime,
     end=dt.datetime,
+    floor=dt.datetime,
 )
 # The measures are read as model instances with only the columns the summaries, series and
 # report read: Django's per-instance ``__init__`` and the conversions of the bookkeeping columns
@@ -299,14 +304,15 @@ _MEASURE_COLUMNS = tuple(
     f.attname for f in Measure._meta.concrete_fields if f.name not in _MEASURE_LEFT_OUT
 )
 _MEASURES = PreparedQuery(
-    lambda patient, first, last: (
-        Measure.objects.filter(_linked(first, last), patient=patient)
+    lambda patient, first, last, floor: (
+        Measure.objects.filter(_linked(first, last), patient=patient, measured_at__gte=floor)
         .order_by("measured_at", "pk")
         .values_list(*_MEASURE_COLUMNS)
     ),
     patient=int,
     first=dt.date,
     last=dt.date,
+    floor=dt.datetime,
 )
 # Before the patient's first course, a reading is the baseline.
 _MEASURES_FROM_BASELINE = PreparedQuery(
@@ -384,6 +390,7 @@ def load(patient: Patient, since: dt.date, until: dt.date) -> CycleRows:
         last=spans[-1].start_date,
         start=start,
         end=end,
+        floor=min(start, _floor(patient, spans[0].start_date)),
     )
     for row in _side_effect_rows(patient, *found):
         if row.course_id in symptoms:
@@ -391,11 +398,21 @@ def load(patient: Patient, since: dt.date, until: dt.date) -> CycleRows:
         elif row.course_id is None:
             unlinked.append(row)
     first = (previous or spans[0]).start_date
-    # The patient's first course: a reading from before it is the baseline.
-    query = _MEASURES_FROM_BASELINE if previous is None else _MEASURES
-    found = query(patient=patient.pk, first=first, last=spans[-1].start_date)
+    last = spans[-1].start_date
+    if previous is None:  # the patient's first course: a reading from before it is the baseline
+        found = _MEASURES_FROM_BASELINE(patient=patient.pk, first=first, last=last)
+    else:
+        found = _MEASURES(patient=patient.pk, first=first, last=last, floor=_floor(patient, first))
     measures = _measures(patient, found, DEFAULT_DB_ALIAS)
     return CycleRows(since, until, spans, previous, infusions, symptoms, unlinked, measures)
+
+
+def _floor(patient: Patient, first_day: dt.date) -> dt.datetime:
+    """A moment no entry or measure linked to a course starting on ``first_day`` or later can be
+    older than: an entry belongs to the course felt after its first infusion began
+    (``entries.InfusionIndex``), on that day or later in the zone it was logged in, which can be
+    a day ahead of the diary's. Two days' margin."""
+    return entries.day_bounds(patient, first_day)[0] - 2 * _DAY
 
 
 def _start(course: Course) -> tuple[dt.date, int]:

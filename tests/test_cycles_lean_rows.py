@@ -131,9 +131,7 @@ def test_the_santiago_day_starts_at_one():
     onset = dt.datetime(2024, 9, 7, 20, 0, tzinfo=SANTIAGO)
     at_one = dt.datetime(2024, 9, 8, 1, 0, tzinfo=SANTIAGO)
     assert cycles.last_day(onset, at_one, SANTIAGO) == dt.date(2024, 9, 7)
-    assert cycles.last_day(onset, at_one + dt.timedelta(minutes=1), SANTIAGO) == dt.date(
-        2024, 9, 8
-    )
+    assert cycles.last_day(onset, at_one + dt.timedelta(minutes=1), SANTIAGO) == dt.date(2024, 9, 8)
 
 
 def test_an_episode_keeps_its_fields():
@@ -143,3 +141,94 @@ def test_an_episode_keeps_its_fields():
     )  # fmt: skip
     assert (episode.entry_id, episode.worst, episode.hours, episode.open) == (1, 5, 3.5, False)
     assert episode == cycles.Episode(1, episode.onset, 2, 5, 3.5, False, 2)
+
+
+# --- the floor of the period's queries ------------------------------------------------------------
+
+
+def _unbounded(patient, since, until):
+    """What ``load`` reads, asked without its floor (the ORM, no prepared query)."""
+    from django.db.models import Q
+
+    from diary.models import SymptomEntry
+
+    rows = cycles.load(patient, since, until)
+    spans = rows.spans
+    first, last = spans[0].start_date, spans[-1].start_date
+    start, _end = entries.day_bounds(patient, since)
+    _start, end = entries.day_bounds(patient, until)
+    linked = Q(course__start_date__gte=first, course__start_date__lte=last)
+    effects = SymptomEntry.objects.filter(
+        linked | Q(course__isnull=True, onset__gte=start, onset__lt=end), patient=patient
+    )
+    measures_from = (rows.previous or spans[0]).start_date
+    measures = Measure.objects.filter(
+        Q(course__start_date__gte=measures_from, course__start_date__lte=last)
+        | (Q(course__isnull=True, local_date__lte=measures_from) if rows.previous is None else Q()),
+        patient=patient,
+    )
+    got_effects = sorted(
+        r.pk for found in (*rows.symptoms.values(), rows.unlinked_symptoms) for r in found
+    )
+    return rows, got_effects, sorted(effects.values_list("pk", flat=True)), measures
+
+
+def test_the_floor_leaves_nothing_out(owner):
+    from reports import bench_data
+
+    diary = bench_data.create_diary(owner, "Two years", years=2)
+    today = dt.date.today()
+    for since, until in (
+        (today - dt.timedelta(days=90), today),
+        (today - dt.timedelta(days=400), today - dt.timedelta(days=300)),
+        (today - dt.timedelta(days=3000), today),
+    ):
+        rows, got, expected, measures = _unbounded(diary, since, until)
+        assert got == expected, (since, until)
+        assert sorted(m.pk for m in rows.measures) == sorted(
+            measures.values_list("pk", flat=True)
+        ), (since, until)
+
+
+def test_the_floor_keeps_an_entry_logged_a_day_ahead(owner):
+    """A course begun on 2 Mar with its infusion logged in Kiritimati (UTC+14, no start time:
+    from 00:00 there, 10:00 UTC on 1 Mar) and a headache logged there at 00:30 on 2 Mar: it
+    belongs to that course, though it was felt before 2 Mar began in London, the diary's zone."""
+    from infusions.models import Infusion
+
+    from .factories import InfusionFactory, PatientFactory
+
+    diary = PatientFactory(name="Travelling", time_zone="Europe/London")
+    InfusionFactory(patient=diary, date=dt.date(2026, 2, 2))
+    ahead = InfusionFactory.build(patient=diary, date=dt.date(2026, 3, 2))
+    ahead.time_zone = "Pacific/Kiritimati"
+    ahead.save()
+    from infusions.courses import regroup
+
+    regroup(diary)
+    kiritimati = ZoneInfo("Pacific/Kiritimati")
+    entry = cycles.SymptomEntry(
+        patient=diary,
+        symptom="headache",
+        severity=5,
+        onset=dt.datetime(2026, 3, 2, 0, 30, tzinfo=kiritimati),
+        time_zone="Pacific/Kiritimati",
+    )
+    entries.save(entry, owner)
+    entry.refresh_from_db()
+    course = Infusion.objects.get(pk=ahead.pk).course
+    assert entry.course_id == course.pk
+    assert entry.onset < entries.day_bounds(diary, dt.date(2026, 3, 2))[0]
+    rows = cycles.load(diary, dt.date(2026, 3, 2), dt.date(2026, 3, 10))
+    assert [r.pk for r in rows.symptoms[course.pk]] == [entry.pk]
+
+
+def test_no_linked_row_is_older_than_its_course_floor(owner):
+    from reports import bench_data
+
+    diary = bench_data.create_diary(owner, "One year", years=1)
+    for course in diary.courses.all():
+        floor = cycles._floor(diary, course.start_date)
+        linked = cycles.SymptomEntry.objects.filter(course=course)
+        assert not linked.filter(onset__lt=floor).exists()
+        assert not Measure.objects.filter(course=course, measured_at__lt=floor).exists()
