@@ -32,8 +32,8 @@ from django.db.models import Count, FloatField, IntegerField, Q, TextField, Valu
 from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.text import capfirst
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _gettext
 
 from clinical import red_flags, scales, symptoms
 from diary import alerts, entries
@@ -57,6 +57,19 @@ JUDGED = (scales.MGADL, scales.INCAT, scales.GRIP)
 
 
 # --- numbers and words ----------------------------------------------------------------------------
+
+# Messages translated once per language and process: a five-year report asks for some 2,000,
+# and Django's gettext goes through the active-language lookup each time. Every ``_`` in this
+# module is given a literal (a test checks), so nothing that varies is kept.
+_TRANSLATED: dict[tuple[str | None, str], str] = {}
+
+
+def _(message: str) -> str:
+    key = (get_language(), message)
+    found = _TRANSLATED.get(key)
+    if found is None:
+        found = _TRANSLATED[key] = _gettext(message)
+    return found
 
 
 def number(value) -> str:
@@ -728,26 +741,22 @@ def _logged_by(
     belongs to a cycle the load read (or, before the first course, is one of its unlinked
     side effects and baseline measures), and ``notes`` holds every note written in it. With
     no course at all, one query."""
-    per_user: dict[int | None, int] = {}
-
-    def count(user_id) -> None:
-        per_user[user_id] = per_user.get(user_id, 0) + 1
-
+    per_user: Counter[int | None] = Counter()
     if data.spans:
-        for rows in (*data.symptoms.values(), data.unlinked_symptoms):
-            for entry in rows:
-                if start <= entry.onset < end:
-                    count(entry.logged_by_id)
-        for measure in data.measures:
-            if start <= measure.measured_at < end:
-                count(measure.logged_by_id)
-        for cycle in data.cycles:
-            for infusion in cycle.infusions:
-                if since <= infusion.date <= until:
-                    count(infusion.logged_by_id)
-        for note in notes:
-            if start <= note.written_at < end:
-                count(note.logged_by_id)
+        per_user.update(
+            entry.logged_by_id
+            for rows in (*data.symptoms.values(), data.unlinked_symptoms)
+            for entry in rows
+            if start <= entry.onset < end
+        )
+        per_user.update(m.logged_by_id for m in data.measures if start <= m.measured_at < end)
+        per_user.update(
+            infusion.logged_by_id
+            for cycle in data.cycles
+            for infusion in cycle.infusions
+            if since <= infusion.date <= until
+        )
+        per_user.update(n.logged_by_id for n in notes if start <= n.written_at < end)
     else:
         per_model = [
             SymptomEntry.objects.filter(patient=patient, onset__gte=start, onset__lt=end),

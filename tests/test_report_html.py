@@ -77,3 +77,26 @@ def test_the_lists_equal_the_template_loops(demo, days):
 def test_no_course_says_so():
     with translation.override("en"):
         assert report_html.course_effects([]) == "\n    <li>No course in this period.</li>\n  "
+
+
+def test_the_reports_kept_translations_are_of_literals_only():
+    """reports.document keeps each ``_`` message per language and process: only text written in
+    the code may go through it (text that varies would be kept for ever)."""
+    import ast
+
+    source = (Path(__file__).parent.parent / "reports" / "document.py").read_text()
+    calls = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_"
+    ]
+    assert len(calls) > 40
+    for call in calls:
+        assert len(call.args) == 1 and isinstance(call.args[0], ast.Constant), call.lineno
+        assert isinstance(call.args[0].value, str), call.lineno
+
+
+def test_the_reports_kept_translations_follow_the_language():
+    with translation.override("en"):
+        assert document._("Plan") == "Plan"
+    assert ("en", "Plan") in document._TRANSLATED
