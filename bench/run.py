@@ -216,6 +216,8 @@ if sys.argv[2] == "opens":
 else:
     since, until = dt.date.fromisoformat(sys.argv[2]), dt.date.fromisoformat(sys.argv[3])
     parts = list(sections.CODES)
+# As the task worker does when its first task starts (reports.apps -> jobs.settle_worker).
+jobs.settle_worker()
 seconds = []
 for _ in range(int(sys.argv[4])):
     job = ReportPdfJob.objects.create(

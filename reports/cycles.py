@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import statistics
 import zoneinfo
 from collections.abc import Iterable, Sequence
@@ -806,13 +807,18 @@ def _last_date(first: dt.date, end: dt.datetime, tz: dt.tzinfo) -> dt.date:
     last = local_end.date()
     if last <= first:
         return first  # the end is never before the onset
-    # A day starts at local midnight, or up to two hours later where the clocks jump at
-    # midnight: an end at 03:00 or later is past the start of its day without asking. The
-    # instants are compared in UTC: two times of one zone compare by their wall clocks, and
+    # The instants are compared in UTC: two times of one zone compare by their wall clocks, and
     # Santiago's 01:00 on the morning its clocks jump is the very start of that day.
-    if local_end.hour < 3 and end.astimezone(dt.UTC) <= entries.day_bounds(tz, last)[0]:
+    if end.astimezone(dt.UTC) <= _day_start(tz, last):
         last -= _DAY
     return last
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_start(tz: dt.tzinfo, day: dt.date) -> dt.datetime:
+    """When the local ``day`` starts in ``tz``, kept: five years of entries end on some 1,800
+    days, and each asked again for every entry that ended on it."""
+    return entries.day_bounds(tz, day)[0]
 
 
 def words_key(words: str) -> str:

@@ -229,13 +229,16 @@ def is_outdated(job: ReportPdfJob, patient: Patient) -> bool:
 
 
 @functools.cache
-def _freeze_the_loaded_worker() -> None:
-    """Once per worker process, before its first PDF: load WeasyPrint, then move everything
-    loaded so far out of the garbage collector's sight (``gc.freeze``, as gunicorn.conf.py
-    does for the web workers). Laying out a long report makes hundreds of thousands of small
-    objects, and each full collection walked every module, model and font object again: the
-    five-year PDF took ~4.3-5.9 s before and ~3.4 s after (docs/decisions.md, "Speed").
-    Objects made later, by each PDF, are collected as usual."""
+def settle_worker() -> None:
+    """Once per task worker, when its first task starts (``reports.apps``): load WeasyPrint,
+    then move everything loaded so far out of the garbage collector's sight (``gc.freeze``, as
+    gunicorn.conf.py does for the web workers). Laying out a long report makes hundreds of
+    thousands of small objects, and each full collection walked every module, model and font
+    object again: the five-year PDF took ~4.3-5.9 s before and ~3.4 s after (docs/decisions.md,
+    "Speed"). Objects made later, by each PDF, are collected as usual.
+
+    Never inside a web request (the immediate backend runs tasks there): what the request holds
+    would be frozen with the rest."""
     pdf.available()
     gc.collect()
     gc.freeze()
@@ -244,7 +247,6 @@ def _freeze_the_loaded_worker() -> None:
 def _render(job: ReportPdfJob) -> bytes:
     """The same document as the report page, laid out on paper, with its dates and times in the
     diary's zone (as the page shows them: the access gate sets the zone for a request)."""
-    _freeze_the_loaded_worker()
     with timezone.override(job.patient.tz):
         context = document.template_context(
             job.patient,

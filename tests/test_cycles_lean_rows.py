@@ -104,6 +104,8 @@ def _reference_last_day(onset, end, tz) -> dt.date:
 # Santiago's clocks jump from 24:00 to 01:00 on 8 Sep 2024: that day starts at 01:00.
 SANTIAGO = ZoneInfo("America/Santiago")
 LONDON = ZoneInfo("Europe/London")
+CASEY = ZoneInfo("Antarctica/Casey")
+DANMARKSHAVN = ZoneInfo("America/Danmarkshavn")
 
 
 @pytest.mark.parametrize(
@@ -119,12 +121,24 @@ LONDON = ZoneInfo("Europe/London")
         (SANTIAGO, dt.datetime(2024, 9, 7, 20, 0), dt.datetime(2024, 9, 8, 1, 1)),
         (SANTIAGO, dt.datetime(2024, 9, 7, 20, 0), dt.datetime(2024, 9, 8, 2, 30)),
         (ZoneInfo("Pacific/Auckland"), dt.datetime(2026, 4, 4, 23, 0), dt.datetime(2026, 4, 5, 0)),
+        # Days that started at 03:00: a clock change at midnight of more than two hours.
+        (CASEY, dt.datetime(2016, 10, 21, 20, 0), dt.datetime(2016, 10, 22, 3, 0)),
+        (CASEY, dt.datetime(2016, 10, 21, 20, 0), dt.datetime(2016, 10, 22, 3, 30)),
+        (DANMARKSHAVN, dt.datetime(1995, 12, 31, 20, 0), dt.datetime(1996, 1, 1, 3, 0)),
     ],
 )
 def test_last_day_as_first_written(zone, onset, end):
     onset, end = onset.replace(tzinfo=zone), end.replace(tzinfo=zone)
     as_utc = end.astimezone(dt.UTC)  # as the database gives it back
     assert cycles.last_day(onset, as_utc, zone) == _reference_last_day(onset, as_utc, zone)
+
+
+def test_a_day_that_started_at_three_is_not_touched_by_an_end_then():
+    onset = dt.datetime(2016, 10, 21, 20, 0, tzinfo=CASEY)
+    at_three = dt.datetime(2016, 10, 22, 3, 0, tzinfo=CASEY)
+    day_start = entries.day_bounds(CASEY, dt.date(2016, 10, 22))[0]
+    assert day_start.astimezone(dt.UTC) == at_three.astimezone(dt.UTC)  # 00:00-02:59 skipped
+    assert cycles.last_day(onset, at_three.astimezone(dt.UTC), CASEY) == dt.date(2016, 10, 21)
 
 
 def test_the_santiago_day_starts_at_one():

@@ -36,16 +36,44 @@ def test_a_worker_freezes_the_loaded_site():
     assert gc.get_freeze_count() == 0
 
 
-def test_the_pdf_worker_freezes_once_before_its_first_pdf():
+def _task_started(backend) -> None:
+    """What the worker's ``task_started`` signal calls for the reports app."""
+    try:
+        from django.tasks.signals import task_started
+    except ImportError:
+        from django_tasks.signals import task_started
+    from reports.apps import _settle_worker
+
+    assert any("reports.settle_worker" in str(key) for key, *_rest in task_started.receivers)
+    _settle_worker(sender=backend, task_result=None)
+
+
+def test_the_task_worker_freezes_once_when_its_first_task_starts():
+    from django_tasks_db import DatabaseBackend
+
     from reports import jobs
 
     gc.unfreeze()
-    jobs._freeze_the_loaded_worker.cache_clear()
+    jobs.settle_worker.cache_clear()
     try:
-        jobs._freeze_the_loaded_worker()
+        _task_started(DatabaseBackend)  # as db_worker sends it before each task
         frozen = gc.get_freeze_count()
         assert frozen > 10_000
-        jobs._freeze_the_loaded_worker()  # not again: what a PDF left alive stays collectable
+        _task_started(DatabaseBackend)  # not again: what a PDF left alive stays collectable
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+        jobs.settle_worker.cache_clear()
+
+
+def test_a_task_run_inside_a_request_freezes_nothing():
+    """The immediate backend runs a task inside the web request (or a test): freezing there
+    would keep that request's objects out of the collector's sight for good."""
+    from django_tasks.backends.immediate import ImmediateBackend
+
+    from reports import jobs
+
+    gc.unfreeze()
+    jobs.settle_worker.cache_clear()
+    _task_started(ImmediateBackend)
+    assert gc.get_freeze_count() == 0
