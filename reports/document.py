@@ -72,14 +72,27 @@ def _(message: str) -> str:
     return found
 
 
+# Numbers as written, per language and value: a five-year report writes ~1,000 (doses, rates,
+# weights, mostly the same few), and number_format reads three formats each time.
+_NUMBERS: dict[tuple[str | None, float], str] = {}
+_NUMBERS_KEPT = 5000
+
+
 def number(value) -> str:
     """1, 1.5, 68: no trailing zeros, localised."""
     if value is None:
         return "—"
     value = float(value)
-    if value.is_integer():
-        return formats.number_format(int(value))
-    return formats.number_format(round(value, 1), decimal_pos=1)
+    key = (get_language(), value)
+    found = _NUMBERS.get(key)
+    if found is None:
+        if value.is_integer():
+            found = formats.number_format(int(value))
+        else:
+            found = formats.number_format(round(value, 1), decimal_pos=1)
+        if len(_NUMBERS) < _NUMBERS_KEPT:
+            _NUMBERS[key] = found
+    return found
 
 
 def short_date(day: dt.date) -> str:
