@@ -103,6 +103,19 @@ def short_date(day: dt.date) -> str:
     return day_month(day)
 
 
+def period_date(day: dt.date, since: dt.date, until: dt.date) -> str:
+    """A day of the period as page 1 writes it: "3 Nov" when the period is within one year,
+    else "3 Nov 2024" (five warnings "on 7 Jun ... 2 Jun" read as one week's)."""
+    return short_date(day) if since.year == until.year else long_date(day)
+
+
+def period_moment(moment: dt.datetime, since: dt.date, until: dt.date) -> str:
+    """A local time of the period, as :func:`period_date`: "3 Nov 14:05" or "3 Nov 2024 14:05"."""
+    if since.year == until.year:
+        return formats.date_format(moment, "j M H:i")
+    return formats.date_format(moment, "j M Y H:i")
+
+
 def long_date(day: dt.date) -> str:
     """``j M Y`` ("3 Nov 2026"), as :func:`short_date`."""
     if isinstance(day, dt.datetime):
@@ -336,6 +349,7 @@ def template_context(
         "sections_html": report_html.sections(doc),
         "titles": dict(sections.CHOICES),
         "period_days": (until - since).days + 1,
+        "with_years": since.year != until.year,  # as period_date
         "hl": PAPER_HEADINGS if for_pdf else SCREEN_HEADINGS,
         "for_pdf": for_pdf,
         "can_answer": False,
@@ -575,19 +589,25 @@ def _reaction_lines(courses: Sequence[CycleSummary], since, until) -> list[React
                 continue
             details: cycles.InfusionDetails = infusion.details
             for reaction in details.reactions:
-                text = reaction_text(reaction, infusion.date)
+                text = reaction_text(reaction, infusion.date, since=since, until=until)
                 found.append((-reaction.severity, infusion.date, len(found), text))
     found.sort(key=lambda row: row[:3])
     return [ReactionLine(day=day, text=text) for _sev, day, _n, text in found]
 
 
-def reaction_text(reaction: cycles.Reaction, day: dt.date) -> str:
+def reaction_text(
+    reaction: cycles.Reaction,
+    day: dt.date,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> str:
     """ "Chills 4 (moderate) during the infusion of 20 Sep, 100 min in, infusion slowed": one
     reaction as the report's page 1 and the trends page's course cards word it."""
     text = _("%(what)s %(severity)s during the infusion of %(date)s") % {
         "what": reaction.symptom_label,
         "severity": severity_text(reaction.severity),
-        "date": short_date(day),
+        "date": period_date(day, since, until) if since and until else short_date(day),
     }
     if reaction.minutes_from_start is not None:
         text += ", " + _("%(minutes)s min in") % {"minutes": reaction.minutes_from_start}
@@ -900,7 +920,11 @@ def _measure_line(
     def reading(measure: Measure) -> str:
         return _("%(value)s on %(date)s") % {
             "value": _value(measure, side, weight_unit),
-            "date": short_date(measure.local_date or entries.local_date(patient, measure.when)),
+            "date": period_date(
+                measure.local_date or entries.local_date(patient, measure.when),
+                data.since,
+                data.until,
+            ),
         }
 
     if len(rows) == 1:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from diary import alerts, entries
 from diary.models import RedFlagEvent, SymptomEntry
@@ -60,3 +61,38 @@ def test_the_report_says_it_as_the_warning_does(patient, owner, owner_client):
     page = owner_client.get(url + "?period=3").content.decode()
     assert "7 days after an infusion" in page
     assert "178 h" not in page
+
+
+def test_page_one_dates_say_their_year_when_the_period_spans_years(patient, owner, owner_client):
+    """Two warnings a year apart read "7 Jun ... 6 Jun", like one week's, on a report of two
+    years: over more than one calendar year page 1's dates carry their year."""
+    for year in (2025, 2026):
+        InfusionFactory(patient=patient, date=dt.date(year, 6, 1), start_time=dt.time(9))
+        entry = SymptomEntry(
+            patient=patient,
+            logged_by=owner,
+            symptom="chest_pain",
+            severity=6,
+            onset=dt.datetime(year, 6, 3, 15, 0, tzinfo=LONDON),
+            ended_at=dt.datetime(year, 6, 3, 17, 0, tzinfo=LONDON),
+        )
+        entries.save(entry, owner)
+    assert RedFlagEvent.objects.filter(patient=patient).count() == 2
+    url = reverse("reports:report", args=[patient.public_id])
+    longer = owner_client.get(
+        url + "?period=custom&custom_from=2025-01-01&custom_to=2026-11-23"
+    ).content.decode()
+    assert "3 Jun 2025 15:00" in longer and "3 Jun 2026 15:00" in longer
+    within = owner_client.get(
+        url + "?period=custom&custom_from=2026-01-01&custom_to=2026-11-23"
+    ).content.decode()
+    assert "3 Jun 15:00" in within and "3 Jun 2026 15:00" not in within
+
+
+def test_period_dates():
+    from reports import document
+
+    day = dt.date(2025, 12, 31)
+    with translation.override("en"):
+        assert document.period_date(day, dt.date(2025, 1, 1), dt.date(2025, 12, 31)) == "31 Dec"
+        assert document.period_date(day, dt.date(2025, 1, 1), dt.date(2026, 1, 1)) == "31 Dec 2025"
