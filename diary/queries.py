@@ -517,20 +517,6 @@ class MeasureRow:
     every other page says.
     """
 
-    __slots__ = (
-        "pk",
-        "kind",
-        "measured_at",
-        "value",
-        "value_right",
-        "unit",
-        "name",
-        "answers",
-        "days_after_infusion",
-        "day_of_cycle",
-        "change",
-        "shown_value",
-    )
     # Read in this order (``values_list``), as ``MeasureRow(*row)`` takes them.
     COLUMNS = (
         "pk",
@@ -544,6 +530,7 @@ class MeasureRow:
         "days_after_infusion",
         "day_of_cycle",
     )
+    __slots__ = (*COLUMNS, "change", "shown_value")
 
     Kind = Measure.Kind
     total = Measure.total
