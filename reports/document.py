@@ -109,13 +109,6 @@ def period_date(day: dt.date, since: dt.date, until: dt.date) -> str:
     return short_date(day) if since.year == until.year else long_date(day)
 
 
-def period_moment(moment: dt.datetime, since: dt.date, until: dt.date) -> str:
-    """A local time of the period, as :func:`period_date`: "3 Nov 14:05" or "3 Nov 2024 14:05"."""
-    if since.year == until.year:
-        return formats.date_format(moment, "j M H:i")
-    return formats.date_format(moment, "j M Y H:i")
-
-
 def long_date(day: dt.date) -> str:
     """``j M Y`` ("3 Nov 2026"), as :func:`short_date`."""
     if isinstance(day, dt.datetime):
@@ -349,7 +342,9 @@ def template_context(
         "sections_html": report_html.sections(doc),
         "titles": dict(sections.CHOICES),
         "period_days": (until - since).days + 1,
-        "with_years": since.year != until.year,  # as period_date
+        # Page 1's times of day, with their year when the period spans more than one (as
+        # period_date writes its days).
+        "moment_format": "j M H:i" if since.year == until.year else "j M Y H:i",
         "hl": PAPER_HEADINGS if for_pdf else SCREEN_HEADINGS,
         "for_pdf": for_pdf,
         "can_answer": False,

@@ -23,14 +23,15 @@ from infusions.models import Infusion
 from patients.formats import day_month, day_month_year
 
 
-def _esc(value) -> str:
-    """``{{ value }}`` under autoescape: safe strings as they are, the rest escaped."""
+def esc(value) -> str:
+    """``{{ value }}`` under autoescape: safe strings as they are, the rest escaped (also for
+    the trends page's parts written in Python)."""
     if isinstance(value, SafeData):
         return value
     return escape(str(value))
 
 
-def _count(n: int) -> str:
+def count_text(n: int) -> str:
     """An int as ``{{ n }}`` renders it."""
     return str(n) if -1000 < n < 1000 else str(formats.localize(n))
 
@@ -81,59 +82,59 @@ _CYCLE_MEASURE = (
 def cycle_rows(document) -> str:
     """``doc.cycle_rows`` as the rows of the per-cycle table."""
     words = {
-        "w_given": _esc(_("Given")),
-        "w_effects": _esc(_("Side effects (worst, how long)")),
-        "w_lots": _esc(_("lots")),
-        "w_rate": _esc(_("highest rate")),
-        "w_premed": _esc(_("premedication")),
+        "w_given": esc(_("Given")),
+        "w_effects": esc(_("Side effects (worst, how long)")),
+        "w_lots": esc(_("lots")),
+        "w_rate": esc(_("highest rate")),
+        "w_premed": esc(_("premedication")),
     }
-    w_wore_off = _esc(_("Wore off"))
-    w_none = _esc(_("none logged"))
-    before_period = "<br>" + _esc(_("course before the period"))
-    current = _esc(_("current cycle"))
+    w_wore_off = esc(_("Wore off"))
+    w_none = esc(_("none logged"))
+    before_period = "<br>" + esc(_("course before the period"))
+    current = esc(_("current cycle"))
     w_measure = ""
     if document.main_label:
-        w_measure = _("%(measure)s: before, best") % {"measure": _esc(document.main_label)}
+        w_measure = _("%(measure)s: before, best") % {"measure": esc(document.main_label)}
     parts = []
     for row in document.cycle_rows:
         cycle = row.cycle
         if cycle.cycle_end:
             length = _("to %(end)s (%(days)s days)") % {
-                "end": _esc(day_month(cycle.cycle_end)),
-                "days": _esc(_count(cycle.length_days)),
+                "end": esc(day_month(cycle.cycle_end)),
+                "days": esc(count_text(cycle.length_days)),
             }
         else:
             length = current
-        effects = "<br>".join(_esc(effect) for effect in row.side_effects) or w_none
+        effects = "<br>".join(esc(effect) for effect in row.side_effects) or w_none
         more = ""
         if row.side_effects_more:
             n = row.side_effects_more
             more = '<br><span class="report-small">{}</span>'.format(
-                ngettext("and %(n)s more", "and %(n)s more", n) % {"n": _count(n)}
+                ngettext("and %(n)s more", "and %(n)s more", n) % {"n": count_text(n)}
             )
         measure = ""
         if document.main_label:
             if row.few_readings:
                 reading = "{}; {}".format(
-                    _("before %(before)s") % {"before": _esc(row.before)}, _esc(row.best)
+                    _("before %(before)s") % {"before": esc(row.before)}, esc(row.best)
                 )
             else:
-                reading = f"{_esc(row.before)} → {_esc(row.best)}"
+                reading = f"{esc(row.before)} → {esc(row.best)}"
             measure = _CYCLE_MEASURE.format(
                 w_measure=w_measure,
                 reading=reading,
                 w_wore_off=w_wore_off,
-                wear_off=_esc(row.wear_off),
+                wear_off=esc(row.wear_off),
             )
         parts.append(
             _CYCLE_ROW.format(
-                start=_esc(day_month_year(cycle.start_date)),
+                start=esc(day_month_year(cycle.start_date)),
                 length=length,
                 before="" if cycle.course_in_period else before_period,
-                given=_esc(row.given),
-                lots=_esc(row.lots),
-                rate=_esc(row.rate),
-                premedication=_esc(row.premedication),
+                given=esc(row.given),
+                lots=esc(row.lots),
+                rate=esc(row.rate),
+                premedication=esc(row.premedication),
                 effects=effects,
                 more=more,
                 measure=measure,
@@ -160,13 +161,13 @@ _INFUSION_ROW = (
 def infusion_rows(rows) -> str:
     """``doc.infusion_rows`` as the rows of the every-infusion table."""
     words = {
-        "w_product": _esc(_("Product and lots")),
-        "w_dose": _esc(_("Dose, rate")),
-        "w_premed": _esc(_("Premedication, place")),
-        "w_during": _esc(_("During the infusion")),
+        "w_product": esc(_("Product and lots")),
+        "w_dose": esc(_("Dose, rate")),
+        "w_premed": esc(_("Premedication, place")),
+        "w_during": esc(_("During the infusion")),
     }
-    no_premedication = _esc(_("none recorded"))
-    nothing = _esc(_("nothing logged"))
+    no_premedication = esc(_("none recorded"))
+    nothing = esc(_("nothing logged"))
     sites = _labels(Infusion, "site")
     parts = []
     for row in rows:
@@ -178,24 +179,24 @@ def infusion_rows(rows) -> str:
         lots = ""
         if row.lots:
             lots = '<br><span class="report-small">{}</span>'.format(
-                ", ".join(_esc(lot) for lot in row.lots)
+                ", ".join(esc(lot) for lot in row.lots)
             )
         notes = ""
         if infusion.notes:
-            shown = _esc(truncatechars(infusion.notes, 200))
+            shown = esc(truncatechars(infusion.notes, 200))
             notes = f'<br><span class="report-small">{shown}</span>'
         parts.append(
             _INFUSION_ROW.format(
-                day=_esc(day_month_year(infusion.date)),
+                day=esc(day_month_year(infusion.date)),
                 times=times,
-                product=_esc(infusion.product),
+                product=esc(infusion.product),
                 lots=lots,
-                dose=_esc(row.dose),
-                rate=_esc(row.rate),
-                premedication=", ".join(_esc(p) for p in row.premedication) or no_premedication,
-                site=_esc(sites.get(infusion.site, infusion.site)),  # as get_site_display
-                nurse=f", {_esc(infusion.nurse)}" if infusion.nurse else "",
-                reactions="<br>".join(_esc(r) for r in row.reactions) or nothing,
+                dose=esc(row.dose),
+                rate=esc(row.rate),
+                premedication=", ".join(esc(p) for p in row.premedication) or no_premedication,
+                site=esc(sites.get(infusion.site, infusion.site)),  # as get_site_display
+                nurse=f", {esc(infusion.nurse)}" if infusion.nurse else "",
+                reactions="<br>".join(esc(r) for r in row.reactions) or nothing,
                 notes=notes,
                 **words,
             )
@@ -207,9 +208,9 @@ def course_effects(courses) -> str:
     """``doc.course_effects`` as the items of the side-effects-per-course list (or its one
     item saying there is no course)."""
     if not courses:
-        return "\n    <li>{}</li>\n  ".format(_esc(_("No course in this period.")))
-    not_ended = _esc(_("not marked as ended"))
-    no_effects = _esc(_("no side effects logged."))
+        return "\n    <li>{}</li>\n  ".format(esc(_("No course in this period.")))
+    not_ended = esc(_("not marked as ended"))
+    no_effects = esc(_("no side effects logged."))
     # Translated once here, not once per line: five years list some 400 lines.
     in_period = _("After the course of %(date)s:")
     before_period = _("After the course of %(date)s (begun before this period; what began in it):")
@@ -218,7 +219,7 @@ def course_effects(courses) -> str:
     parts = []
     for course in courses:
         cycle = course.cycle
-        date = {"date": _esc(day_month_year(cycle.start_date))}
+        date = {"date": esc(day_month_year(cycle.start_date))}
         head = (in_period if cycle.course_in_period else before_period) % date
         lines = course.lines
         items = []
@@ -227,18 +228,18 @@ def course_effects(courses) -> str:
             entries = counted.get(n)
             if entries is None:
                 entries = counted[n] = ngettext("%(n)s entry", "%(n)s entries", n) % {
-                    "n": _count(n)
+                    "n": count_text(n)
                 }
             if effect.gone_by_day is not None:
-                tail = ", " + until_day % {"day": _esc(_count(effect.gone_by_day))}
+                tail = ", " + until_day % {"day": esc(count_text(effect.gone_by_day))}
             elif effect.longest_open and effect.hours < 1:
                 tail = ""  # "no end logged" says it
             else:
                 tail = ", " + not_ended
             end = "; " if i < len(lines) - 1 else "."
             items.append(
-                f"{_esc(effect.label)} <strong>{_esc(effect.worst)}</strong> "
-                f"({entries}, {_esc(lasted)}{tail}){end}"
+                f"{esc(effect.label)} <strong>{esc(effect.worst)}</strong> "
+                f"({entries}, {esc(lasted)}{tail}){end}"
             )
         parts.append(
             f"\n    <li><strong>{head}</strong>\n      {''.join(items) or no_effects}</li>\n  "
@@ -248,22 +249,22 @@ def course_effects(courses) -> str:
 
 def notes(found) -> str:
     """``doc.notes`` (improvement notes) as the items of their list."""
-    compared = _esc(_("compared with before the infusion"))
+    compared = esc(_("compared with before the infusion"))
     ratings = _labels(Note, "rating")
     parts = []
     for note in found:
         day = ""
         if note.day_of_cycle is not None:
             day = " ({})".format(
-                _("day %(day)s of the cycle") % {"day": _esc(_count(note.day_of_cycle))}
+                _("day %(day)s of the cycle") % {"day": esc(count_text(note.day_of_cycle))}
             )
         rating = ""
         if note.rating is not None:
-            word = _esc(str(ratings.get(note.rating, note.rating)).lower())
+            word = esc(str(ratings.get(note.rating, note.rating)).lower())
             rating = f": {compared} <strong>{word}</strong>"
         parts.append(
-            f"\n        <li><strong>{_esc(day_month_year(note.written_at))}</strong>{day}{rating}. "
+            f"\n        <li><strong>{esc(day_month_year(note.written_at))}</strong>{day}{rating}. "
             f"{linebreaksbr(note.text, autoescape=True)} "
-            f'<span class="report-small">– {_esc(note.author)}</span></li>\n      '
+            f'<span class="report-small">– {esc(note.author)}</span></li>\n      '
         )
     return "".join(parts)

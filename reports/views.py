@@ -13,7 +13,6 @@ import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape as html_escape
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -24,7 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
-from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -35,6 +34,8 @@ from patients.caching import render_cached
 from patients.htmx import vary_on_htmx, wants_fragment
 
 from . import charts, comparison, cycles, document, trends, wearoff
+from .report_html import count_text as _count
+from .report_html import esc as _esc
 
 # --- Trends ---------------------------------------------------------------------------------------
 
@@ -1041,18 +1042,6 @@ def _lasted(
         "%(n)s entries, the longest %(hours)s",
         effect.entries,
     ) % {"n": effect.entries, "hours": hours}
-
-
-def _esc(value) -> str:
-    """The template language's autoescape of ``value`` (safe strings as they are)."""
-    if isinstance(value, SafeData):
-        return value
-    return html_escape(str(value))
-
-
-def _count(n: int) -> str:
-    """An int as ``{{ n }}`` renders it."""
-    return str(n) if -1000 < n < 1000 else str(formats.localize(n))
 
 
 _CARD = """
