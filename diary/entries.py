@@ -227,6 +227,8 @@ def save(record, user) -> list[RedFlagEvent]:
                 *(() if created else record.readings.values_list("severity", flat=True)),
             ]
         )
+        if record.ended_at is None:
+            end_if_none(record, None if created else record.readings.order_by("-at", "-pk").first())
     link(record, patient)
     if created and record.logged_by_id is None:
         record.logged_by = user
@@ -250,17 +252,35 @@ def save(record, user) -> list[RedFlagEvent]:
 def add_reading(entry: SymptomEntry, severity: int, at, user) -> list[RedFlagEvent]:
     """A later severity of the same episode: kept with its time, the peak updated, re-checked."""
     before = history.snapshot(entry)
+    old_times = (entry.onset, entry.ended_at)
     at = max(at, entry.onset)  # "since last night" for an episode that began this morning
     SymptomReading.objects.create(entry=entry, severity=severity, at=at, logged_by=user)
     entry.__dict__.pop("latest_reading", None)  # SymptomEntry.latest_reading: this one now
     entry.peak_severity = max(entry.peak_severity or entry.severity, severity)
-    entry.save(update_fields=["peak_severity", "updated_at"])
+    if severity == 0:  # no query on other readings: the latest is asked only for a 0
+        end_if_none(entry, entry.latest_reading)
+    entry.save(update_fields=["peak_severity", "ended_at", "updated_at"])
     history.record(entry, ChangeRecord.Action.UPDATED, user, before=before)
     if not can_matter(entry):
         return []
-    events = alerts.refresh_entry(entry)
+    events = alerts.refresh_entry(entry, old_times)
     entry.refresh_from_db(fields=["red_flags"])
     return events
+
+
+def end_if_none(entry: SymptomEntry, latest: SymptomReading | None) -> None:
+    """A severity of 0 means "not present" (clinical.md): an episode still going whose latest
+    severity (``latest``, its latest later reading, else its first one) is 0 is over at that
+    moment. "Same one", now 0, ends it there, as "Gone now" would; a sign logged at 0 records
+    that it was not there, so it is never "still going" on Today. A later reading above 0
+    keeps it open, and an end already given is kept."""
+    if entry.ended_at is not None:
+        return
+    if latest is None:
+        if entry.severity == 0:
+            entry.ended_at = entry.onset
+    elif latest.severity == 0 and latest.at >= entry.onset:
+        entry.ended_at = latest.at
 
 
 def can_matter(entry: SymptomEntry) -> bool:
