@@ -469,10 +469,15 @@ class Alert:
     advice: Promise | None = None
     hours_since_infusion: float | None = None
     dose: Dose | None = None
+    # The start of the 24 hours its first match looked at. A sign begun before it (a headache
+    # logged weeks ago and never closed) counts from there: the alert began when its signs
+    # came together, not on the day the oldest of them began.
+    window_start: dt.datetime | None = None
 
     @property
     def started_at(self) -> dt.datetime:
-        return min(r.start for r in self.readings)
+        first = min(r.start for r in self.readings)
+        return first if self.window_start is None else max(first, self.window_start)
 
     @property
     def last_at(self) -> dt.datetime:
@@ -594,6 +599,7 @@ def find_alerts(
                         advice=trigger.advice,
                         hours_since_infusion=min(known) if len(known) == len(hours) else None,
                         dose=_latest_dose(dose_list, anchor),
+                        window_start=low,
                     )
                 )
     return _merge(matches)
@@ -604,15 +610,30 @@ def _utc(item):
     return replace(item, start=item.start.astimezone(dt.UTC), end=end)
 
 
+def near(
+    first: tuple[dt.datetime, dt.datetime],
+    second: tuple[dt.datetime, dt.datetime],
+    slack: dt.timedelta = dt.timedelta(0),
+) -> bool:
+    """Whether two spans of time (start, last) overlap, or come within ``slack`` of it."""
+    return first[0] <= second[1] + slack and second[0] <= first[1] + slack
+
+
 def _merge(matches: list[Alert]) -> list[Alert]:
+    """Matches of one rule form one alert when they overlap in time, or share a reading and
+    follow each other within 24 hours. A sign still going for weeks is shared by every match
+    it is part of: sharing it alone does not make a match of today one with a match of weeks
+    ago, which was dealt with then."""
     alerts: list[Alert] = []
     for match in matches:
         target = None
+        span = (match.started_at, match.last_at)
         for alert in alerts:
             if alert.rule is not match.rule:
                 continue
-            overlaps = alert.started_at <= match.last_at and match.started_at <= alert.last_at
-            if overlaps or alert.refs & match.refs:
+            if near((alert.started_at, alert.last_at), span) or (
+                alert.refs & match.refs and near((alert.started_at, alert.last_at), span, WINDOW)
+            ):
                 target = alert
                 break
         if target is None:
@@ -620,6 +641,8 @@ def _merge(matches: list[Alert]) -> list[Alert]:
             continue
         seen = {(r.ref, r.start) for r in target.readings}
         target.readings.extend(r for r in match.readings if (r.ref, r.start) not in seen)
+        if match.window_start is not None and target.window_start is not None:
+            target.window_start = min(target.window_start, match.window_start)
         if match.emergency and not target.emergency:
             target.emergency, target.advice = True, match.advice
         elif target.advice is None:

@@ -106,10 +106,12 @@ def refresh(
     now = timezone.now()
     until = min(until or now, now)
     since = min(since, until)
-    # Widen to the events already overlapping the range, so a cluster is never half-recomputed.
+    # Widen to the events already overlapping the range, so a cluster is never half-recomputed:
+    # a match counts signs from 24 hours before it and joins an event sharing a sign within 24
+    # hours more (clinical.red_flags._merge).
     overlapping = RedFlagEvent.objects.filter(
         patient=patient, source__in=[RedFlagEvent.Source.DIARY, RedFlagEvent.Source.INFUSION]
-    ).filter(last_at__gte=since - WINDOW, started_at__lte=until + WINDOW)
+    ).filter(last_at__gte=since - 2 * WINDOW, started_at__lte=until + WINDOW)
     bounds = overlapping.order_by().values_list("started_at", "last_at")
     for started, last in bounds:
         since, until = min(since, started), max(until, min(last, now))
@@ -129,12 +131,18 @@ def refresh(
     touched_entries: set[int] = set()
     for alert in alerts:
         dose_infusion = infusions.get(alert.dose.ref) if alert.dose else None
-        event = _find_event(alert, list(unused.values()))
-        if event is None:
-            dealt_with = _find_event(alert, handled)
-            if dealt_with is not None and _covers(dealt_with, signs_snapshot(alert)):
-                _retime(dealt_with, alert.hours_since_infusion, dose_infusion)
-                continue
+        event, fit = _find_event(alert, list(unused.values()))
+        dealt_with, dealt_fit = _find_event(alert, handled)
+        # The warning dealt with is the one this alert repeats when nothing still open fits it
+        # as well: a match of weeks ago, recomputed, is that one, not today's through the
+        # headache both share.
+        if (
+            dealt_with is not None
+            and dealt_fit < fit
+            and _covers(dealt_with, signs_snapshot(alert))
+        ):
+            _retime(dealt_with, alert.hours_since_infusion, dose_infusion)
+            continue
         entry_ids = {ref[1] for ref in alert.refs if ref and ref[0] == "entry"}
         reaction_only = not entry_ids
         fields = {
@@ -184,22 +192,43 @@ def _retime(event: RedFlagEvent, hours: float | None, infusion: Infusion | None)
     event.save(update_fields=["hours_since_infusion", "infusion", "updated_at"])
 
 
-def _find_event(alert: red_flags.Alert, events: list[RedFlagEvent]) -> RedFlagEvent | None:
-    """The event of the same rule this alert continues: one sharing an entry, the same
-    infusion's reactions, or overlapping in time."""
+_NO_FIT = 4
+
+
+def _find_event(
+    alert: red_flags.Alert, events: list[RedFlagEvent]
+) -> tuple[RedFlagEvent | None, int]:
+    """The event of the same rule this alert continues, and how well it fits (lower is
+    better): 0, it shares an entry and is within 24 hours of it; 1, the same infusion's
+    reactions; 2, it overlaps in time; 3, it shares an entry at any distance (an entry whose
+    time was corrected by days). An entry still going for weeks belongs to every warning it
+    was part of, so sharing one is not enough when a nearer event fits."""
     entry_ids = {ref[1] for ref in alert.refs if ref and ref[0] == "entry"}
-    same_rule = [event for event in events if event.rule == alert.rule.code]
-    for event in same_rule:
-        if entry_ids & {e.pk for e in event.entries.all()}:
-            return event
-    if not entry_ids and alert.dose is not None:
-        for event in same_rule:
-            if event.source == RedFlagEvent.Source.INFUSION and event.infusion_id == alert.dose.ref:
-                return event
-    for event in same_rule:
-        if event.started_at <= alert.last_at and alert.started_at <= event.last_at:
-            return event
-    return None
+    span = (alert.started_at, alert.last_at)
+    best, best_fit = None, _NO_FIT
+    for event in events:
+        if event.rule != alert.rule.code:
+            continue
+        shares = bool(entry_ids & {e.pk for e in event.entries.all()})
+        when = (event.started_at, event.last_at)
+        if shares and red_flags.near(when, span, WINDOW):
+            fit = 0
+        elif (
+            not entry_ids
+            and alert.dose is not None
+            and event.source == RedFlagEvent.Source.INFUSION
+            and event.infusion_id == alert.dose.ref
+        ):
+            fit = 1
+        elif red_flags.near(when, span):
+            fit = 2
+        elif shares:
+            fit = 3
+        else:
+            continue
+        if fit < best_fit:
+            best, best_fit = event, fit
+    return best, best_fit
 
 
 def _covers(event: RedFlagEvent, signs: list[dict]) -> bool:
