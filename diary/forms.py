@@ -266,6 +266,8 @@ class SameEpisodeMixin:
     same_one_says = _lazy("Same one: note how bad it is now")
     open_entry: SymptomEntry | None = None  # set by ask_same_episode, on the instance
     open_index: int | None = None  # where in ``resolved`` its sign is
+    # The question to ask again ("Same one" / "A new one"): unanswered, or "A new one" refused.
+    episode_question: str = ""
     # Whether the severity given belongs to the start given (the full form), rather than to
     # now (the quick log): then "Same one" with an earlier start moves the episode's start back.
     severity_is_at_start = False
@@ -308,18 +310,21 @@ class SameEpisodeMixin:
             return
         self.open_index, found = going[0]
         self.open_entry = found
+        # "Chills since Mon 09:00: still going." (no verb to agree with "chills")
+        question = _("%(what)s since %(since)s: still going. Is this the same one?") % {
+            "what": capfirst(found.label),
+            "since": moment_words(found.onset, patient.tz),
+        }
         if cleaned.get("episode") not in (self.SAME, self.NEW):
-            self.add_error(
-                "episode",
-                # "Chills since Mon 09:00: still going." (no verb to agree with "chills")
-                _("%(what)s since %(since)s: still going. Is this the same one?")
-                % {"what": capfirst(found.label), "since": moment_words(found.onset, patient.tz)},
-            )
+            self.episode_question = question
+            self.add_error("episode", question)
         elif cleaned.get("episode") == self.NEW and starts is not None:
             # "A new one: the other has stopped" stops it where this one starts: never before
             # a severity noted for it, or two episodes of one sign would overlap.
             last_known = last_known_at(found)
             if starts < last_known:
+                # Asked again, with both answers to tap, next to why this one cannot be new.
+                self.episode_question = question
                 self.add_error(
                     starts_field,
                     _(

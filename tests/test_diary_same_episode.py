@@ -190,6 +190,7 @@ def test_a_new_one_never_starts_before_the_old_ones_later_severity(patient, owne
     response = owner_client.post(add_url(patient), form_data(episode="new"))
     assert response.status_code == 200
     assert "was still going at Mon 11:30" in response.context["form"].errors["onset"][0]
+    assert 'name="episode" value="same"' in response.content.decode()
     first.refresh_from_db()
     assert first.ended_at is None and SymptomEntry.objects.count() == 1
     owner_client.post(add_url(patient), form_data(episode="new", onset="2026-11-23T11:45"))
@@ -208,6 +209,9 @@ def test_the_quick_log_follows_the_same_rule(patient, owner, owner_client):
     )
     body = response.content.decode()
     assert 'id="qs-when-error"' in body and "a new one can’t start before that" in body
+    # The question is asked again with both answers to tap, not left as an error alone.
+    assert 'name="episode" value="same"' in body and 'name="episode" value="new"' in body
+    assert "Chills since Mon 09:00: still going. Is this the same one?" in body
     first.refresh_from_db()
     assert first.ended_at is None and SymptomEntry.objects.count() == 1
     owner_client.post(quick, {"symptom": "chills", "severity": "6", "episode": "new"})  # now
