@@ -46,6 +46,10 @@ class ReportChoiceForm(PlainWordsMixin, forms.Form):
         widget=DATE_INPUT,
         error_messages={"invalid": _lazy("Enter a date, for example 31 October 2026.")},
     )
+    # The days the date boxes showed (the period shown): dates typed over them choose "Dates I
+    # choose" even when its button was not ticked, rather than be ignored.
+    shown_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    shown_to = forms.DateField(required=False, widget=forms.HiddenInput)
     parts = forms.MultipleChoiceField(
         label=_lazy("After the summary page"),
         choices=sections.CHOICES,
@@ -62,6 +66,8 @@ class ReportChoiceForm(PlainWordsMixin, forms.Form):
         cleaned = super().clean()
         period = cleaned.get("period")
         start, end = cleaned.get("custom_from"), cleaned.get("custom_to")
+        if period is not None and period != Period.CUSTOM and self._dates_typed(cleaned):
+            period = cleaned["period"] = Period.CUSTOM
         for name, day in (("custom_from", start), ("custom_to", end)):
             if day is not None and not EARLIEST <= day <= self.today:
                 self.add_error(name, _lazy("Choose a day between 1990 and today."))
@@ -71,6 +77,16 @@ class ReportChoiceForm(PlainWordsMixin, forms.Form):
             elif start > end:
                 self.add_error("custom_to", _lazy("Enter a last day on or after the first."))
         return cleaned
+
+    def _dates_typed(self, cleaned: dict) -> bool:
+        """Whether a date box holds a day other than the one it showed: typed by hand. A box
+        made invalid counts too, so that its message shows rather than the other period."""
+        if "custom_from" in self.errors or "custom_to" in self.errors:
+            return True
+        return any(
+            cleaned.get(typed) is not None and cleaned.get(typed) != cleaned.get(shown)
+            for typed, shown in (("custom_from", "shown_from"), ("custom_to", "shown_to"))
+        )
 
     def chosen(self, patient: Patient) -> tuple[str, dt.date, dt.date, list[str]]:
         """(period, first day, last day, parts) of a valid form."""

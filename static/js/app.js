@@ -401,3 +401,16 @@
     });
   });
 })();
+
+// --- report: a date typed ticks "Dates I choose" ---------------------------------------------
+// The server counts dates typed over the ones shown as that choice (reports.forms); ticking it
+// here says so before the report is asked for.
+(function () {
+  "use strict";
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box || box.type !== "date" || !box.closest(".report-dates") || !box.form) return;
+    var custom = box.form.querySelector('input[name="period"][value="custom"]');
+    if (custom && !custom.checked) custom.checked = true;
+  });
+})();

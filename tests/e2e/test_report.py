@@ -74,6 +74,12 @@ def test_the_report_for_the_demo_patient(page, sign_in, nav, axe, settings, tran
     page.reload()
     expect(page.locator("#report-body")).to_contain_text("(the last 6 months)")
 
+    # Dates typed without ticking "Dates I choose" tick it (and the server would count them).
+    page.get_by_text("Change the period or the parts").click()
+    page.get_by_label("Dates I choose: from").fill("2026-09-01")
+    expect(page.get_by_role("radio", name="Dates I choose")).to_be_checked()
+    page.get_by_role("radio", name="The last 6 months").check()  # left as it was
+
     # The PDF, made in the background (here at once), then downloaded.
     if not pdf.available():
         return  # WeasyPrint's Pango is missing: tests/test_report_pdf.py says so
