@@ -1084,6 +1084,15 @@ class SymptomCycleSeries:
     days_observed: int
     points: list[SymptomDay]  # by day; only days on which it was felt
 
+    def reached(self, day: int) -> bool:
+        """Whether the cycle reached ``day`` of itself: the current one up to the period's end;
+        a finished one also on the next course's first day, whose morning before the infusion
+        still belongs to it (clinical.md), so a sign noted that morning is one of its days and
+        a cycle without one that morning counts as one without it."""
+        return day < self.days_observed or (
+            self.cycle_end is not None and day == self.days_observed
+        )
+
 
 @dataclass(frozen=True)
 class DayCount:
@@ -1184,7 +1193,7 @@ def cycles_with_symptom_by_day(series: Sequence[SymptomCycleSeries]) -> list[Day
     for day in range(last + 1):
         had = sum(1 for one in series if any(p.day == day for p in one.points))
         reached = sum(
-            1 for one in series if day < one.days_observed or any(p.day == day for p in one.points)
+            1 for one in series if one.reached(day) or any(p.day == day for p in one.points)
         )
         counts.append(DayCount(day, had, reached))
     return counts

@@ -247,7 +247,7 @@ def severity_by_day(series: Sequence[SymptomCycleSeries]) -> tuple[list[list], l
         felt = {p.day: p.value for p in one.points}
         line = []
         for day in days:
-            if day < one.days_observed or day in felt:
+            if one.reached(day) or day in felt:
                 value = felt.get(day, 0)
                 line.append((day, value))
                 by_day.setdefault(day, []).append(value)
