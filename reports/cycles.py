@@ -33,8 +33,9 @@ from typing import NamedTuple, Protocol
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import CharField, F, IntegerField, Q, QuerySet, Subquery, Value
 from django.db.models.base import ModelState
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 
 from clinical import scales
 from clinical import symptoms as symptom_catalog
@@ -431,6 +432,7 @@ class Reaction:
     severity: int
     action: str
     minutes_from_start: int | None
+    medication: str = ""  # what was given for it, as typed
 
     @property
     def symptom_label(self):
@@ -441,6 +443,19 @@ class Reaction:
         return (
             ReactionAction(self.action).label if self.action in _REACTION_ACTIONS else self.action
         )
+
+    def what_was_done(self) -> str:
+        """ "infusion slowed", "medication given: cetirizine 10 mg", "infusion paused,
+        paracetamol 1 g given": the action and the medication, as the report words them."""
+        done = str(self.get_action_display()).lower()
+        if not self.medication:
+            return done
+        if self.action == ReactionAction.MEDICATION:
+            return f"{done}: {self.medication}"
+        given = gettext("%(medication)s given") % {"medication": self.medication}
+        if self.action == ReactionAction.NONE:
+            return given
+        return f"{done}, {given}"
 
 
 @dataclass
@@ -492,7 +507,8 @@ def _details_union(patient: int, first: dt.date, last: dt.date) -> QuerySet:
             F("minutes_from_start"),
             F("symptom"),
             F("action"),
-            Cast("severity", text),
+            # Its severity, then the medication given (typed words, after the first space).
+            Concat(Cast("severity", text), Value(" "), F("medication"), output_field=text),
         ),
         all=True,
     )
@@ -533,11 +549,12 @@ def _attach_details(
         details = by_id[infusion_id].details
         details.premedications.append(f"{name} {dose}".strip())
         details.premedication_names.append(name)
-    for infusion_id, _pk, minutes, symptom, action, severity in sorted(
+    for infusion_id, _pk, minutes, symptom, action, severity_medication in sorted(
         found["reaction"], key=lambda r: (r[2] is not None, r[2] or 0, r[1])
     ):
+        severity, _space, medication = severity_medication.partition(" ")
         by_id[infusion_id].details.reactions.append(
-            Reaction(symptom, int(severity), action, minutes)
+            Reaction(symptom, int(severity), action, minutes, medication.strip())
         )
 
 

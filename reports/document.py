@@ -606,8 +606,8 @@ def reaction_text(
     }
     if reaction.minutes_from_start is not None:
         text += ", " + _("%(minutes)s min in") % {"minutes": reaction.minutes_from_start}
-    if reaction.action:
-        text += ", " + str(reaction.get_action_display()).lower()
+    if reaction.action or reaction.medication:
+        text += ", " + reaction.what_was_done()
     return text
 
 
@@ -1332,7 +1332,7 @@ def _infusion_rows(all_cycles: Sequence[CycleSummary], since, until) -> list[Inf
                     % {
                         "what": r.symptom_label,
                         "severity": severity_text(r.severity),
-                        "action": r.get_action_display(),
+                        "action": capfirst(r.what_was_done()),
                     }
                     for r in details.reactions
                 ],
