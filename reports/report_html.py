@@ -11,10 +11,11 @@ messages of a section), so the page, the print and the PDF still share one docum
 
 from __future__ import annotations
 
+from html import escape as html_escape
+
 from django.template.defaultfilters import linebreaksbr, truncatechars
 from django.utils import formats
-from django.utils.html import escape
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -28,7 +29,9 @@ def esc(value) -> str:
     the trends page's parts written in Python)."""
     if isinstance(value, SafeData):
         return value
-    return escape(str(value))
+    # django.utils.html.escape without its keep_lazy wrapper (~0.7 us a call, ~160 calls a
+    # trends page): the same html.escape, the same SafeString.
+    return SafeString(html_escape(str(value)))
 
 
 def count_text(n: int) -> str:
