@@ -2,6 +2,8 @@
 in the background and downloaded, an answer given at the visit; axe on each step, no sideways
 scrolling on a 390 px phone."""
 
+import re
+
 from django.core.management import call_command
 from playwright.sync_api import expect
 
@@ -115,3 +117,23 @@ def test_an_answer_given_at_the_visit(page, sign_in, nav, axe, transactional_db)
     expect(questions.locator("li")).to_have_count(1)
     expect(questions.locator("ol")).not_to_contain_text(asked)
     axe(page)
+
+
+def test_page_one_prints_on_one_sheet_from_the_browser(page, sign_in, nav, transactional_db):
+    """The browser's print of the report, not only the PDF, keeps page 1 on one A4 or Letter
+    sheet: it spilled its chart, questions and disclaimer onto a second one (the screen's line
+    height and the PDF's layout rules applied to the PDF alone)."""
+    call_command("seed_demo")
+    sign_in(User.objects.get(email=DEMO_EMAIL), DEMO_PASSWORD)
+    nav(page, "Report")
+    address = page.url.split("?")[0]
+    for period in ("3m", "6m", "12m"):
+        page.goto(f"{address}?period={period}")  # page 1 alone: no part chosen in the address
+        expect(page.locator(".report-disclaimer")).to_have_count(1)
+        page.emulate_media(media="print")
+        for paper in ("A4", "Letter"):
+            # The margins of the page's own @page rule, as the print dialog's "Default" uses.
+            printed = page.pdf(format=paper)
+            sheets = len(re.findall(rb"/Type\s*/Page\b", printed))
+            assert sheets == 1, f"{period} on {paper}: page 1 printed on {sheets} sheets"
+        page.emulate_media(media="screen")
