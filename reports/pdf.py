@@ -55,17 +55,20 @@ DISCLAIMER = _(
 )
 # Page 1 on one sheet: the element that ends it, and how it is tightened when its end lands in
 # the top quarter of the second sheet (the top margin included: smaller type and spacing win
-# back about a sixth of a page).
+# back about a sixth of a page). WeasyPrint takes the stylesheets given to ``render`` as *user*
+# stylesheets, which the document's own (report.css) outrank whatever their selectors: hence
+# "!important", without which only what report.css leaves unset was ever tightened.
 PAGE_ONE_END = "report-page-one-end"
 COMPACT_WHEN_OVER_BY = 0.25
 COMPACT_CSS = """
-.report-paper .report-page-one { font-size: 8.3pt; line-height: 1.25; }
-.report-paper .report-head { padding-bottom: 1mm; margin-bottom: 1.5mm; }
-.report-paper .report-summary > dt, .report-paper .report-summary > dd { margin-top: 0.8mm; }
-.report-paper .report-measure { margin-bottom: 0.5mm; }
-.report-paper .report-chart { margin: 1mm 0 0; }
-.report-paper .report-chart-svg { width: 62mm; }
-.report-paper .report-chart figcaption { padding-top: 2mm; }
+.report-paper .report-page-one { font-size: 8.3pt !important; line-height: 1.25 !important; }
+.report-paper .report-head { padding-bottom: 1mm !important; margin-bottom: 1.5mm !important; }
+.report-paper .report-summary > dt,
+.report-paper .report-summary > dd { margin-top: 0.8mm !important; }
+.report-paper .report-measure { margin-bottom: 0.5mm !important; }
+.report-paper .report-chart { margin: 1mm 0 0 !important; }
+.report-paper .report-chart-svg { width: 62mm !important; }
+.report-paper .report-chart figcaption { padding-top: 2mm !important; }
 """
 # What to install when WeasyPrint cannot load Pango (Debian and Ubuntu package names).
 SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0"
