@@ -71,3 +71,25 @@ def test_trends_for_the_demo_patient(page, sign_in, nav, axe, transactional_db):
     page.go_back()
     expect(page.locator("header.site-header")).to_be_visible()
     expect(page.get_by_role("heading", name="Trends", level=1)).to_be_visible()
+
+
+def test_printed_trends_keep_the_timeline_table_whole(page, sign_in, nav, transactional_db):
+    """On paper a table cannot scroll sideways: the timeline's table of numbers was cut at the
+    sheet's edge, its last side effects and the measure lost. Printed, it is laid out at the
+    sheet's width (A4 within 12 mm margins: 186 mm, ~703 px) and ends inside it."""
+    call_command("seed_demo")
+    sign_in(User.objects.get(email=DEMO_EMAIL), DEMO_PASSWORD)
+    nav(page, "Trends")
+    page.set_viewport_size({"width": 703, "height": 1000})
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")  # the tables unfold
+    table = page.locator(".trends-chart table").first
+    expect(table).to_be_visible()
+    edges = table.evaluate(
+        """t => [t.getBoundingClientRect().right, document.documentElement.clientWidth,
+                 getComputedStyle(t.closest('.table-responsive')).overflowX]"""
+    )
+    assert edges[2] == "visible", edges
+    assert edges[0] <= edges[1], f"the printed timeline table runs off the sheet: {edges}"
+    header = table.locator("thead th").last
+    assert header.bounding_box()["x"] + header.bounding_box()["width"] <= edges[1]
