@@ -574,6 +574,15 @@ class MeasureSection:
     # (None for the first score ever).
     rows: list[MeasureRow]
     citation: str  # the published source of the scale, "" if none
+    older: int = 0  # older rows left out of ``rows`` (``shown_newest``)
+
+    def shown_newest(self, count: int) -> None:
+        """Keep the ``count`` newest rows; the rest are counted in ``older``. Years of twice-
+        weekly grip made a page of hundreds of rows: the newest say how things stand, and
+        the whole list is one tap away."""
+        if len(self.rows) > count:
+            self.older = len(self.rows) - count
+            self.rows = self.rows[:count]
 
 
 _ALL_MEASURES = PreparedQuery(

@@ -574,12 +574,22 @@ def measures(request: PatientRequest) -> HttpResponse:
     return render(request, "diary/measures.html", context)
 
 
+# Rows a measure shows before "Show the N older": about six months of weekly scores.
+MEASURE_ROWS_SHOWN = 26
+
+
 def _measures_context(request: PatientRequest) -> dict:
+    """Each measure's newest rows; ``?all=<kind>`` shows every row of that one."""
     patient = request.patient
     shown = scales.default_measures(patient.conditions)
+    whole = request.GET.get("all", "")
+    sections = queries.measures(patient)
+    for section in sections:
+        if section.kind != whole:
+            section.shown_newest(MEASURE_ROWS_SHOWN)
     return {
         "patient": patient,
-        "sections": queries.measures(patient),
+        "sections": sections,
         "other_kinds": [(k, Measure.Kind(k).label) for k in MEASURE_FORMS if k not in shown],
     }
 

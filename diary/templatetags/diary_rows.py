@@ -24,7 +24,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from clinical import symptoms
@@ -509,6 +509,21 @@ def _kept_add_urls(public_id: str, *_configuration) -> Callable[[str], str]:
     return url
 
 
+def _older_link(section) -> str:
+    """ "Show the 40 older readings" under a measure whose list was cut to its newest rows:
+    the same page with that measure whole (``?all=``), back at its heading."""
+    if not section.older:
+        return ""
+    words = ngettext(
+        "Show the %(count)s older reading", "Show the %(count)s older readings", section.older
+    ) % {"count": section.older}
+    kind = _esc(section.kind)
+    return (
+        f'\n        <p class="mt-2 mb-0"><a class="btn btn-outline-secondary" '
+        f'href="?all={kind}#m-{kind}">{_esc(words)}</a></p>'
+    )
+
+
 @register.simple_tag(takes_context=True)
 def measure_sections(context, sections, other_kinds) -> SafeString:
     """The measures page's sections (``queries.MeasureSection``), then the other kinds one may
@@ -567,6 +582,7 @@ def measure_sections(context, sections, other_kinds) -> SafeString:
                 "\n          <tbody>\n            "
                 f"{measure_rows(context, section)}"
                 "\n          </tbody>\n        </table></div>"
+                f"{_older_link(section)}"
                 f"\n        {footnote}\n      "
             )
         else:
