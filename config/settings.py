@@ -330,9 +330,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # Django's and WhiteNoise's, with each address kept per process (config/static_storage.py)
+        "BACKEND": "config.static_storage.KeptManifestStaticFilesStorage"
         if envbool("STATIC_MANIFEST", PRODUCTION)
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        else "config.static_storage.KeptStaticFilesStorage"
     },
 }
 
