@@ -32,8 +32,8 @@ from django.db.models import Count, FloatField, IntegerField, Q, TextField, Valu
 from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.text import capfirst
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _gettext
+from django.utils.translation import ngettext
 
 from clinical import red_flags, scales, symptoms
 from diary import alerts, entries
@@ -41,6 +41,7 @@ from diary.models import Measure, Note, RedFlagEvent, SymptomEntry
 from diary.queries import authors
 from infusions.models import Infusion, Regimen
 from infusions.units import RateUnit, highest_rate
+from patients import formats as formats_
 from patients.formats import day_month, day_month_year
 from patients.models import Patient
 
@@ -65,7 +66,7 @@ _TRANSLATED: dict[tuple[str | None, str], str] = {}
 
 
 def _(message: str) -> str:
-    key = (get_language(), message)
+    key = (formats_.language(), message)
     found = _TRANSLATED.get(key)
     if found is None:
         found = _TRANSLATED[key] = _gettext(message)
@@ -83,7 +84,7 @@ def number(value) -> str:
     if value is None:
         return "—"
     value = float(value)
-    key = (get_language(), value)
+    key = (formats_.language(), value)
     found = _NUMBERS.get(key)
     if found is None:
         if value.is_integer():
@@ -336,10 +337,12 @@ def template_context(
     values = pdf.report_context(
         patient, since, until, list(parts), paper or patient.report_paper_size, made_at=made_at
     )
-    doc = build(patient, since, until, parts, made_on=values["made_on"])
+    with formats_.one_language():  # its thousands of memoised words ask for it once
+        doc = build(patient, since, until, parts, made_on=values["made_on"])
+        sections_html = report_html.sections(doc)
     return values | {
         "doc": doc,
-        "sections_html": report_html.sections(doc),
+        "sections_html": sections_html,
         "titles": dict(sections.CHOICES),
         "period_days": (until - since).days + 1,
         # Page 1's times of day, with their year when the period spans more than one (as
