@@ -469,15 +469,20 @@ class Alert:
     advice: Promise | None = None
     hours_since_infusion: float | None = None
     dose: Dose | None = None
-    # The start of the 24 hours its first match looked at. A sign begun before it (a headache
-    # logged weeks ago and never closed) counts from there: the alert began when its signs
-    # came together, not on the day the oldest of them began.
+    # The start of the 24 hours its first match looked at, when a sign of the match began in
+    # them. A sign begun before (a headache logged weeks ago and never closed) does not date
+    # the alert: it began with the first sign felt in those hours, when the signs came
+    # together, not on the day the oldest of them began. None when every sign began before
+    # (a recheck anchored on some other entry): the alert is the one they made back then.
     window_start: dt.datetime | None = None
 
     @property
     def started_at(self) -> dt.datetime:
-        first = min(r.start for r in self.readings)
-        return first if self.window_start is None else max(first, self.window_start)
+        if self.window_start is not None:
+            fresh = [r.start for r in self.readings if r.start >= self.window_start]
+            if fresh:
+                return min(fresh)
+        return min(r.start for r in self.readings)
 
     @property
     def last_at(self) -> dt.datetime:
@@ -599,7 +604,7 @@ def find_alerts(
                         advice=trigger.advice,
                         hours_since_infusion=min(known) if len(known) == len(hours) else None,
                         dose=_latest_dose(dose_list, anchor),
-                        window_start=low,
+                        window_start=low if any(r.start >= low for r in matched) else None,
                     )
                 )
     return _merge(matches)
@@ -641,7 +646,9 @@ def _merge(matches: list[Alert]) -> list[Alert]:
             continue
         seen = {(r.ref, r.start) for r in target.readings}
         target.readings.extend(r for r in match.readings if (r.ref, r.start) not in seen)
-        if match.window_start is not None and target.window_start is not None:
+        if target.window_start is None or match.window_start is None:
+            target.window_start = target.window_start or match.window_start
+        else:
             target.window_start = min(target.window_start, match.window_start)
         if match.emergency and not target.emergency:
             target.emergency, target.advice = True, match.advice

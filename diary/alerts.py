@@ -121,24 +121,45 @@ def refresh(
         readings, doses, now, anchors_from=since, anchors_to=min(until + WINDOW, now)
     )
     existing = list(overlapping.prefetch_related("entries"))
+    # Signs still going since long before the range (a headache and a stiff neck never closed)
+    # are matched again at any anchor in it, say a tiredness logged today: the warning they made
+    # back then is found through their entries, or every such entry would make a copy of it.
+    # Found this way only, it is never withdrawn here: its own times were not rechecked.
+    linked = {ref[1] for alert in alerts for ref in alert.refs if ref and ref[0] == "entry"}
+    far = (
+        list(
+            RedFlagEvent.objects.filter(
+                patient=patient,
+                source__in=[RedFlagEvent.Source.DIARY, RedFlagEvent.Source.INFUSION],
+                entries__in=linked,
+            )
+            .exclude(pk__in=[event.pk for event in existing])
+            .distinct()
+            .prefetch_related("entries")
+        )
+        if linked
+        else []
+    )
     # A warning someone dealt with is a record: its signs and what was done are never changed.
     # New signs (or worse ones) after it make a new warning; the same signs again do not. Only
     # its timing follows the infusions as now logged (an infusion of that morning logged in the
     # evening): "197 h after an infusion" on a doctor's report was wrong by a week.
-    handled = [event for event in existing if event.handled_at is not None]
+    handled = [event for event in [*existing, *far] if event.handled_at is not None]
     unused = {event.pk: event for event in existing if event.handled_at is None}
+    far_open = {event.pk: event for event in far if event.handled_at is None}
     changed: list[RedFlagEvent] = []
     touched_entries: set[int] = set()
     for alert in alerts:
         dose_infusion = infusions.get(alert.dose.ref) if alert.dose else None
-        event, fit = _find_event(alert, list(unused.values()))
+        event, fit = _find_event(alert, [*unused.values(), *far_open.values()])
         dealt_with, dealt_fit = _find_event(alert, handled)
         # The warning dealt with is the one this alert repeats when nothing still open fits it
         # as well: a match of weeks ago, recomputed, is that one, not today's through the
-        # headache both share.
+        # headache both share. Sharing an entry alone, weeks apart, never makes it a repeat:
+        # a headache left open then and felt again with a stiff neck today is a new warning.
         if (
             dealt_with is not None
-            and dealt_fit < fit
+            and dealt_fit < min(fit, _SHARES_ONLY)
             and _covers(dealt_with, signs_snapshot(alert))
         ):
             _retime(dealt_with, alert.hours_since_infusion, dose_infusion)
@@ -158,7 +179,7 @@ def refresh(
             event = RedFlagEvent.objects.create(patient=patient, created_at=now, **fields)
             changed.append(event)
         else:
-            unused.pop(event.pk)
+            unused.pop(event.pk, None) or far_open.pop(event.pk)
             old_entries = {e.pk for e in event.entries.all()}
             touched_entries |= old_entries
             is_news = (
@@ -192,6 +213,7 @@ def _retime(event: RedFlagEvent, hours: float | None, infusion: Infusion | None)
     event.save(update_fields=["hours_since_infusion", "infusion", "updated_at"])
 
 
+_SHARES_ONLY = 3  # _find_event's fit for an event that shares an entry but is far in time
 _NO_FIT = 4
 
 
@@ -223,7 +245,7 @@ def _find_event(
         elif red_flags.near(when, span):
             fit = 2
         elif shares:
-            fit = 3
+            fit = _SHARES_ONLY
         else:
             continue
         if fit < best_fit:

@@ -79,9 +79,10 @@ def test_the_same_signs_again_in_one_episode_still_warn_once(patient, owner):
     assert len(_open_events(patient)) == 1
 
 
-def test_signs_a_little_more_than_a_day_apart_through_one_headache_stay_one_warning(patient, owner):
-    """Near miss: a headache still going, vomiting that morning, eyes sensitive to light the
-    next morning (25 hours on). One warning that grew, not two."""
+def test_a_new_sign_more_than_a_day_after_the_others_is_a_warning_of_its_own(patient, owner):
+    """A headache still going, vomiting that morning, eyes sensitive to light the next morning
+    (25 hours on): the new sign with the headache is a warning of its own, dated when the new
+    sign came, next to the one of the day before; a wide recheck keeps the two as they are."""
     InfusionFactory(patient=patient, date=dt.date(2026, 11, 21))
     log(patient, owner, symptom="headache", severity=8, onset=local(2026, 11, 22, 8))
     log(
@@ -93,8 +94,72 @@ def test_signs_a_little_more_than_a_day_apart_through_one_headache_stay_one_warn
         ended_at=local(2026, 11, 22, 10),
     )
     log(patient, owner, symptom="light_sensitivity", severity=5, onset=local(2026, 11, 23, 10))
-    (event,) = RedFlagEvent.objects.all()
-    assert event.started_at == local(2026, 11, 22, 8)
-    assert {s["code"] for s in event.signs} == {"headache", "vomiting", "light_sensitivity"}
+    first, second = RedFlagEvent.objects.order_by("started_at")
+    assert (first.started_at, first.last_at) == (local(2026, 11, 22, 8), local(2026, 11, 22, 9))
+    assert (second.started_at, second.last_at) == (local(2026, 11, 23, 10), local(2026, 11, 23, 10))
+    assert {s["code"] for s in second.signs} == {"headache", "vomiting", "light_sensitivity"}
     alerts.refresh(patient, local(2026, 11, 20))
-    assert RedFlagEvent.objects.filter(withdrawn_at=None).count() == 1
+    assert list(
+        RedFlagEvent.objects.filter(withdrawn_at=None).order_by("started_at").values_list("pk")
+    ) == [(first.pk,), (second.pk,)]
+
+
+def test_signs_left_open_for_weeks_are_not_copied_by_every_later_entry(patient, owner):
+    """A headache and a stiff neck never closed (dealt with on the day) are matched again at
+    every later entry, a tiredness today among them: that is the warning of back then, found
+    through its entries, not a new copy of it at each entry, and never dated after its signs."""
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 1))
+    log(patient, owner, symptom="headache", severity=8, onset=local(2026, 11, 2, 9))
+    log(patient, owner, symptom="stiff_neck", severity=6, onset=local(2026, 11, 2, 10))
+    (old,) = RedFlagEvent.objects.all()
+    _handle(old)
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 22))
+    log(patient, owner, symptom="fatigue", severity=5, onset=local(2026, 11, 23, 9))
+    log(patient, owner, symptom="fatigue", severity=6, onset=local(2026, 11, 23, 11))
+    alerts.refresh(patient, local(2026, 11, 23, 8))
+    assert list(RedFlagEvent.objects.values_list("pk", flat=True)) == [old.pk]
+    assert _open_events(patient) == []
+    assert all(e.started_at <= e.last_at for e in RedFlagEvent.objects.all())
+
+
+def test_a_headache_left_open_and_severe_again_weeks_later_warns(patient, owner):
+    """The warning of 2 Nov was dealt with; the headache, never closed, eased to 5; three weeks
+    later, a day after an infusion, a stiff neck, then the same headache at 8 again: a new
+    warning, not the old one repeated through the headache they share."""
+    headache, _stiff, old = _weeks_old_warning(patient, owner)
+    entries.add_reading(headache, 5, local(2026, 11, 3, 9), owner)
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 22))
+    log(patient, owner, symptom="stiff_neck", severity=6, onset=local(2026, 11, 23, 8))
+    assert _open_events(patient) == []  # the headache is only 5 now
+    entries.add_reading(headache, 8, local(2026, 11, 23, 10), owner)
+    (new,) = _open_events(patient)
+    assert new.pk != old.pk and new.started_at == local(2026, 11, 23, 8)
+
+
+def test_an_old_headache_reopened_by_an_edit_warns_with_today_s_stiff_neck(patient, owner):
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 1))
+    headache = log(
+        patient,
+        owner,
+        symptom="headache",
+        severity=8,
+        onset=local(2026, 11, 2, 9),
+        ended_at=local(2026, 11, 2, 20),
+    )
+    log(
+        patient,
+        owner,
+        symptom="stiff_neck",
+        severity=6,
+        onset=local(2026, 11, 2, 10),
+        ended_at=local(2026, 11, 2, 18),
+    )
+    (old,) = RedFlagEvent.objects.all()
+    _handle(old)
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 22))
+    log(patient, owner, symptom="stiff_neck", severity=6, onset=local(2026, 11, 23, 8))
+    assert _open_events(patient) == []
+    headache.ended_at = None  # "still going": it was marked as ended by mistake
+    entries.save(headache, owner)
+    (new,) = _open_events(patient)
+    assert new.pk != old.pk and new.started_at == local(2026, 11, 23, 8)
