@@ -566,6 +566,7 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
             )
         elif cleaned.get("still_going"):
             cleaned["ended_at"] = None
+            self._refuse_going_at_none(cleaned)
         elif onset and ended and ended < onset:
             self.add_error("ended_at", _("The end is before the start."))
         elif ended and self.instance.pk and self.instance.peak_severity is not None:
@@ -587,6 +588,29 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
             if self.same_episode:
                 self._check_episode_changes(cleaned)
         return cleaned
+
+    def _refuse_going_at_none(self, cleaned: dict) -> None:
+        """An edited entry whose latest severity is 0 cannot be "still going": 0 means not
+        present (clinical.md), and saving would end it again at that 0 without a word
+        (``diary.entries.end_if_none``). Said next to "Still going", with what to do."""
+        if not self.instance.pk:
+            return
+        if self._readings:
+            latest = self._readings[-1]
+            if latest.severity == 0:
+                self.add_error(
+                    "still_going",
+                    _(
+                        "Its latest severity is 0 (none), noted at %(at)s: it had stopped "
+                        "then. If it came back, log it again as a new one."
+                    )
+                    % {"at": formats.date_format(timezone.localtime(latest.at), "D j M H:i")},
+                )
+        elif cleaned.get("severity") == 0:
+            self.add_error(
+                "still_going",
+                _("0 means it is not there. Choose how bad it is, or untick “Still going”."),
+            )
 
     def _check_episode_changes(self, cleaned: dict) -> None:
         """On "same one", the end typed here ends the episode still going, and what helped

@@ -328,13 +328,34 @@ def _reading_line(reading: SymptomReading, change: ChangeRecord) -> str:
     }
 
 
+def _ended_by_reading(change: ChangeRecord) -> bool:
+    """Whether the change only ended the episode (and perhaps its worst severity), as
+    ``diary.entries.add_reading`` does for a later severity of 0 ("not present")."""
+    before, after = change.before, change.after
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return False
+    differ = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    return (
+        "ended_at" in differ
+        and before.get("ended_at") is None
+        and differ <= {"ended_at", "peak_severity"} | HIDDEN
+    )
+
+
+def _may_record_reading(change: ChangeRecord) -> bool:
+    return change.action == ChangeRecord.Action.UPDATED and (
+        not change.lines or _ended_by_reading(change)
+    )
+
+
 def _match_readings(readings: Iterable[SymptomReading], changes: list[ChangeRecord]) -> dict:
     """Which change recorded which later reading: ``diary.entries.add_reading`` writes the
-    reading, then a change of the entry in which only the worst severity may differ. Each
-    reading goes with the first such change at or just after it (in order, one each)."""
+    reading, then a change of the entry in which only the worst severity may differ, or which
+    ended it there (a later severity of 0). Each reading goes with the first such change at or
+    just after it (in order, one each); a change that ended the episode goes only with a reading
+    at its end."""
     candidates = sorted(
-        (c for c in changes if c.action == ChangeRecord.Action.UPDATED and not c.lines),
-        key=lambda c: (c.changed_at, c.pk),
+        (c for c in changes if _may_record_reading(c)), key=lambda c: (c.changed_at, c.pk)
     )
     found = {}
     position = 0
@@ -344,10 +365,24 @@ def _match_readings(readings: Iterable[SymptomReading], changes: list[ChangeReco
         if position == len(candidates):
             break
         change = candidates[position]
+        if change.lines and not (reading.severity == 0 and _ends_at(change, reading)):
+            continue  # it ended the episode elsewhere: not this reading's change
         if change.changed_at - reading.created_at <= READING_MATCH:
             found[change.pk] = reading
             position += 1
     return found
+
+
+def _ends_at(change: ChangeRecord, reading: SymptomReading) -> bool:
+    """Whether the change's new end is the reading's time (as its snapshot stored it)."""
+    stored = _stored(change.after, "ended_at")
+    if stored is None:
+        return False
+    try:
+        end = dt.datetime.fromisoformat(str(stored))
+    except ValueError:
+        return False
+    return timezone.is_aware(end) and end == reading.at
 
 
 def _who(change: ChangeRecord, names: dict[int, str]) -> str:
@@ -378,9 +413,7 @@ def describe(record, changes: Iterable[ChangeRecord], patient) -> list[ChangeRec
     for change in changes:
         change.who = _who(change, names)
         change.lines = field_lines(model, change.before, change.after, weight_unit)
-    if model is SymptomEntry and any(
-        c.action == ChangeRecord.Action.UPDATED and not c.lines for c in changes
-    ):
+    if model is SymptomEntry and any(_may_record_reading(c) for c in changes):
         readings = _match_readings(
             SymptomReading.objects.filter(entry_id=record.pk).only(
                 "pk", "entry_id", "severity", "at", "created_at"
@@ -389,7 +422,8 @@ def describe(record, changes: Iterable[ChangeRecord], patient) -> list[ChangeRec
         )
         for change in changes:
             if change.pk in readings:
-                change.lines = [_reading_line(readings[change.pk], change)]
+                # With "Ended: still going -> ..." after it when a 0 ended the episode.
+                change.lines = [_reading_line(readings[change.pk], change), *change.lines]
     for change in changes:
         if change.action == ChangeRecord.Action.UPDATED and not change.lines:
             before = _stored(change.before, "peak_severity")

@@ -306,6 +306,8 @@ def same_as_yesterday(request: PatientRequest) -> HttpResponse:
         patient=patient, onset__gte=start, onset__lt=end, ended_at__isnull=False
     ):
         felt = max(entry.severity, entry.peak_severity or 0)
+        if felt == 0:
+            continue  # logged at 0: it was not there (clinical.md), nothing to copy
         if felt > severity.get(key(entry), -1):
             worst[key(entry)], severity[key(entry)] = entry, felt
     if worst:

@@ -42,6 +42,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from clinical import red_flags, scales, symptoms
+from diary.entries import end_if_none
 from diary.models import Measure, Note, RedFlagEvent, SymptomEntry, SymptomReading
 from infusions import plans as infusion_plans
 from infusions.models import Infusion, Product, Regimen
@@ -780,6 +781,18 @@ class _Importer:
             ]
             yield model, rows, names
 
+    def _end_at_none(self) -> None:
+        """Episodes still open whose latest severity is 0 end there, as the diary ends them
+        when such a severity is logged (``diary.entries.end_if_none``): an export made before
+        that rule can hold some."""
+        latest: dict[int, SymptomReading] = {}
+        for reading in self.readings:  # in the file's order: the later of two at one time wins
+            kept = latest.get(id(reading._entry))
+            if kept is None or reading.at >= kept.at:
+                latest[id(reading._entry)] = reading
+        for entry in self.entries[SymptomEntry]:
+            end_if_none(entry, latest.get(id(entry)))
+
     def write(self) -> Patient:
         patient = self.patient
         # Saving sets auto_now(_add) fields to now on the instances: keep the file's times.
@@ -816,6 +829,7 @@ class _Importer:
             by_model.setdefault(type(child), []).append(child)
         for model, rows in by_model.items():
             model.objects.bulk_create(rows)
+        self._end_at_none()
         for model, rows in self.entries.items():
             for row in rows:
                 row.patient = patient

@@ -322,6 +322,23 @@ def test_same_as_yesterday_copies_the_worst_reading_once_and_not_what_is_open_no
     assert "already logged today" in response.content.decode()
 
 
+def test_same_as_yesterday_leaves_out_a_sign_logged_at_zero(patient, owner, owner_client):
+    """0 means it was not there (clinical.md): "nausea 0" yesterday is nothing to copy."""
+    make_entry(patient, owner, symptom="nausea", severity=0, onset=local(2026, 11, 22, 10))
+    make_entry(
+        patient,
+        owner,
+        symptom="fatigue",
+        severity=3,
+        onset=local(2026, 11, 22, 11),
+        ended_at=local(2026, 11, 22, 15),
+    )
+    owner_client.post(url("same-as-yesterday", patient))
+    assert list(SymptomEntry.objects.filter(onset=NOW).values_list("symptom", flat=True)) == [
+        "fatigue"
+    ]
+
+
 def test_same_as_yesterday_with_nothing_to_copy(patient, owner_client):
     response = owner_client.post(url("same-as-yesterday", patient), follow=True)
     assert "Nothing to copy" in response.content.decode()

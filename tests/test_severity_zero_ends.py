@@ -3,6 +3,7 @@ that moment, as "Gone now" would; a sign logged at 0 is never "still going"; a 0
 latest severity ends nothing. Old episodes left open at 0 are ended by a data migration."""
 
 import importlib
+import re
 
 import pytest
 import time_machine
@@ -109,3 +110,76 @@ def test_the_migration_ends_old_episodes_left_open_at_zero(patient, owner):
     assert ends[at_zero.pk] == local(2026, 11, 20, 18)
     assert ends[logged_zero.pk] == logged_zero.onset
     assert ends[going.pk] is None
+
+
+def test_the_history_shows_the_zero_and_the_end_it_made(patient, owner, owner_client):
+    entry = make_entry(patient, owner, severity=6, onset=local(2026, 11, 23, 8))
+    with time_machine.travel(local(2026, 11, 23, 14, 20), tick=False):
+        entries.add_reading(entry, 0, local(2026, 11, 23, 14, 20), owner)
+    with time_machine.travel(local(2026, 11, 23, 14, 20, 30), tick=False):
+        entries.save(SymptomEntry.objects.get(pk=entry.pk), owner)  # saved again, unchanged
+    url = reverse("diary:history", args=[patient.public_id, "symptoms", entry.pk])
+    body = owner_client.get(url).content.decode()
+    items = [
+        " ".join(re.sub(r"<[^>]+>", " ", item).split())
+        for item in re.findall(r"<li[^>]*>(.*?)</li>", body, re.S)
+    ]
+    changes = [i for i in items if "severity" in i or "Ended" in i or "Saved again" in i]
+    # Newest first: the unchanged save, then the 0 with the end it made.
+    assert changes[0].endswith("Saved again; nothing you see changed."), changes
+    assert changes[1].endswith("Later severity 0 (none) at 14:20; worst so far 6"), changes
+    assert changes[2] == "Ended: still going → 23 Nov 2026 14:20", changes
+
+
+def test_an_entry_ended_by_a_zero_is_not_reopened_without_a_word(patient, owner, owner_client):
+    entry = make_entry(patient, owner, severity=6, onset=local(2026, 11, 23, 8))
+    entries.add_reading(entry, 0, local(2026, 11, 23, 11), owner)
+    edit = reverse("diary:side-effect-edit", args=[patient.public_id, entry.pk])
+    data = {"symptom": "headache", "severity": "6", "onset": "2026-11-23T08:00"}
+    answer = owner_client.post(edit, data | {"still_going": "on"})
+    assert answer.status_code == 200
+    errors = answer.context["form"].errors["still_going"]
+    assert errors == [
+        "Its latest severity is 0 (none), noted at Mon 23 Nov 11:00: it had stopped then. "
+        "If it came back, log it again as a new one."
+    ]
+    assert "it had stopped then" in answer.content.decode()
+    entry.refresh_from_db()
+    assert entry.ended_at == local(2026, 11, 23, 11)
+    # Without a reading: a first severity of 0 cannot be still going either.
+    other = make_entry(patient, owner, symptom="chills", severity=0, onset=local(2026, 11, 23, 9))
+    edit = reverse("diary:side-effect-edit", args=[patient.public_id, other.pk])
+    answer = owner_client.post(
+        edit,
+        {"symptom": "chills", "severity": "0", "onset": "2026-11-23T09:00", "still_going": "on"},
+    )
+    assert "0 means it is not there" in answer.content.decode()
+    # Choosing how bad it is makes it still going again.
+    owner_client.post(
+        edit,
+        {"symptom": "chills", "severity": "3", "onset": "2026-11-23T09:00", "still_going": "on"},
+    )
+    other.refresh_from_db()
+    assert other.ended_at is None and other.severity == 3
+
+
+def test_an_import_ends_episodes_left_open_at_zero(patient, owner):
+    """An export made before the rule can hold an episode still going at 0: imported, it ends
+    there, as the diary now ends it."""
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reports import full_export
+    from reports.full_import import import_diary
+
+    entry = make_entry(patient, owner, severity=6, onset=local(2026, 11, 20, 9))
+    SymptomReading.objects.create(entry=entry, severity=0, at=local(2026, 11, 20, 18))
+    going = make_entry(patient, owner, symptom="chills", severity=3)
+    SymptomEntry.objects.update(ended_at=None)  # as the diary left them before
+    content = full_export.export_json(patient)
+    assert all(e["ended_at"] is None for e in json.loads(content)["symptom_entries"])
+    new = import_diary(owner, SimpleUploadedFile("d.json", content, "application/json"))
+    ends = dict(SymptomEntry.objects.filter(patient=new).values_list("symptom", "ended_at"))
+    assert ends == {"headache": local(2026, 11, 20, 18), "chills": None}
+    assert going.ended_at is None
