@@ -46,10 +46,12 @@ class ReportChoiceForm(PlainWordsMixin, forms.Form):
         widget=DATE_INPUT,
         error_messages={"invalid": _lazy("Enter a date, for example 31 October 2026.")},
     )
-    # The days the date boxes showed (the period shown): dates typed over them choose "Dates I
-    # choose" even when its button was not ticked, rather than be ignored.
+    # What the form showed: its date boxes' days and its period. Dates typed over the days
+    # shown choose "Dates I choose" even when its button was not ticked, rather than be
+    # ignored; a period ticked other than the one shown is a choice of its own and stays.
     shown_from = forms.DateField(required=False, widget=forms.HiddenInput)
     shown_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    shown_period = forms.CharField(required=False, widget=forms.HiddenInput)
     parts = forms.MultipleChoiceField(
         label=_lazy("After the summary page"),
         choices=sections.CHOICES,
@@ -66,7 +68,13 @@ class ReportChoiceForm(PlainWordsMixin, forms.Form):
         cleaned = super().clean()
         period = cleaned.get("period")
         start, end = cleaned.get("custom_from"), cleaned.get("custom_to")
-        if period is not None and period != Period.CUSTOM and self._dates_typed(cleaned):
+        left_as_shown = cleaned.get("shown_period") in ("", period)
+        if (
+            period is not None
+            and period != Period.CUSTOM
+            and left_as_shown
+            and self._dates_typed(cleaned)
+        ):
             period = cleaned["period"] = Period.CUSTOM
         for name, day in (("custom_from", start), ("custom_to", end)):
             if day is not None and not EARLIEST <= day <= self.today:

@@ -109,7 +109,6 @@ def report(request: PatientRequest) -> HttpResponse:
             "custom_to": saved.custom_to if custom else until,
             "parts": parts,
         }
-        initial |= {"shown_from": initial["custom_from"], "shown_to": initial["custom_to"]}
         form = ReportChoiceForm(initial=initial, today=today)
 
     def build_document() -> dict:
