@@ -1100,15 +1100,25 @@ class SymptomCycleSeries:
     # current one. What "how many cycles had it on day N" divides by.
     days_observed: int
     points: list[SymptomDay]  # by day; only days on which it was felt
+    # Whether the next course's first day had a morning before its infusion (a known start
+    # time after midnight): that morning is this cycle's last day (:func:`has_morning`).
+    next_morning: bool = False
 
     def reached(self, day: int) -> bool:
         """Whether the cycle reached ``day`` of itself: the current one up to the period's end;
-        a finished one also on the next course's first day, whose morning before the infusion
-        still belongs to it (clinical.md), so a sign noted that morning is one of its days and
-        a cycle without one that morning counts as one without it."""
-        return day < self.days_observed or (
-            self.cycle_end is not None and day == self.days_observed
-        )
+        a finished one also on the next course's first day when that day had a morning before
+        the infusion, which still belongs to it (clinical.md): a sign noted that morning is one
+        of its days, and a cycle without one counts as one without it. An infusion with no
+        start time leaves no such morning (it counts from the start of its day)."""
+        return day < self.days_observed or (self.next_morning and day == self.days_observed)
+
+
+def has_morning(first_day: dt.date, infusions: Iterable[Infusion]) -> bool:
+    """Whether a course's first day had time before its infusion that belongs to the cycle
+    before: every infusion of that day has a start time after midnight (one without counts
+    from the start of the day, ``diary.entries.InfusionIndex``)."""
+    times = [i.start_time for i in infusions if i.date == first_day]
+    return bool(times) and all(t is not None and t > dt.time(0) for t in times)
 
 
 @dataclass(frozen=True)
@@ -1159,7 +1169,7 @@ def symptom_series(
     """A side effect's severity by day of the cycle, one series per cycle overlapping the
     period, oldest first. ``symptom`` is a catalog code, or "other" with the typed ``custom``
     words. An episode that runs into the next course stops at that course's first day.
-    Two queries.
+    Three queries (the spans, the entries, the first days' infusions).
     """
     spans, _previous = spans_for(patient, since, until)
     if not spans:
@@ -1177,12 +1187,18 @@ def symptom_series(
         for date, severity in daily_severity(entry).items():
             day = entry.day_of_cycle + (date - onset_date).days
             days[day] = max(days.get(day, 0), severity)
+    first_days: dict[int, list[Infusion]] = {}
+    for infusion in Infusion.objects.filter(
+        patient=patient, course_id__in=[s.course_id for s in spans[1:]]
+    ).only("date", "start_time", "course_id"):
+        first_days.setdefault(infusion.course_id, []).append(infusion)
     series = []
-    for span in spans:
+    for n, span in enumerate(spans):
         if span.cycle_end is not None:
             observed = (span.cycle_end - span.start_date).days + 1
         else:
             observed = max(0, (until - span.start_date).days + 1)
+        following = spans[n + 1] if n + 1 < len(spans) else None
         days = by_course.get(span.course_id, {})
         series.append(
             SymptomCycleSeries(
@@ -1195,6 +1211,9 @@ def symptom_series(
                     for day, severity in sorted(days.items())
                     if severity > 0 and (span.cycle_end is None or day <= observed)
                 ],
+                next_morning=span.cycle_end is not None
+                and following is not None
+                and has_morning(following.start_date, first_days.get(following.course_id, [])),
             )
         )
     return series

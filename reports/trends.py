@@ -209,12 +209,14 @@ def symptom_series(data: CycleData, symptom: str, *, custom: str = "") -> list[S
             for date, severity in cycles.daily_severity(entry).items():
                 day = entry.day_of_cycle + (date - onset_date).days
                 days[day] = max(days.get(day, 0), severity)
+    infusions = {cycle.course_id: cycle.infusions for cycle in data.cycles}
     series = []
-    for span in data.spans:
+    for n, span in enumerate(data.spans):
         if span.cycle_end is not None:
             observed = (span.cycle_end - span.start_date).days + 1
         else:
             observed = max(0, (data.until - span.start_date).days + 1)
+        following = data.spans[n + 1] if n + 1 < len(data.spans) else None
         days = by_course.get(span.course_id, {})
         series.append(
             SymptomCycleSeries(
@@ -227,6 +229,11 @@ def symptom_series(data: CycleData, symptom: str, *, custom: str = "") -> list[S
                     for day, severity in sorted(days.items())
                     if severity > 0 and (span.cycle_end is None or day <= observed)
                 ],
+                next_morning=span.cycle_end is not None
+                and following is not None
+                and cycles.has_morning(
+                    following.start_date, infusions.get(following.course_id, [])
+                ),
             )
         )
     return series

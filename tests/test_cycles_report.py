@@ -509,7 +509,7 @@ def test_queries_do_not_grow_with_the_period(patient, owner, django_assert_max_n
     calls = {
         "cycles_for": (lambda p: cycles_for(patient, *p), 4),
         "cycle_series": (lambda p: cycle_series(patient, *p, "mgadl"), 2),
-        "symptom_series": (lambda p: symptom_series(patient, *p, "fatigue"), 2),
+        "symptom_series": (lambda p: symptom_series(patient, *p, "fatigue"), 3),
         "wear_off": (lambda p: wear_off(patient, *p, "mgadl"), 2),
         "comparison_for": (lambda p: comparison_for(patient, *p), 4),
     }

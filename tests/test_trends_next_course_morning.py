@@ -5,6 +5,8 @@ cycles" on that day, not "1 of 1", and the median there is 0, not a false peak."
 
 import datetime as dt
 
+from diary import entries
+from infusions.models import Infusion
 from reports import trends
 from reports.cycles import DayCount, SymptomDay, cycles_with_symptom_by_day, symptom_series
 
@@ -41,3 +43,29 @@ def test_the_next_courses_morning_counts_for_every_finished_cycle(patient, owner
     assert lines[1][-2:] == [(27, 0), (28, 6)]
     assert (28, 0) in lines[0] and (28, 0) in lines[2]
     assert max(day for day, _v in lines[3]) == 1
+
+
+def test_an_infusion_with_no_start_time_leaves_no_morning_to_count(patient, owner):
+    """A review found a median of 0 drawn on day 28 of cycles whose next infusions had no
+    start time: they count from the start of their day, so no entry can be on that day, and
+    the day is not one the cycles reached."""
+    for first in (dt.date(2026, 1, 5), dt.date(2026, 2, 2), dt.date(2026, 3, 2)):
+        for infusion in course(patient, first):
+            Infusion.objects.filter(pk=infusion.pk).update(start_time=None, end_time=None)
+    entries.relink(patient)
+    for first in (dt.date(2026, 1, 5), dt.date(2026, 2, 2)):
+        side_effect(
+            patient,
+            owner,
+            local(first.year, first.month, first.day, 10) + dt.timedelta(days=26),
+            severity=6,
+            ended_at=local(first.year, first.month, first.day, 20) + dt.timedelta(days=27),
+        )
+    period = (dt.date(2026, 1, 1), dt.date(2026, 3, 10))
+    series = symptom_series(patient, *period, "headache")
+    assert [one.reached(28) for one in series] == [False, False, False]
+    assert [one.reached(27) for one in series] == [True, True, False]
+    data = trends.load(patient, *period)
+    lines, median = trends.severity_by_day(trends.symptom_series(data, "headache"))
+    assert max(day for day, _value in median) == 27  # no day 28 drawn
+    assert dict(median)[27] == 6
