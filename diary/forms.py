@@ -14,10 +14,8 @@ from django.utils.translation import ngettext
 from clinical import scales, symptoms
 from patients.formats import (
     hour_minute,
-    weekday_day_month,
-    weekday_day_month_year,
-    weekday_hour_minute,
 )
+from patients.formats import moment_words as formats_moment_words
 from patients.forms_base import PlainWordsMixin
 from patients.models import Patient
 from patients.prepared import PreparedQuery
@@ -172,8 +170,6 @@ _STILL_GOING = PreparedQuery(
     patient=int,
     symptom=str,
 )
-# Within this many days a weekday says which day it was ("Mon 09:00"); older, the date too.
-_WEEKDAY_ENOUGH = dt.timedelta(days=6)
 
 
 def words_key(typed: str) -> str:
@@ -215,15 +211,8 @@ def last_known_at(entry: SymptomEntry) -> dt.datetime:
 
 
 def moment_words(moment: dt.datetime, zone) -> str:
-    """A time as the diary says it: "Mon 09:00" within the last week, else "Mon 3 Nov 09:00"
-    (with the year if it was another year), in the diary's zone."""
-    local = timezone.localtime(moment, zone)
-    now = timezone.localtime(timezone.now(), zone)
-    plain = local.replace(tzinfo=None)  # patients.formats shows aware times in the active zone
-    if now - local <= _WEEKDAY_ENOUGH:
-        return weekday_hour_minute(plain)
-    day = weekday_day_month(plain) if local.year == now.year else weekday_day_month_year(plain)
-    return f"{day} {hour_minute(plain)}"
+    """A time as the diary says it, in the diary's zone (``patients.formats.moment_words``)."""
+    return formats_moment_words(moment, zone)
 
 
 def start_after_reading_error(reading) -> str:

@@ -112,3 +112,20 @@ def url_for_each(viewname: str, *args) -> Callable[[object], str]:
     if not found or str(marker) in tail:
         raise ValueError(f"{viewname} does not end with the object's id")
     return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+# Within this many days a weekday says which day it was ("Mon 09:00"); older, the date too.
+WEEKDAY_ENOUGH = dt.timedelta(days=6)
+
+
+def moment_words(moment: dt.datetime, zone: dt.tzinfo | None = None) -> str:
+    """A time as the diary says it: "Mon 09:00" within the last six days, else
+    "Mon 3 Nov 09:00" (with the year if it was another year), in ``zone`` (default: the
+    current one). "Since Tue 09:00" for a headache left open three weeks read as today's."""
+    local = timezone.localtime(moment, zone)
+    now = timezone.localtime(timezone.now(), zone)
+    plain = local.replace(tzinfo=None)  # the helpers above show aware times in the active zone
+    if now - local <= WEEKDAY_ENOUGH:
+        return weekday_hour_minute(plain)
+    day = weekday_day_month(plain) if local.year == now.year else weekday_day_month_year(plain)
+    return f"{day} {hour_minute(plain)}"

@@ -134,7 +134,10 @@ def test_an_episode_that_ended_today_after_a_reading_today(patient, owner, owner
         old.ended_at = local(2026, 11, 23, 1)
         entries.save(old, owner)
         (line,) = logged_today(owner_client, patient)
-    assert line.startswith("00:30 Headache 3 mild since Fri 09:00 · last 5 moderate at Mon 00:30")
+    # Ten days back: with its date (a weekday alone read as this week's).
+    assert line.startswith(
+        "00:30 Headache 3 mild since Fri 13 Nov 09:00 · last 5 moderate at Mon 00:30"
+    )
     assert "ended Mon 01:00" in line
 
 

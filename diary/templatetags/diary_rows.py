@@ -33,6 +33,7 @@ from patients.formats import (
     day_month,
     day_month_year,
     hour_minute,
+    moment_words,
     url_for_each,
     weekday_hour_minute,
 )
@@ -193,7 +194,7 @@ def still_going_line(context, entry) -> SafeString:
     ]
     if not latest and entry.peak_severity and entry.peak_severity != entry.severity:
         parts.append(_fmt(" · {}", texts[WORST_SO_FAR] % {"n": entry.peak_severity}))
-    parts.append(_fmt(" {}", texts[SINCE] % {"since": weekday_hour_minute(entry.onset)}))
+    parts.append(_fmt(" {}", texts[SINCE] % {"since": moment_words(entry.onset)}))
     if latest:
         parts.append(_fmt(' · <span class="entry-now">{}</span>', latest))
         if _worst_says_more(entry, peak):
@@ -270,9 +271,7 @@ def entry_line(item, texts: Texts | None = None, read_at=None) -> SafeString:
         parts += [
             _fmt("\n  <strong>{}</strong>\n  ", item.label),
             severity_badge(item.severity, item.severity_word, end=""),
-            _fmt(" {}", texts[SINCE] % {"since": weekday_hour_minute(item.onset)})
-            if read_at
-            else "\n",
+            _fmt(" {}", texts[SINCE] % {"since": moment_words(item.onset)}) if read_at else "\n",
             "\n  ",
         ]
         latest, peak = latest_severity(item, texts)
