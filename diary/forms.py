@@ -255,8 +255,10 @@ class SameEpisodeMixin:
     same_one_says = _lazy("Same one: note how bad it is now")
     open_entry: SymptomEntry | None = None  # set by ask_same_episode, on the instance
     open_index: int | None = None  # where in ``resolved`` its sign is
-    # The question to ask again ("Same one" / "A new one"): unanswered, or "A new one" refused.
+    # The question to ask again ("Same one" / "A new one"): unanswered, or "A new one" refused
+    # (``episode_refused``: why, said again beside the buttons).
     episode_question: str = ""
+    episode_refused: str = ""
     # Whether the severity given belongs to the start given (the full form), rather than to
     # now (the quick log): then "Same one" with an earlier start moves the episode's start back.
     severity_is_at_start = False
@@ -312,16 +314,15 @@ class SameEpisodeMixin:
             # a severity noted for it, or two episodes of one sign would overlap.
             last_known = last_known_at(found)
             if starts < last_known:
-                # Asked again, with both answers to tap, next to why this one cannot be new.
+                refused = _(
+                    "%(what)s was still going at %(at)s, so a new one can’t start before "
+                    "that. Choose “Same one”, or a later start."
+                ) % {"what": capfirst(found.label), "at": moment_words(last_known, patient.tz)}
+                # Asked again, with both answers to tap and why this one cannot be new beside
+                # them (on a phone the start's own message is below the fold).
                 self.episode_question = question
-                self.add_error(
-                    starts_field,
-                    _(
-                        "%(what)s was still going at %(at)s, so a new one can’t start before "
-                        "that. Choose “Same one”, or a later start."
-                    )
-                    % {"what": capfirst(found.label), "at": moment_words(last_known, patient.tz)},
-                )
+                self.episode_refused = refused
+                self.add_error(starts_field, refused)
 
     def others_resolved(self) -> list[tuple[str, str]]:
         """The signs typed besides the one still going that "Same one" added to."""

@@ -212,6 +212,9 @@ def test_the_quick_log_follows_the_same_rule(patient, owner, owner_client):
     # The question is asked again with both answers to tap, not left as an error alone.
     assert 'name="episode" value="same"' in body and 'name="episode" value="new"' in body
     assert "Chills since Mon 09:00: still going. Is this the same one?" in body
+    # Why, beside the buttons too: on a phone the start's own message is below the fold.
+    pending = body[body.index("Not saved yet") : body.index('name="episode" value="same"')]
+    assert 'role="alert">Chills was still going at Mon 10:00' in pending
     first.refresh_from_db()
     assert first.ended_at is None and SymptomEntry.objects.count() == 1
     owner_client.post(quick, {"symptom": "chills", "severity": "6", "episode": "new"})  # now
