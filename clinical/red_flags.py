@@ -595,14 +595,19 @@ def find_alerts(
                 hours = [hours_after(dose_list, start, end) for start, end in portions]
                 if not (trigger.any_time or any(rule.in_window(h) for h in hours)):
                     continue
-                known = [h for h in hours if h is not None]
+                # Timed from the signs felt in these 24 hours when there are some: a headache
+                # open since weeks before was "during the infusion" too, but the warning came
+                # with the stiff neck of this morning, 20 hours after it.
+                fresh = [h for r, h in zip(matched, hours, strict=True) if r.start >= low]
+                timed = fresh if fresh else hours
+                known = [h for h in timed if h is not None]
                 matches.append(
                     Alert(
                         rule=rule,
                         readings=matched,
                         emergency=trigger.emergency,
                         advice=trigger.advice,
-                        hours_since_infusion=min(known) if len(known) == len(hours) else None,
+                        hours_since_infusion=min(known) if len(known) == len(timed) else None,
                         dose=_latest_dose(dose_list, anchor),
                         window_start=low if any(r.start >= low for r in matched) else None,
                     )

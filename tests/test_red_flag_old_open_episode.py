@@ -163,3 +163,17 @@ def test_an_old_headache_reopened_by_an_edit_warns_with_today_s_stiff_neck(patie
     entries.save(headache, owner)
     (new,) = _open_events(patient)
     assert new.pk != old.pk and new.started_at == local(2026, 11, 23, 8)
+
+
+def test_a_warning_is_timed_from_its_new_sign_not_from_the_old_open_one(patient, owner):
+    """A headache open since weeks before was there during yesterday's infusion too; the
+    warning came with this morning's stiff neck, 20 hours after it ended (browser pass: it
+    said "during or just after an infusion")."""
+    InfusionFactory(
+        patient=patient, date=dt.date(2026, 11, 22), start_time=dt.time(9), end_time=dt.time(13)
+    )
+    log(patient, owner, symptom="headache", severity=8, onset=local(2026, 11, 3, 9))
+    log(patient, owner, symptom="stiff_neck", severity=5, onset=local(2026, 11, 23, 9))
+    (event,) = _open_events(patient)
+    assert event.started_at == local(2026, 11, 23, 9)
+    assert event.hours_since_infusion == 20
