@@ -23,10 +23,18 @@ def _open_events(patient):
     return list(RedFlagEvent.objects.filter(patient=patient, handled_at=None, withdrawn_at=None))
 
 
-def _weeks_old_warning(patient, owner):
-    """A headache of 2 Nov, never closed, with a stiff neck that day: a warning, dealt with."""
+def _weeks_old_warning(patient, owner, headache_ended=None):
+    """A headache of 2 Nov, never closed (or ended at ``headache_ended``), with a stiff neck
+    that day: a warning, dealt with."""
     InfusionFactory(patient=patient, date=dt.date(2026, 11, 1))
-    headache = log(patient, owner, symptom="headache", severity=8, onset=local(2026, 11, 2, 9))
+    headache = log(
+        patient,
+        owner,
+        symptom="headache",
+        severity=8,
+        onset=local(2026, 11, 2, 9),
+        ended_at=headache_ended,
+    )
     stiff = log(
         patient,
         owner,
@@ -137,25 +145,7 @@ def test_a_headache_left_open_and_severe_again_weeks_later_warns(patient, owner)
 
 
 def test_an_old_headache_reopened_by_an_edit_warns_with_today_s_stiff_neck(patient, owner):
-    InfusionFactory(patient=patient, date=dt.date(2026, 11, 1))
-    headache = log(
-        patient,
-        owner,
-        symptom="headache",
-        severity=8,
-        onset=local(2026, 11, 2, 9),
-        ended_at=local(2026, 11, 2, 20),
-    )
-    log(
-        patient,
-        owner,
-        symptom="stiff_neck",
-        severity=6,
-        onset=local(2026, 11, 2, 10),
-        ended_at=local(2026, 11, 2, 18),
-    )
-    (old,) = RedFlagEvent.objects.all()
-    _handle(old)
+    headache, _stiff, old = _weeks_old_warning(patient, owner, local(2026, 11, 2, 20))
     InfusionFactory(patient=patient, date=dt.date(2026, 11, 22))
     log(patient, owner, symptom="stiff_neck", severity=6, onset=local(2026, 11, 23, 8))
     assert _open_events(patient) == []
