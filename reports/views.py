@@ -653,10 +653,13 @@ def _effect_style(key: str) -> int:
 
 
 def _is_warning_sign(key: str, lowest: dict[str, int]) -> bool:
-    """Drawn as a warning sign on the timeline: a side effect some warning rule counts at any
-    severity (a stiff neck, chest pain, a fever). Those counted only when severe (a headache
-    of 7) keep their ordinary look, so a side effect looks the same in every period."""
-    return lowest.get(key, 11) <= 1
+    """Drawn and named as a warning sign on the timeline: a side effect some warning rule counts
+    at any severity that is not one of the common after-effects (clinical.md): a stiff neck,
+    chest pain. A fever, a rash or hives count for a rule only with other signs, and a lone
+    mild rash marked "(warning sign)" alarmed a patient (browser pass); they keep their
+    ordinary look, as those counted only when severe (a headache of 7) do, so a side effect
+    looks the same in every period."""
+    return lowest.get(key, 11) <= 1 and symptoms.is_known(key) and not symptoms.get(key).is_common
 
 
 def _timeline_summary(

@@ -269,10 +269,36 @@ def test_the_trends_page_tables_every_side_effect_and_styles_only_warning_signs(
         for name in ("Feeling sick (nausea)", "Chills", "Muscle aches", "Back pain", "Flushing")
     )
     assert drawn == 4  # one left off the drawing, not off the table
-    assert ">Stiff neck (warning sign)</text>" in svg and ">Fever (warning sign)</text>" in svg
+    # A stiff neck is a warning sign; a fever, a common after-effect, is drawn (rare and worth
+    # seeing) but not named one: with other signs it sets off a warning, alone it does not.
+    assert ">Stiff neck (warning sign)</text>" in svg and ">Fever</text>" in svg
+    assert "Fever (warning sign)" not in svg
     assert ">Tiredness (fatigue)</text>" in svg  # counted by a rule only when severe
-    assert svg.count('class="chart-series chart-effect chart-warn chart-warning"') == 2
+    assert svg.count('class="chart-series chart-effect chart-warn chart-warning"') == 1
     assert "1 more side effect not drawn: the table of numbers and each course below list it" in (
         html_text(response)
     )
     assert 'href="/static/reports/trends.css"' in page
+
+
+def test_only_the_catalogue_s_warning_signs_are_named_so_on_the_timeline():
+    """A lone mild rash drawn as "Rash (warning sign)" alarmed a patient (browser pass): the
+    common after-effects a rule counts only together with other signs keep their usual look."""
+    from clinical import red_flags
+    from reports.views import _is_warning_sign
+
+    lowest = red_flags.lowest_severities()
+    named = {
+        code: _is_warning_sign(code, lowest)
+        for code in ("rash", "hives", "fever", "vomiting", "headache", "stiff_neck", "chest_pain")
+    }
+    assert named == {
+        "rash": False,
+        "hives": False,
+        "fever": False,
+        "vomiting": False,
+        "headache": False,
+        "stiff_neck": True,
+        "chest_pain": True,
+    }
+    assert not _is_warning_sign("other", lowest) and not _is_warning_sign("typed words", lowest)
