@@ -288,6 +288,8 @@ def test_it_logs_an_infusion_with_lots_rates_premeds_and_reactions(patient, owne
     assert infusion.course is not None
     detail = owner_client.get(response["Location"]).content.decode()
     assert "P123456" in detail and "Infusion slowed" in detail
+    # When it came, as the report and trends say it.
+    assert "Chills · 4/10 moderate · 90 min in · Infusion slowed" in detail
 
 
 def test_grams_are_worked_out_from_g_per_kg_and_weight(patient, owner_client):
