@@ -389,6 +389,10 @@ class QuickLogForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, forms.F
     def clean(self):
         cleaned = super().clean()
         self.resolve_symptom(cleaned)
+        if cleaned.get("severity") == 0:
+            # 0 about a sign still going can only mean it has stopped (clinical.md: 0 is "not
+            # present"): no "same one?" question, whose "A new one" made an empty episode.
+            cleaned["episode"] = self.SAME
         self.ask_same_episode(self.patient, cleaned, starts=self.onset(), starts_field="when")
         return cleaned
 

@@ -183,3 +183,16 @@ def test_an_import_ends_episodes_left_open_at_zero(patient, owner):
     ends = dict(SymptomEntry.objects.filter(patient=new).values_list("symptom", "ended_at"))
     assert ends == {"headache": local(2026, 11, 20, 18), "chills": None}
     assert going.ended_at is None
+
+
+def test_a_zero_for_a_sign_still_going_ends_it_without_asking(patient, owner, owner_client):
+    """0 can only mean it stopped: the quick log asks no "same one?" question, whose "A new
+    one" made an empty "Flushing 0" episode beside the one it ended (browser pass)."""
+    make_entry(patient, owner, symptom="flushing", severity=3, onset=local(2026, 11, 23, 9))
+    answer = owner_client.post(
+        quick_url(patient), {"symptom": "flushing", "severity": "0"}, headers=HTMX
+    ).content.decode()
+    assert "Is this the same one?" not in answer
+    (entry,) = SymptomEntry.objects.all()
+    assert entry.ended_at == NOW and entry.readings.get().severity == 0
+    assert "Added to the same Flushing: 0 (none), worst 3, ended Mon 15:00." in answer
