@@ -256,6 +256,7 @@ def add_reading(entry: SymptomEntry, severity: int, at, user) -> list[RedFlagEve
     at = max(at, entry.onset)  # "since last night" for an episode that began this morning
     SymptomReading.objects.create(entry=entry, severity=severity, at=at, logged_by=user)
     entry.__dict__.pop("latest_reading", None)  # SymptomEntry.latest_reading: this one now
+    getattr(entry, "_prefetched_objects_cache", {}).pop("readings", None)  # nor a stale prefetch
     entry.peak_severity = max(entry.peak_severity or entry.severity, severity)
     if severity == 0:  # no query on other readings: the latest is asked only for a 0
         end_if_none(entry, entry.latest_reading)

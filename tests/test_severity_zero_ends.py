@@ -196,3 +196,13 @@ def test_a_zero_for_a_sign_still_going_ends_it_without_asking(patient, owner, ow
     (entry,) = SymptomEntry.objects.all()
     assert entry.ended_at == NOW and entry.readings.get().severity == 0
     assert "Added to the same Flushing: 0 (none), worst 3, ended Mon 15:00." in answer
+
+
+def test_a_zero_ends_an_entry_read_with_its_readings_prefetched(patient, owner):
+    entry = make_entry(patient, owner, severity=6, onset=local(2026, 11, 23, 9))
+    entries.add_reading(entry, 4, local(2026, 11, 23, 10), owner)
+    fetched = SymptomEntry.objects.prefetch_related("readings").get(pk=entry.pk)
+    assert len(fetched.readings.all()) == 1
+    entries.add_reading(fetched, 0, local(2026, 11, 23, 12), owner)
+    fetched.refresh_from_db()
+    assert fetched.ended_at == local(2026, 11, 23, 12)
