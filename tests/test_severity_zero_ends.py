@@ -102,9 +102,13 @@ def test_the_migration_ends_old_episodes_left_open_at_zero(patient, owner):
     SymptomReading.objects.create(entry=going, severity=0, at=local(2026, 11, 23, 10))
     SymptomReading.objects.create(entry=going, severity=2, at=local(2026, 11, 23, 11))
     SymptomEntry.objects.update(ended_at=None)  # as the diary left them before
+    patient.refresh_from_db()
+    version = patient.data_version
 
     migration = importlib.import_module("diary.migrations.0008_end_episodes_at_none")
     migration.end_at_none(apps, None)
+    patient.refresh_from_db()
+    assert patient.data_version == version + 1  # its cached pages are built again
 
     ends = dict(SymptomEntry.objects.values_list("pk", "ended_at"))
     assert ends[at_zero.pk] == local(2026, 11, 20, 18)

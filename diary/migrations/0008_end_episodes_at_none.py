@@ -2,12 +2,17 @@
 present"), as ``diary.entries.end_if_none`` now ends them when such a severity is logged."""
 
 from django.db import migrations
+from django.db.models import F
 
 
 def end_at_none(apps, schema_editor):
     SymptomEntry = apps.get_model("diary", "SymptomEntry")
     SymptomReading = apps.get_model("diary", "SymptomReading")
-    for entry in SymptomEntry.objects.filter(ended_at__isnull=True).only("pk", "onset", "severity"):
+    Patient = apps.get_model("patients", "Patient")
+    changed = set()
+    for entry in SymptomEntry.objects.filter(ended_at__isnull=True).only(
+        "pk", "onset", "severity", "patient_id"
+    ):
         latest = SymptomReading.objects.filter(entry_id=entry.pk).order_by("-at", "-pk").first()
         if latest is None:
             end = entry.onset if entry.severity == 0 else None
@@ -15,6 +20,9 @@ def end_at_none(apps, schema_editor):
             end = latest.at if latest.severity == 0 and latest.at >= entry.onset else None
         if end is not None:
             SymptomEntry.objects.filter(pk=entry.pk).update(ended_at=end)
+            changed.add(entry.patient_id)
+    # Pages cached under a diary's data version (patients.caching) are built again.
+    Patient.objects.filter(pk__in=changed).update(data_version=F("data_version") + 1)
 
 
 class Migration(migrations.Migration):
