@@ -595,11 +595,22 @@ def find_alerts(
                 hours = [hours_after(dose_list, start, end) for start, end in portions]
                 if not (trigger.any_time or any(rule.in_window(h) for h in hours)):
                     continue
-                # Timed from the signs felt in these 24 hours when there are some: a headache
-                # open since weeks before was "during the infusion" too, but the warning came
-                # with the stiff neck of this morning, 20 hours after it.
                 fresh = [h for r, h in zip(matched, hours, strict=True) if r.start >= low]
-                timed = fresh if fresh else hours
+                if fresh:
+                    # Timed from the signs felt in these 24 hours: a headache open since weeks
+                    # before was "during the infusion" too, but the warning came with the stiff
+                    # neck of this morning, 20 hours after it.
+                    timed, met = fresh, anchor
+                else:
+                    # Every sign began before these 24 hours (a recheck at some later entry):
+                    # the alert is the one they made when the last of them came, timed as then,
+                    # never by an infusion given since (a review found a warning of 2 Nov
+                    # rewritten "during or just after" the infusion of 22 Nov).
+                    met = max(r.start for r in matched)
+                    timed = [
+                        hours_after(dose_list, max(r.start, met - WINDOW), min(r.end or now, met))
+                        for r in matched
+                    ]
                 known = [h for h in timed if h is not None]
                 matches.append(
                     Alert(
@@ -608,8 +619,8 @@ def find_alerts(
                         emergency=trigger.emergency,
                         advice=trigger.advice,
                         hours_since_infusion=min(known) if len(known) == len(timed) else None,
-                        dose=_latest_dose(dose_list, anchor),
-                        window_start=low if any(r.start >= low for r in matched) else None,
+                        dose=_latest_dose(dose_list, met),
+                        window_start=low if fresh else None,
                     )
                 )
     return _merge(matches)

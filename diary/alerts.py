@@ -152,6 +152,10 @@ def refresh(
     for alert in alerts:
         dose_infusion = infusions.get(alert.dose.ref) if alert.dose else None
         event, fit = _find_event(alert, [*unused.values(), *far_open.values()])
+        if event is not None and event.pk in far_open and fit >= _SHARES_ONLY:
+            # An open warning of weeks ago that only shares a sign still going is not this
+            # one: taking it over moved it to today, and deleting today's sign withdrew it.
+            event, fit = _find_event(alert, list(unused.values()))
         dealt_with, dealt_fit = _find_event(alert, handled)
         # The warning dealt with is the one this alert repeats when nothing still open fits it
         # as well: a match of weeks ago, recomputed, is that one, not today's through the

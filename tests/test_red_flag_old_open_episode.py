@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from diary import alerts, entries
 from diary.models import RedFlagEvent
 
@@ -167,3 +169,82 @@ def test_a_warning_is_timed_from_its_new_sign_not_from_the_old_open_one(patient,
     (event,) = _open_events(patient)
     assert event.started_at == local(2026, 11, 23, 9)
     assert event.hours_since_infusion == 20
+
+
+# --- a second review's cases: a warning of weeks ago keeps its times and stays itself ---------
+
+
+def _dark_urine_of_2_nov(patient, owner):
+    InfusionFactory(
+        patient=patient, date=dt.date(2026, 11, 1), start_time=dt.time(9), end_time=dt.time(13)
+    )
+    log(patient, owner, symptom="dark_urine", severity=5, onset=local(2026, 11, 2, 13))
+    (old,) = RedFlagEvent.objects.all()
+    return old
+
+
+@pytest.mark.parametrize("dealt_with", [True, False])
+def test_a_later_entry_does_not_retime_a_warning_of_weeks_ago(patient, owner, dealt_with):
+    """Dark urine left open since 2 Nov (24 h after an infusion): a tiredness logged three
+    weeks later, after another infusion, matched the same sign again and rewrote the old
+    warning as "during or just after" the new infusion, or "500 hours after"."""
+    old = _dark_urine_of_2_nov(patient, owner)
+    if dealt_with:
+        _handle(old)
+    before = (old.started_at, old.hours_since_infusion, old.infusion_id)
+    assert before[1] == 24
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 22))
+    log(patient, owner, symptom="fatigue", severity=5, onset=local(2026, 11, 23, 9))
+    old.refresh_from_db()
+    assert (old.started_at, old.hours_since_infusion, old.infusion_id) == before
+    assert RedFlagEvent.objects.count() == 1
+
+
+def test_signs_open_across_a_later_infusion_keep_their_timing(patient, owner):
+    InfusionFactory(
+        patient=patient, date=dt.date(2026, 11, 19), start_time=dt.time(9), end_time=dt.time(13)
+    )
+    log(patient, owner, symptom="headache", severity=8, onset=local(2026, 11, 21, 8))
+    log(patient, owner, symptom="stiff_neck", severity=6, onset=local(2026, 11, 21, 9))
+    (event,) = RedFlagEvent.objects.all()
+    assert event.hours_since_infusion == 43
+    InfusionFactory(
+        patient=patient, date=dt.date(2026, 11, 22), start_time=dt.time(9), end_time=dt.time(13)
+    )
+    log(patient, owner, symptom="fatigue", severity=5, onset=local(2026, 11, 22, 14))
+    event.refresh_from_db()
+    assert event.hours_since_infusion == 43
+
+
+def test_an_open_warning_of_weeks_ago_is_not_taken_over_nor_lost(patient, owner):
+    """Never dealt with: the 2 Nov warning stays as it was when a stiff neck today makes a
+    warning of its own, and stays when that stiff neck is deleted, or the old infusion
+    rechecked."""
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 1))
+    log(patient, owner, symptom="headache", severity=8, onset=local(2026, 11, 2, 9))
+    log(
+        patient,
+        owner,
+        symptom="stiff_neck",
+        severity=6,
+        onset=local(2026, 11, 2, 10),
+        ended_at=local(2026, 11, 2, 18),
+    )
+    (old,) = RedFlagEvent.objects.all()
+    times = (old.started_at, old.last_at)
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 22))
+    stiff = log(patient, owner, symptom="stiff_neck", severity=5, onset=local(2026, 11, 23, 10))
+    old.refresh_from_db()
+    assert (old.started_at, old.last_at) == times
+    (new,) = RedFlagEvent.objects.exclude(pk=old.pk)
+    assert new.started_at == local(2026, 11, 23, 10) and new.withdrawn_at is None
+    alerts.refresh_infusion(patient, dt.date(2026, 11, 1), patient.tz)  # that infusion edited
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.started_at, old.last_at) == times and new.withdrawn_at is None
+    assert stiff.pk in {e.pk for e in new.entries.all()}
+    entries.delete(stiff, owner)  # logged by mistake
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.withdrawn_at is None and (old.started_at, old.last_at) == times
+    assert new.withdrawn_at is not None
