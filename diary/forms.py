@@ -389,11 +389,20 @@ class QuickLogForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, forms.F
     def clean(self):
         cleaned = super().clean()
         self.resolve_symptom(cleaned)
-        if cleaned.get("severity") == 0:
+        zero = cleaned.get("severity") == 0
+        if zero:
             # 0 about a sign still going can only mean it has stopped (clinical.md: 0 is "not
-            # present"): no "same one?" question, whose "A new one" made an empty episode.
+            # present"): no "same one?" question, whose "A new one" made an empty episode. A 0
+            # from before that one began says only that it was not there then: it is ended at
+            # its own time (``ends``), and the one still going is left alone.
             cleaned["episode"] = self.SAME
-        self.ask_same_episode(self.patient, cleaned, starts=self.onset(), starts_field="when")
+        self.ask_same_episode(
+            self.patient,
+            cleaned,
+            ends=self.onset() if zero else None,
+            starts=self.onset(),
+            starts_field="when",
+        )
         return cleaned
 
     def onset(self) -> dt.datetime:

@@ -210,3 +210,15 @@ def test_a_zero_ends_an_entry_read_with_its_readings_prefetched(patient, owner):
     entries.add_reading(fetched, 0, local(2026, 11, 23, 12), owner)
     fetched.refresh_from_db()
     assert fetched.ended_at == local(2026, 11, 23, 12)
+
+
+def test_a_zero_from_before_the_episode_began_leaves_it_going(patient, owner, owner_client):
+    """ "Last night: 0" for a headache that began this morning says only that it was not there
+    then: the headache goes on, and the 0 is a record of its own (a review found it ended the
+    headache at its own start)."""
+    going = make_entry(patient, owner, severity=6, onset=local(2026, 11, 23, 9))
+    owner_client.post(quick_url(patient), {"symptom": "headache", "severity": "0", "when": "night"})
+    going.refresh_from_db()
+    assert going.ended_at is None and not going.readings.exists()
+    zero = SymptomEntry.objects.exclude(pk=going.pk).get()
+    assert zero.severity == 0 and zero.onset == zero.ended_at == local(2026, 11, 22, 22)
