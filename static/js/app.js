@@ -78,6 +78,14 @@
       pending.focus({ preventScroll: true });
       return;
     }
+    // A field marked invalid is the place itself: the report's date boxes sit in the period's
+    // fieldset, whose first control (a radio) got the focus rather than the date in error.
+    var invalid = (root || document).querySelector('[aria-invalid="true"]');
+    if (invalid) {
+      invalid.scrollIntoView({ block: "center" });
+      invalid.focus({ preventScroll: true });
+      return;
+    }
     var error = (root || document).querySelector(".invalid-feedback.d-block, .is-invalid, .invalid-feedback");
     if (!error) return;
     var wrapper = error.closest(".mb-3, fieldset, .form-group") || error;

@@ -80,7 +80,14 @@ def test_the_report_for_the_demo_patient(page, sign_in, nav, axe, settings, tran
     page.get_by_text("Change the period or the parts").click()
     page.get_by_label("Dates I choose: from").fill("2026-09-01")
     expect(page.get_by_role("radio", name="Dates I choose")).to_be_checked()
-    page.get_by_role("radio", name="The last 6 months").check()  # left as it was
+    # A last day before the first: the message is next to it, and so is the focus.
+    page.get_by_label("to", exact=True).fill("2026-08-01")
+    page.get_by_role("button", name="Show the report").click()
+    expect(page.get_by_text("Enter a last day on or after the first.")).to_be_visible()
+    expect(page.get_by_label("to", exact=True)).to_be_focused()
+    page.get_by_role("radio", name="The last 6 months").check()
+    page.get_by_label("Dates I choose: from").fill("")
+    page.get_by_label("to", exact=True).fill("")
 
     # The PDF, made in the background (here at once), then downloaded.
     if not pdf.available():
