@@ -25,9 +25,9 @@ def _open_events(patient):
     return list(RedFlagEvent.objects.filter(patient=patient, handled_at=None, withdrawn_at=None))
 
 
-def _weeks_old_warning(patient, owner, headache_ended=None):
+def _weeks_old_warning(patient, owner, headache_ended=None, *, dealt_with=True):
     """A headache of 2 Nov, never closed (or ended at ``headache_ended``), with a stiff neck
-    that day: a warning, dealt with."""
+    that day: a warning, dealt with (unless ``dealt_with`` is false)."""
     InfusionFactory(patient=patient, date=dt.date(2026, 11, 1))
     headache = log(
         patient,
@@ -46,7 +46,8 @@ def _weeks_old_warning(patient, owner, headache_ended=None):
         ended_at=local(2026, 11, 2, 18),
     )
     (old,) = RedFlagEvent.objects.all()
-    _handle(old)
+    if dealt_with:
+        _handle(old)
     return headache, stiff, old
 
 
@@ -220,17 +221,7 @@ def test_an_open_warning_of_weeks_ago_is_not_taken_over_nor_lost(patient, owner)
     """Never dealt with: the 2 Nov warning stays as it was when a stiff neck today makes a
     warning of its own, and stays when that stiff neck is deleted, or the old infusion
     rechecked."""
-    InfusionFactory(patient=patient, date=dt.date(2026, 11, 1))
-    log(patient, owner, symptom="headache", severity=8, onset=local(2026, 11, 2, 9))
-    log(
-        patient,
-        owner,
-        symptom="stiff_neck",
-        severity=6,
-        onset=local(2026, 11, 2, 10),
-        ended_at=local(2026, 11, 2, 18),
-    )
-    (old,) = RedFlagEvent.objects.all()
+    _headache, _stiff, old = _weeks_old_warning(patient, owner, dealt_with=False)
     times = (old.started_at, old.last_at)
     InfusionFactory(patient=patient, date=dt.date(2026, 11, 22))
     stiff = log(patient, owner, symptom="stiff_neck", severity=5, onset=local(2026, 11, 23, 10))
