@@ -14,8 +14,8 @@ from django.utils.translation import ngettext
 from clinical import scales, symptoms
 from patients.formats import (
     hour_minute,
+    moment_words,
 )
-from patients.formats import moment_words as formats_moment_words
 from patients.forms_base import PlainWordsMixin
 from patients.models import Patient
 from patients.prepared import PreparedQuery
@@ -208,11 +208,6 @@ def last_known_at(entry: SymptomEntry) -> dt.datetime:
     severity ("same one"). "A new one" may start, and so end it, no earlier."""
     latest = entry.latest_reading
     return max(entry.onset, latest.at) if latest else entry.onset
-
-
-def moment_words(moment: dt.datetime, zone) -> str:
-    """A time as the diary says it, in the diary's zone (``patients.formats.moment_words``)."""
-    return formats_moment_words(moment, zone)
 
 
 def start_after_reading_error(reading) -> str:

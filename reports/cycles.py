@@ -1177,9 +1177,24 @@ def symptom_series(
     rows = SymptomEntry.objects.filter(in_spans(spans), patient=patient, symptom=symptom)
     # "Other" ones by symptom_key, in Python: SQL's case-insensitive match neither collapses
     # inner spaces ("Sore  arm") nor folds the case of letters beyond ASCII.
-    wanted = effect_key(symptom, custom)
+    by_course = severity_by_cycle_day(
+        side_effect_rows(patient, rows.order_by("onset", "pk")), effect_key(symptom, custom)
+    )
+    first_days: dict[int, list[Infusion]] = {}
+    for infusion in Infusion.objects.filter(
+        patient=patient, course_id__in=[s.course_id for s in spans[1:]]
+    ).only("date", "start_time", "course_id"):
+        first_days.setdefault(infusion.course_id, []).append(infusion)
+    return series_by_span(spans, until, by_course, first_days)
+
+
+def severity_by_cycle_day(
+    rows: Iterable[SideEffectRow], wanted: tuple
+) -> dict[int, dict[int, int]]:
+    """The worst severity of the side effect ``wanted`` (:func:`effect_key`) on each day of
+    each cycle: {course id: {day of the cycle: severity}}, from ``rows`` linked to courses."""
     by_course: dict[int, dict[int, int]] = {}
-    for entry in side_effect_rows(patient, rows.order_by("onset", "pk")):
+    for entry in rows:
         if entry.day_of_cycle is None or symptom_key(entry) != wanted:
             continue
         onset_date = entry.local_date or entries.local_date(entry, entry.onset)
@@ -1187,11 +1202,18 @@ def symptom_series(
         for date, severity in daily_severity(entry).items():
             day = entry.day_of_cycle + (date - onset_date).days
             days[day] = max(days.get(day, 0), severity)
-    first_days: dict[int, list[Infusion]] = {}
-    for infusion in Infusion.objects.filter(
-        patient=patient, course_id__in=[s.course_id for s in spans[1:]]
-    ).only("date", "start_time", "course_id"):
-        first_days.setdefault(infusion.course_id, []).append(infusion)
+    return by_course
+
+
+def series_by_span(
+    spans: Sequence[Span],
+    until: dt.date,
+    by_course: dict[int, dict[int, int]],
+    infusions: dict[int, Sequence[Infusion]],
+) -> list[SymptomCycleSeries]:
+    """One :class:`SymptomCycleSeries` per span, oldest first, from
+    :func:`severity_by_cycle_day`; ``infusions`` by course id hold at least each course's
+    first day (whether it had a morning before its infusion)."""
     series = []
     for n, span in enumerate(spans):
         if span.cycle_end is not None:
@@ -1213,7 +1235,7 @@ def symptom_series(
                 ],
                 next_morning=span.cycle_end is not None
                 and following is not None
-                and has_morning(following.start_date, first_days.get(following.course_id, [])),
+                and has_morning(following.start_date, infusions.get(following.course_id, [])),
             )
         )
     return series

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from clinical import scales
-from diary import entries
 from diary.models import Measure, SymptomEntry
 from patients.models import Patient
 
 from . import cycles
-from .cycles import CycleSeries, CycleSummary, SymptomCycleSeries, SymptomDay
+from .cycles import CycleSeries, CycleSummary, SymptomCycleSeries
 
 # The period choices, in months back from today ("all": since the first course).
 PERIODS: dict[str, int | None] = {"1": 1, "3": 3, "6": 6, "12": 12, "all": None}
@@ -198,45 +197,12 @@ def points_before_treatment(data: CycleData, choice: Choice) -> list[cycles.Cycl
 
 def symptom_series(data: CycleData, symptom: str, *, custom: str = "") -> list[SymptomCycleSeries]:
     """What ``reports.cycles.symptom_series`` gives for the same period, with no query."""
-    wanted = cycles.effect_key(symptom, custom)
-    by_course: dict[int, dict[int, int]] = {}
-    for course_id, rows in data.symptoms.items():
-        for entry in rows:
-            if entry.day_of_cycle is None or cycles.symptom_key(entry) != wanted:
-                continue
-            onset_date = entry.local_date or entries.local_date(entry, entry.onset)
-            days = by_course.setdefault(course_id, {})
-            for date, severity in cycles.daily_severity(entry).items():
-                day = entry.day_of_cycle + (date - onset_date).days
-                days[day] = max(days.get(day, 0), severity)
+    by_course = cycles.severity_by_cycle_day(
+        (entry for rows in data.symptoms.values() for entry in rows),
+        cycles.effect_key(symptom, custom),
+    )
     infusions = {cycle.course_id: cycle.infusions for cycle in data.cycles}
-    series = []
-    for n, span in enumerate(data.spans):
-        if span.cycle_end is not None:
-            observed = (span.cycle_end - span.start_date).days + 1
-        else:
-            observed = max(0, (data.until - span.start_date).days + 1)
-        following = data.spans[n + 1] if n + 1 < len(data.spans) else None
-        days = by_course.get(span.course_id, {})
-        series.append(
-            SymptomCycleSeries(
-                course_id=span.course_id,
-                start_date=span.start_date,
-                cycle_end=span.cycle_end,
-                days_observed=observed,
-                points=[
-                    SymptomDay(day, severity)
-                    for day, severity in sorted(days.items())
-                    if severity > 0 and (span.cycle_end is None or day <= observed)
-                ],
-                next_morning=span.cycle_end is not None
-                and following is not None
-                and cycles.has_morning(
-                    following.start_date, infusions.get(following.course_id, [])
-                ),
-            )
-        )
-    return series
+    return cycles.series_by_span(data.spans, data.until, by_course, infusions)
 
 
 def severity_by_day(series: Sequence[SymptomCycleSeries]) -> tuple[list[list], list]:
