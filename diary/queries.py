@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinical import red_flags, scales
+from clinical import symptoms as catalog
 from infusions.models import Infusion
 from infusions.schedule import InfusionStatus, infusion_status
 from patients.authors import kept_author
@@ -313,6 +314,32 @@ def follow_up_codes(patient: Patient, saved: list[SymptomEntry]) -> list[str]:
         )
     )
     return [code for code in asked if code not in logged]
+
+
+def unwarned_signs(patient: Patient, saved: list[SymptomEntry]) -> list[SymptomEntry]:
+    """The warning signs among ``saved`` (a stiff neck, chest pain: the catalogue's signs that
+    are not common after-effects, felt above 0) that no open warning counts: alone, or outside
+    its rule's window, a sign asks for a word of advice rather than nothing (a patient who
+    ticked "stiff neck" under "Some signs together need a doctor soon" heard nothing back)."""
+    signs = [
+        entry
+        for entry in saved
+        if entry.pk
+        and catalog.is_known(entry.symptom)
+        and not catalog.get(entry.symptom).is_common
+        and worst_severity(entry) > 0
+    ]
+    if not signs:
+        return []  # the common case: no query
+    warned = set(
+        RedFlagEvent.entries.through.objects.filter(
+            symptomentry__in=signs,
+            redflagevent__patient=patient,
+            redflagevent__handled_at__isnull=True,
+            redflagevent__withdrawn_at__isnull=True,
+        ).values_list("symptomentry_id", flat=True)
+    )
+    return [entry for entry in signs if entry.pk not in warned]
 
 
 # --- red-flag warnings ----------------------------------------------------------------------------

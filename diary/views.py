@@ -103,6 +103,9 @@ def _result_context(
     codes = queries.follow_up_codes(request.patient, saved)
     return {
         "saved": queries.with_latest_readings(saved, known),
+        # A warning sign no warning counts (alone, or late after the infusion): advice, not
+        # silence.
+        "unwarned_signs": [e.label for e in queries.unwarned_signs(request.patient, saved)],
         # Asked even after a warning: another sign can make it an emergency.
         "follow_up_form": FollowUpForm(codes=codes) if codes else None,
         "follow_up_for": saved[0],

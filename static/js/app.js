@@ -87,11 +87,24 @@
       return;
     }
     var error = (root || document).querySelector(".invalid-feedback.d-block, .is-invalid, .invalid-feedback");
-    if (!error) return;
+    if (!error) {
+      revealResult(root);
+      return;
+    }
     var wrapper = error.closest(".mb-3, fieldset, .form-group") || error;
     wrapper.scrollIntoView({ block: "center" });
     var field = wrapper.querySelector("input:not([type=hidden]), select, textarea");
     if (field) field.focus({ preventScroll: true });
+  }
+
+  // What was just saved, and any advice with it: answering a question low on the page swaps
+  // in a shorter panel, which left the answer above the screen and the patient at the footer.
+  function revealResult(root) {
+    var result = (root || document).querySelector('[data-reveal="true"]');
+    if (!result) return;
+    result.removeAttribute("data-reveal");
+    result.scrollIntoView({ block: "nearest" });
+    result.focus({ preventScroll: true });
   }
 
   function afterLoad(event) {

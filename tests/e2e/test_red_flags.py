@@ -103,3 +103,26 @@ def test_leg_pain_asks_in_view_before_saving(page, axe, sign_in, transactional_d
     page.locator("#quick-log").get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", name="Get medical advice now")).to_be_in_viewport()
     assert SymptomEntry.objects.get().symptom == "limb_pain_swelling"
+
+
+def test_answers_low_on_the_page_bring_their_result_into_view(page, axe, sign_in, transactional_db):
+    """Ticking "Stiff neck" under the follow-up question, nine days after an infusion: no rule
+    counts it, and the answer is the advice for a sign to watch. "Save answers" sits low on the
+    phone; the shorter panel swapped in used to leave the answer above the screen."""
+    membership = MembershipFactory(role=Membership.Role.OWNER, is_self=True)
+    patient = membership.patient
+    InfusionFactory(patient=patient, date=dt.date.today() - dt.timedelta(days=9))
+    sign_in(membership.user)
+    page.goto(f"/p/{patient.public_id}/")
+    page.locator("label[for='qs-headache']").click()
+    page.locator("label[for='sev-8']").click()
+    page.locator("#quick-log").get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Stiff neck", exact=True).click()
+    page.locator("#quick-log").get_by_role("button", name="Save answers").click()
+
+    advice = page.locator(".safety-net")
+    expect(advice).to_contain_text("Stiff neck is a sign to watch")
+    assert _fully_in_view(page, advice)
+    expect(page.locator(".saved-result")).to_be_focused()
+    assert not RedFlagEvent.objects.exists()
+    axe(page)
