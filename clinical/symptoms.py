@@ -272,6 +272,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "breathless",
         "out of breath",
         "short winded",
+        "cant catch my breath",
+        "cannot catch my breath",
+        "struggling for breath",
+        "gasping for breath",
+        "out of puff",
     ),
     "limb_pain_swelling": (
         "hot swollen leg",
@@ -328,6 +333,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "less urine",
         "less pee",
         "passing less urine",
+        "peeing less",
+        "urinating less",
+        "weeing less",
+        "not weeing",
+        "cant wee",
     ),
     "sudden_weight_gain": ("weight gain", "gained weight", "put on weight", "weight went up"),
     "dark_urine": (
@@ -336,6 +346,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "brown pee",
         "cola urine",
         "cola coloured urine",
+        "cola coloured pee",
+        "coke coloured pee",
+        "tea coloured pee",
         "cola colored urine",
         "coke coloured urine",
         "coke colored urine",
@@ -348,6 +361,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "blood in my pee",
         "urine is dark",
         "pee is dark",
+        "urine dark",
+        "pee dark",
+        "dark wee",
+        "wee is dark",
+        "dark coloured urine",
+        "dark colored urine",
     ),
     "yellow_skin_eyes": (
         "yellow skin",
@@ -392,6 +411,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "throat tight",
         "tight throat",
         "throat feels tight",
+        "throat feels swollen",
+        "lips feel swollen",
+        "face feels swollen",
         "swollen lips",
         "lips swelling",
         "lips swollen",
@@ -526,6 +548,65 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
+# Words that change nothing about which sign is meant, left out on both sides of a comparison:
+# "my pee is very dark" is "pee is dark", "her chest hurts" is "chest hurts". Not "little" or
+# "no": they are part of phrases ("little urine", "no energy").
+_FILLERS = frozenset(
+    {"my", "the", "a", "an", "his", "her", "their", "your", "our", "very", "really", "so",
+     "quite", "extremely", "super", "rather", "too"}
+)  # fmt: skip
+# A sign denied in so many words ("no chest pain", "not dizzy", "don't have any fever") is not
+# that sign: without this, "headache, no chest pain" was saved as chest pain and called for an
+# ambulance. Only a denial right before the sign counts, across at most three of the bridging
+# words: "no headache but chest pain" and "not sure if it is chest pain" still name chest pain.
+# A comparison after it undoes the denial: "haven't had chest pain like this before" is chest
+# pain now. "Never" is no denial at all ("never felt so dizzy").
+_DENIALS = frozenset(
+    {"no", "not", "without", "nil", "nor", "neither", "dont", "doesnt", "didnt", "havent", "hasnt",
+     "hadnt", "isnt", "arent", "wasnt", "werent", "denies", "denied"}
+)  # fmt: skip
+_DENIAL_BRIDGES = frozenset(
+    {"any", "more", "have", "has", "got", "had", "having", "feel", "feeling", "felt", "get",
+     "getting", "been", "sign", "of", "i", "she", "he", "they", "we", "it"}
+)  # fmt: skip
+_BRIDGES_AT_MOST = 3
+_COMPARISONS = frozenset({"like", "before", "until", "till", "ever", "worse", "than", "such"})
+
+
+# Plurals that say something: "swollen legs" (fluid) is not "swollen leg" (one limb: a clot?).
+_PLURALS_KEPT = frozenset({"legs", "arms", "ankles", "calves", "hands", "feet"})
+_SPELLINGS = {"colored": "coloured", "color": "colour", "urinating": "peeing", "wee": "pee"}
+
+
+def _stem(word: str) -> str:
+    """A plural or third-person "s" dropped ("chest pains", "hurts"), the same way on both
+    sides of a comparison, so only consistency matters, not English."""
+    word = _SPELLINGS.get(word, word)
+    if (
+        len(word) >= 4
+        and word.endswith("s")
+        and not word.endswith(("ss", "us", "is"))
+        and word not in _PLURALS_KEPT
+    ):
+        return word[:-1]
+    return word
+
+
+_CLAUSE_END = re.compile(r"[,.;:!?\n]+")
+_BREAK = "|"  # where a clause ended: no phrase spans it, no denial reaches across it
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    """What typed words and phrases are compared as: normalised, fillers out, plurals in, and
+    the end of each clause kept ("No, I have chest pain" denies nothing)."""
+    found: list[str] = []
+    for clause in _CLAUSE_END.split(text):
+        words = [_stem(word) for word in normalise(clause).split() if word not in _FILLERS]
+        if words:
+            found += [*words, _BREAK]
+    return tuple(found[:-1])
+
+
 @dataclass(frozen=True)
 class Recognised:
     """What typed words were recognised as."""
@@ -533,89 +614,105 @@ class Recognised:
     codes: tuple[str, ...] = ()  # catalog signs, each saved as its own entry
     details: tuple[tuple[str, str], ...] = ()  # (code, detail) already given by the words
     questions: tuple[DetailQuestion, ...] = ()  # to ask before saving
+    denied: tuple[str, ...] = ()  # signs named only to say they are not there ("no fever")
 
     def __bool__(self) -> bool:
         return bool(self.codes or self.questions)
 
 
-def _phrases() -> list[tuple[str, str, str]]:
-    """(normalised phrase, kind, value): kind "code", "question" or "legs"."""
+def _phrases() -> list[tuple[tuple[str, ...], str, str]]:
+    """(phrase as tokens, kind, value): kind "code", "question" or "legs"."""
     found: list[tuple[str, str, str]] = []
     for symptom in CATALOG:
         label = str(symptom.label)
-        found.append((normalise(label), "code", symptom.code))
+        found.append((label, "code", symptom.code))
         # "Tiredness (fatigue)": each part on its own too.
         outside = re.sub(r"\(.*?\)", " ", label)
         inside = " ".join(re.findall(r"\((.*?)\)", label))
-        for part in (outside, inside):
-            if normalise(part) and normalise(part) != normalise(label):
-                found.append((normalise(part), "code", symptom.code))
+        found.extend((part, "code", symptom.code) for part in (outside, inside))
     for code, words in SYNONYMS.items():
-        found.extend((normalise(w), "code", code) for w in words)
-    found.extend((normalise(w), "question", ONE_LIMB.code) for w in LIMB_PHRASES)
-    found.extend((normalise(w), "legs", "swelling") for w in SWELLING_LEGS_PHRASES)
+        found.extend((w, "code", code) for w in words)
+    found.extend((w, "question", ONE_LIMB.code) for w in LIMB_PHRASES)
+    found.extend((w, "legs", "swelling") for w in SWELLING_LEGS_PHRASES)
+    unique: dict[tuple[tuple[str, ...], str, str], None] = {}
+    for words, kind, value in found:
+        tokens = _tokens(words)
+        if tokens:
+            unique[(tokens, kind, value)] = None
     # Longest first: "swollen throat" wins over "swollen".
-    found.sort(key=lambda item: -len(item[0]))
-    return found
+    return sorted(unique, key=lambda item: (-len(item[0]), -len(" ".join(item[0]))))
 
 
-_PHRASES: list[tuple[str, str, str]] | None = None
+_PHRASES: list[tuple[tuple[str, ...], str, str]] | None = None
 
 
-def _all_phrases() -> list[tuple[str, str, str]]:
+def _all_phrases() -> list[tuple[tuple[str, ...], str, str]]:
     global _PHRASES
     if _PHRASES is None:
         _PHRASES = _phrases()
     return _PHRASES
 
 
+def _denied(tokens: tuple[str, ...], start: int, end: int) -> bool:
+    """Whether the phrase at ``start``:``end`` follows a denial ("no", "not", "don't have any")
+    and no comparison follows it ("like this before")."""
+    at = start - 1
+    bridged = 0
+    while at >= 0 and tokens[at] in _DENIAL_BRIDGES and bridged < _BRIDGES_AT_MOST:
+        at, bridged = at - 1, bridged + 1
+    if at < 0 or tokens[at] not in _DENIALS:
+        return False
+    return not _COMPARISONS.intersection(tokens[end : end + 3])
+
+
 def recognise(text: str) -> Recognised:
-    """The catalog signs named in `text`, whole words only, the most specific wording first."""
-    words = f" {normalise(text)} "
-    taken = [False] * len(words)
+    """The catalog signs named in `text`, whole words only, the most specific wording first;
+    a sign denied right before it ("no chest pain") is not one of them."""
+    tokens = _tokens(text)
+    taken = [False] * len(tokens)
     codes: dict[str, int] = {}  # code -> where it was written, to keep the patient's order
     details: dict[str, str] = {}
     questions: dict[str, DetailQuestion] = {}
+    denied: dict[str, int] = {}
     for phrase, kind, value in _all_phrases():
-        if not phrase:
-            continue
-        needle = f" {phrase} "
-        start = words.find(needle)
-        while start != -1:
-            span = range(start + 1, start + len(needle) - 1)
-            if not any(taken[i] for i in span):
-                for i in span:
-                    taken[i] = True
-                if kind == "code":
-                    if value in NEEDS_DETAIL and value not in details:
-                        questions[NEEDS_DETAIL[value].code] = NEEDS_DETAIL[value]
-                    else:
-                        codes.setdefault(value, start)
-                elif kind == "legs":
-                    codes.setdefault(value, start)
-                    details[value] = "legs"
-                    questions.pop(SWELLING_WHERE.code, None)
+        size = len(phrase)
+        for start in range(len(tokens) - size + 1):
+            if tokens[start : start + size] != phrase or any(taken[start : start + size]):
+                continue
+            taken[start : start + size] = [True] * size
+            if _denied(tokens, start, start + size):
+                denied.setdefault(value, start)
+            elif kind == "code":
+                if value in NEEDS_DETAIL and value not in details:
+                    questions[NEEDS_DETAIL[value].code] = NEEDS_DETAIL[value]
                 else:
-                    questions[value] = QUESTIONS[value]
-            start = words.find(needle, start + 1)
+                    codes.setdefault(value, start)
+            elif kind == "legs":
+                codes.setdefault(value, start)
+                details[value] = "legs"
+                questions.pop(SWELLING_WHERE.code, None)
+            else:
+                questions[value] = QUESTIONS[value]
     if "swelling" in codes:
         questions.pop(SWELLING_WHERE.code, None)
     return Recognised(
         codes=tuple(sorted(codes, key=codes.__getitem__)),
         details=tuple(details.items()),
         questions=tuple(questions.values()),
+        denied=tuple(c for c in sorted(denied, key=denied.__getitem__) if c not in codes),
     )
 
 
-def suggest(text: str, limit: int = 4) -> list[str]:
-    """Catalog signs whose label or synonym is close to `text` (typos): "Did you mean ...?"."""
-    typed = normalise(text)
+def suggest(text: str, limit: int = 4, *, leaving_out: tuple[str, ...] = ()) -> list[str]:
+    """Catalog signs whose label or synonym is close to `text` (typos): "Did you mean ...?".
+    ``leaving_out``: signs the words deny ("no fever"), never offered."""
+    typed = " ".join(token for token in _tokens(text) if token != _BREAK)
     if len(typed) < 3:
         return []
     candidates: dict[str, str] = {}
     for phrase, kind, value in _all_phrases():
-        if kind != "question":
-            candidates.setdefault(phrase, value)
+        if kind != "question" and value not in leaving_out:
+            candidates.setdefault(" ".join(phrase), value)
     close = difflib.get_close_matches(typed, list(candidates), n=limit * 3, cutoff=0.75)
     found: dict[str, None] = {}
     for phrase in close:

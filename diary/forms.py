@@ -122,7 +122,7 @@ class SymptomWordsMixin:
         if resolved:
             self.resolved = resolved
             return
-        suggestions = symptoms.suggest(typed)
+        suggestions = symptoms.suggest(typed, leaving_out=found.denied)
         if suggestions and not cleaned.get("keep_typed"):
             self.suggestions = [(c, str(symptoms.label(c))) for c in suggestions]
             self.add_error(

@@ -78,3 +78,52 @@ def test_every_warning_sign_can_be_typed():
     """Each sign a rule reads has plain-language words a patient might type."""
     for code in red_flags.RED_FLAG_SIGN_CODES:
         assert symptoms.SYNONYMS.get(code), code
+
+
+# --- the words around a sign (code review): plurals, fillers, denials ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "codes", "denied"),
+    [
+        # A plural, or a word between, used to drop the sign beside a recognised one.
+        ("headache and chest pains", ("headache", "chest_pain"), ()),
+        ("Headache, my pee is very dark", ("headache", "dark_urine"), ()),
+        ("tired and can't catch my breath", ("fatigue", "shortness_of_breath"), ()),
+        ("her lips are blue", ("blue_lips",), ()),
+        ("throat feels swollen", ("face_throat_swelling",), ()),
+        ("cola colored pee", ("dark_urine",), ()),
+        ("weeing less", ("less_urine",), ()),
+        # Denied in so many words: not that sign.
+        ("headache, no chest pain", ("headache",), ("chest_pain",)),
+        ("stiff neck no fever", ("stiff_neck",), ("fever",)),
+        ("dizzy, not chest pain", ("dizziness",), ("chest_pain",)),
+        ("I don't have any fever", (), ("fever",)),
+        ("no more chest pain", (), ("chest_pain",)),
+        # Not a denial of the sign: it is there.
+        ("no headache but chest pain", ("chest_pain",), ("headache",)),
+        ("I haven't had chest pain like this before", ("chest_pain",), ()),
+        ("never had chest pain like this", ("chest_pain",), ()),
+        ("not sure if it is chest pain", ("chest_pain",), ()),
+        ("No, I have chest pain", ("chest_pain",), ()),
+        ("neither fever nor chills", (), ("fever", "chills")),
+        ("cola-coloured urine; no fever.", ("dark_urine",), ("fever",)),
+        ("no energy", ("fatigue",), ()),  # the phrase itself begins with "no"
+        ("no urine", ("less_urine",), ()),
+        # Singular and plural legs say different things: one limb (a clot?) or fluid.
+        ("swollen legs", ("swelling",), ()),
+    ],
+)
+def test_the_words_around_a_sign(typed, codes, denied):
+    found = symptoms.recognise(typed)
+    assert (found.codes, found.denied) == (codes, denied)
+
+
+def test_one_swollen_leg_still_asks_the_limb_question():
+    assert symptoms.recognise("swollen leg").questions == (symptoms.ONE_LIMB,)
+    assert symptoms.recognise("my leg is swollen").questions == (symptoms.SWELLING_WHERE,)
+
+
+def test_a_denied_sign_is_never_suggested():
+    assert "fever" in symptoms.suggest("fevr")
+    assert "fever" not in symptoms.suggest("fevr", leaving_out=("fever",))
