@@ -254,6 +254,10 @@ class SameEpisodeMixin:
     # (``episode_refused``: why, said again beside the buttons).
     episode_question: str = ""
     episode_refused: str = ""
+    # Where the start given is before the one still going was last known to go on, "A new one"
+    # could never be saved: not offered, and this says why (browser pass: a backdated start
+    # offered it, then refused it in words that made no sense for an earlier start).
+    episode_new_impossible: str = ""
     # Whether the severity given belongs to the start given (the full form), rather than to
     # now (the quick log): then "Same one" with an earlier start moves the episode's start back.
     severity_is_at_start = False
@@ -301,23 +305,29 @@ class SameEpisodeMixin:
             "what": capfirst(found.label),
             "since": moment_words(found.onset, patient.tz),
         }
-        if cleaned.get("episode") not in (self.SAME, self.NEW):
+        # "A new one: the other has stopped" stops it where this one starts: never before a
+        # severity noted for it, or two episodes of one sign would overlap.
+        answer = cleaned.get("episode")
+        # The latest reading is read only where it can change what is asked or refused: "Same
+        # one" answered reads nothing more (the quick log's every save).
+        last_known = last_known_at(found) if answer != self.SAME else found.onset
+        if starts is not None and starts < last_known:
+            self.episode_new_impossible = _(
+                "It can’t be a new one: a new %(what)s would start after %(at)s."
+            ) % {"what": found.label, "at": moment_words(last_known, patient.tz)}
+        if answer not in (self.SAME, self.NEW):
             self.episode_question = question
             self.add_error("episode", question)
-        elif cleaned.get("episode") == self.NEW and starts is not None:
-            # "A new one: the other has stopped" stops it where this one starts: never before
-            # a severity noted for it, or two episodes of one sign would overlap.
-            last_known = last_known_at(found)
-            if starts < last_known:
-                refused = _(
-                    "%(what)s was still going at %(at)s, so a new one can’t start before "
-                    "that. Choose “Same one”, or a later start."
-                ) % {"what": capfirst(found.label), "at": moment_words(last_known, patient.tz)}
-                # Asked again, with both answers to tap and why this one cannot be new beside
-                # them (on a phone the start's own message is below the fold).
-                self.episode_question = question
-                self.episode_refused = refused
-                self.add_error(starts_field, refused)
+        elif answer == self.NEW and self.episode_new_impossible:
+            refused = _(
+                "%(what)s was still going at %(at)s, so a new one can’t start before "
+                "that. Choose “Same one”, or a later start."
+            ) % {"what": capfirst(found.label), "at": moment_words(last_known, patient.tz)}
+            # Asked again, "Same one" to tap and why this one cannot be new beside it (on a
+            # phone the start's own message is below the fold).
+            self.episode_question = question
+            self.episode_refused = refused
+            self.add_error(starts_field, refused)
 
     def others_resolved(self) -> list[tuple[str, str]]:
         """The signs typed besides the one still going that "Same one" added to."""

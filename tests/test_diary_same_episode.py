@@ -112,7 +112,7 @@ def test_same_one_adds_a_reading_to_the_entry_still_going(patient, owner, owner_
     # What helped and the notes typed on the form are kept, on the entry they belong to.
     assert (first.helped, first.notes) == ("Hot water bottle", "Teeth chattering")
     page = owner_client.get(response["Location"]).content.decode()
-    assert "Added to the same Chills: now 6 (moderate), worst so far 6." in page
+    assert "Added to the same Chills (since Mon 09:00): now 6 (moderate), worst so far 6." in page
 
 
 def test_same_one_keeps_what_the_entry_already_says(patient, owner, owner_client):
@@ -150,7 +150,10 @@ def test_same_one_with_an_end_ends_that_episode(patient, owner, owner_client):
     assert any(line.startswith("Later severity 6 (moderate) at 11:00") for line in said), said
     assert any(line.startswith("Ended: still going →") for line in said), said
     page = owner_client.get(f"{today_url(patient)}?saved={first.pk}").content.decode()
-    assert "Added to the same Chills: 6 (moderate), worst 6, ended Mon 11:45." in page
+    assert (
+        "Added to the same Chills (since Mon 09:00): 6 (moderate), worst 6, ended Mon 11:45."
+        in page
+    )
 
 
 def test_same_one_cannot_end_before_a_later_severity(patient, owner, owner_client):
@@ -209,8 +212,9 @@ def test_the_quick_log_follows_the_same_rule(patient, owner, owner_client):
     )
     body = response.content.decode()
     assert 'id="qs-when-error"' in body and "a new one can’t start before that" in body
-    # The question is asked again with both answers to tap, not left as an error alone.
-    assert 'name="episode" value="same"' in body and 'name="episode" value="new"' in body
+    # The question is asked again, not left as an error alone; "A new one" cannot be saved
+    # for a start before 10:00, so it is not offered again (browser pass).
+    assert 'name="episode" value="same"' in body and 'name="episode" value="new"' not in body
     assert "Chills since Mon 09:00: still going. Is this the same one?" in body
     # Why, beside the buttons too: on a phone the start's own message is below the fold.
     pending = body[body.index("Not saved yet") : body.index('name="episode" value="same"')]
@@ -324,6 +328,29 @@ def test_a_backdated_new_one_before_the_old_began_is_refused(patient, owner, own
     assert response.status_code == 200 and "onset" in response.context["form"].errors
     first.refresh_from_db()
     assert first.ended_at is None and SymptomEntry.objects.count() == 1
+
+
+def test_a_backdated_start_is_not_offered_a_new_one_it_could_never_be(patient, owner, owner_client):
+    """Browser pass: chills still going since Mon 09:00, the full form with a start on Sunday
+    evening. "A new one: the other has stopped" was offered, then refused in words that made
+    no sense for an earlier start. Now only "Same one" is offered, with why; it moves the start
+    back, and the answer says since when."""
+    first = log(patient, owner)
+    body = owner_client.post(add_url(patient), form_data(onset="2026-11-22T20:00")).content.decode()
+    assert "Chills since Mon 09:00: still going. Is this the same one?" in body
+    assert 'name="episode" value="same"' in body and 'name="episode" value="new"' not in body
+    assert "It can’t be a new one: a new Chills would start after Mon 09:00." in body
+    # The next later start is new-able again.
+    body = owner_client.post(add_url(patient), form_data(onset="2026-11-23T11:00")).content.decode()
+    assert 'name="episode" value="new"' in body and "It can’t be a new one" not in body
+    response = owner_client.post(
+        add_url(patient), form_data(onset="2026-11-22T20:00", episode="same")
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.onset == local(2026, 11, 22, 20)
+    page = owner_client.get(response["Location"]).content.decode()
+    assert "Added to the same Chills (since Sun 20:00): now 4 (moderate), worst so far 6." in page
 
 
 def test_an_entry_left_open_for_weeks_is_named_with_its_date(patient, owner, owner_client):

@@ -113,7 +113,9 @@ def test_a_lower_reading_shows_now_and_worst_on_today_and_the_timeline(
     assert SymptomEntry.objects.count() == 1 and entry.readings.count() == 1
 
     # The answer's message, its "Still going" card and its "Logged today" (swapped out of band).
-    assert "Added to the same Headache: now 5 (moderate), worst so far 6." in answer
+    assert (
+        "Added to the same Headache (since Mon 09:00): now 5 (moderate), worst so far 6." in answer
+    )
     line = "Headache 6 moderate since Mon 09:00 · now 5 moderate at Mon 14:20 · worst 6"
     assert card_lines(answer) == [line]
     assert today_lines(answer) == [
@@ -152,7 +154,7 @@ def test_without_javascript_the_page_after_a_reading_says_the_same(patient, owne
         )
         assert response.status_code == 302 and "?saved=" in response.url
         body = owner_client.get(response.url).content.decode()
-    assert "Added to the same Headache: now 3 (mild), worst so far 8." in body
+    assert "Added to the same Headache (since Mon 09:00): now 3 (mild), worst so far 8." in body
     assert card_lines(body) == [
         "Headache 8 severe since Mon 09:00 · now 3 mild at Mon 14:20 · worst 8"
     ]

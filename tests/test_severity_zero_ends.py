@@ -36,7 +36,10 @@ def test_same_one_now_zero_ends_the_episode_there(patient, owner, owner_client):
     entry = SymptomEntry.objects.get()
     assert entry.ended_at == local(2026, 11, 23, 14, 20)
     assert entry.readings.get().severity == 0 and entry.peak_severity == 6
-    assert "Added to the same Headache: 0 (none), worst 6, ended Mon 14:20." in answer
+    assert (
+        "Added to the same Headache (since Mon 09:00): 0 (none), worst 6, ended Mon 14:20."
+        in answer
+    )
     # Neither the answer's card nor the page after it lists it as still going.
     assert card_lines(answer) == []
     assert card_lines(owner_client.get(today_url(patient)).content.decode()) == []
@@ -199,7 +202,10 @@ def test_a_zero_for_a_sign_still_going_ends_it_without_asking(patient, owner, ow
     assert "Is this the same one?" not in answer
     (entry,) = SymptomEntry.objects.all()
     assert entry.ended_at == NOW and entry.readings.get().severity == 0
-    assert "Added to the same Flushing: 0 (none), worst 3, ended Mon 15:00." in answer
+    assert (
+        "Added to the same Flushing (since Mon 09:00): 0 (none), worst 3, ended Mon 15:00."
+        in answer
+    )
 
 
 def test_a_zero_ends_an_entry_read_with_its_readings_prefetched(patient, owner):

@@ -171,7 +171,9 @@ def test_same_one_answers_with_the_latest_reading_without_asking_it(patient, own
         )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Added to the same Headache: now 7 (severe), worst so far 7." in text(body)
+    assert "Added to the same Headache (since Mon 07:00): now 7 (severe), worst so far 7." in text(
+        body
+    )
     assert going.readings.count() == 2  # 08:00 (3) and 10:00 (7)
     latest_asked = 'FROM "diary_symptomreading" WHERE "diary_symptomreading"."entry_id" = '
     assert not [q for q in queries_run if latest_asked in q["sql"] and "DESC" in q["sql"]]

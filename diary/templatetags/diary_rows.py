@@ -114,6 +114,13 @@ _EDIT_VIEWS = {
 }
 
 
+@register.filter
+def moment(value) -> str:
+    """A time as the diary says it ("Tue 09:00", or with its date when older than six days):
+    ``patients.formats.moment_words``, in the active zone."""
+    return moment_words(value) if value else ""
+
+
 @register.simple_tag(takes_context=True)
 def edit_url(context, item) -> str:
     """The address of an entry's edit form (``{% url %}`` once per kind and render)."""
