@@ -117,8 +117,13 @@ def refresh(
         since, until = min(since, started), max(until, min(last, now))
     doses, infusions = _doses(patient)
     readings = _readings(patient, since, until + WINDOW, infusions)
+    # A sign timed a little ahead of the server's clock (a phone's clock ahead, which the
+    # forms allow; a reaction "125 min in" logged at 120) is checked like any other: the
+    # anchors reach the latest sign loaded, not only now (code review: chest pain logged for
+    # 12:03 at 12:00 never warned, and nothing checked it again later).
+    horizon = max([now, *(reading.start for reading in readings)])
     alerts = red_flags.find_alerts(
-        readings, doses, now, anchors_from=since, anchors_to=min(until + WINDOW, now)
+        readings, doses, horizon, anchors_from=since, anchors_to=min(until + WINDOW, horizon)
     )
     existing = list(overlapping.prefetch_related("entries"))
     # Signs still going since long before the range (a headache and a stiff neck never closed)
