@@ -295,9 +295,17 @@ def with_latest_readings(
     return saved
 
 
+def felt_at(entry: SymptomEntry) -> dt.datetime:
+    """When what was just logged about ``entry`` was felt: its latest severity ("Same one"
+    adds one, at its own time), else its start. Follow-up answers are timed from it: after
+    "Same one" on Thursday they were dated at the episode's Monday start (code review)."""
+    latest = entry.latest_reading
+    return max(entry.onset, latest.at) if latest is not None else entry.onset
+
+
 def follow_up_codes(patient: Patient, saved: list[SymptomEntry]) -> list[str]:
     """The warning signs to ask about after logging ``saved``: those their symptoms call for,
-    except signs already logged on the day of the first one."""
+    except signs already logged on the day the first one was felt (:func:`felt_at`)."""
     asked = {
         code: None
         for entry in saved
@@ -305,7 +313,7 @@ def follow_up_codes(patient: Patient, saved: list[SymptomEntry]) -> list[str]:
     }
     if not asked:
         return []  # most signs, at most severities, ask nothing: no need to look at the day
-    day = timezone.localtime(saved[0].onset, patient.tz).date()
+    day = timezone.localtime(felt_at(saved[0]), patient.tz).date()
     start, end = entries.day_bounds(patient, day)
     logged = {e.symptom for e in saved}
     logged |= set(

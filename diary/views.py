@@ -275,12 +275,13 @@ def follow_up(request: PatientRequest, pk: int) -> HttpResponse:
         }
         return render_page_or_fragment(request, "diary/today.html", "quick-log", context)
     saved, events = [first], []
+    felt = queries.felt_at(first)
     for code in form.cleaned_data["signs"]:
         entry = SymptomEntry(
             patient=request.patient,
             symptom=code,
             severity=form.cleaned_data["severity"],
-            onset=first.onset,
+            onset=felt,
         )
         entry.notes = _("Answered a follow-up question.")
         events += entries.save(entry, request.user)
