@@ -100,9 +100,10 @@ def _result_context(
     ``known``: the day's lists, read after the write (``queries.with_latest_readings``)."""
     if not saved:
         return {}
+    saved = queries.with_latest_readings(saved, known)  # before the follow-up: it reads them
     codes = queries.follow_up_codes(request.patient, saved)
     return {
-        "saved": queries.with_latest_readings(saved, known),
+        "saved": saved,
         # A warning sign no warning counts (alone, or late after the infusion): advice, not
         # silence.
         "unwarned_signs": [e.label for e in queries.unwarned_signs(request.patient, saved)],
