@@ -16,7 +16,7 @@ from patients.formats import (
     hour_minute,
     moment_words,
 )
-from patients.forms_base import PlainWordsMixin
+from patients.forms_base import LocalDateTimeField, PlainWordsMixin
 from patients.models import Patient
 from patients.prepared import PreparedQuery
 
@@ -480,6 +480,7 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
             "ended_at": DATETIME_INPUT,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"onset": LocalDateTimeField, "ended_at": LocalDateTimeField}
         error_messages = {
             "onset": {
                 "required": _lazy("When did it start?"),
@@ -670,6 +671,7 @@ class NoteForm(PlainWordsMixin, forms.ModelForm):
         model = Note
         fields = ["text", "rating", "written_at"]
         widgets = {"text": forms.Textarea(attrs={"rows": 4}), "written_at": DATETIME_INPUT}
+        field_classes = {"written_at": LocalDateTimeField}
         labels = {"text": _lazy("How are you doing?")}
         error_messages = {"text": {"required": _lazy("Write a few words.")}}
 
@@ -722,6 +724,7 @@ class MeasureForm(PlainWordsMixin, forms.ModelForm):
         model = Measure
         fields = ["measured_at", "notes"]
         widgets = {"measured_at": DATETIME_INPUT}
+        field_classes = {"measured_at": LocalDateTimeField}
         error_messages = {"measured_at": {"invalid": _lazy("Enter a real date and time.")}}
 
     def __init__(self, *args, patient: Patient, **kwargs):

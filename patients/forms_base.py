@@ -17,12 +17,15 @@ It lives in ``patients``, the lowest app, so every app may import it.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sys
 
 from django import forms
 from django.core import validators as django_validators
+from django.core.exceptions import ValidationError
 from django.forms.utils import pretty_name
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -193,6 +196,34 @@ def plain_messages(field: forms.Field, name: str) -> dict:
 
 def _limit_note(max_length: int):
     return interpolate_lazy(_("Up to %(limit)s characters."), {"limit": max_length})
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed in the diary's zone, read as the infusion form reads its separate
+    date and time: the hour the clocks go back happened twice, and is taken as its first time
+    (Django refuses it as ambiguous, so a headache felt at 01:30 that night could not be
+    logged); an hour the clocks skipped never happened, and is refused in plain words."""
+
+    default_error_messages = {
+        "skipped_hour": _(
+            "The clocks went forward then, so this time did not exist here. "
+            "Enter the time your clock showed, for example an hour later."
+        ),
+    }
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as error:
+            if error.code != "ambiguous_timezone":
+                raise
+        zone = timezone.get_current_timezone()
+        with timezone.override(dt.UTC):  # never ambiguous: the same wall time, read as UTC
+            wall = super().to_python(value).replace(tzinfo=None)
+        local = wall.replace(tzinfo=zone)  # fold 0: the first of a repeated hour
+        if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall:
+            raise ValidationError(self.error_messages["skipped_hour"], code="skipped_hour")
+        return local
 
 
 class PlainWordsMixin:
