@@ -1064,19 +1064,26 @@ def median_by_day(series: Iterable[_Series]) -> list[DayMedian]:
     """The median of the cycles' values on each day of the cycle (the bold line).
 
     A cycle with several readings on one day counts once there, with their median; a day
-    only counts the cycles that have a value on it (``cycles``).
+    only counts the cycles that have a value on it (``cycles``). Where two or more cycles have
+    values, a day with one cycle's value has no median: one reading is no median (browser
+    pass: an MG-ADL of 17 on day 9 of one cycle, the only one taken on a day 9, made the bold
+    line and the report say "worst on day 9 (17)").
     """
     by_day: dict[int, list[Decimal]] = {}
+    with_values = 0
     for one in series:
         own: dict[int, list[Decimal]] = {}
         for point in one.points:
             if point.day is not None:
                 own.setdefault(point.day, []).append(Decimal(point.value))
+        with_values += bool(own)
         for day, values in own.items():
             by_day.setdefault(day, []).append(statistics.median(values))
+    least = min(with_values, 2)
     return [
         DayMedian(day, statistics.median(values), len(values))
         for day, values in sorted(by_day.items())
+        if len(values) >= least
     ]
 
 

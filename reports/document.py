@@ -1195,6 +1195,13 @@ def _main_chart(
         "%(measure)s by day of the cycle over %(n)s cycles, the median in bold.",
         len(lines),
     ) % {"measure": choice.label, "n": len(lines)}
+    if lines and not median:  # no day with readings in two cycles (cycles.median_by_day)
+        summary = ngettext(
+            "%(measure)s by day of the cycle over %(n)s cycle.",
+            "%(measure)s by day of the cycle over %(n)s cycles; no day has readings in two "
+            "or more of them, so no median.",
+            len(lines),
+        ) % {"measure": choice.label, "n": len(lines)}
     if marker is not None:
         summary += " " + _("Typically worse again from day %(day)s.") % {"day": marker}
     chart = charts.cached(  # by its input: a side effect logged today leaves it as it was

@@ -771,6 +771,8 @@ def _measure_view(
 
 def _cycle_summary(count: int, median, higher_is_worse: bool | None, marker) -> str:
     if not median:
+        if count > 1:
+            return _("No day of the cycle has readings in two or more cycles: no median.")
         return _("No readings in these cycles.")
     low = min(median, key=lambda point: point[1])
     high = max(median, key=lambda point: point[1])

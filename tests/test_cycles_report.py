@@ -306,9 +306,9 @@ def test_a_measure_lines_up_by_day_of_the_cycle(patient, mgadl_cycles):
     assert (a.before.day, a.before.value) == (None, Decimal(9))
     assert (b.before.day, b.before.value) == (28, Decimal(8))
     assert (c.before.day, c.before.value) == (28, Decimal(9))
-    # The median line: day 1 has A only; day 7 has 5, 4, 3; day 21 has 6 and 7; day 28 8 and 9.
+    # The median line: day 7 has 5, 4, 3; day 21 has 6 and 7; day 28 8 and 9. Day 1 has A
+    # only: one reading is no median.
     assert median_by_day([a, b, c]) == [
-        DayMedian(1, Decimal(8), 1),
         DayMedian(7, Decimal(4), 3),
         DayMedian(21, Decimal("6.5"), 2),
         DayMedian(28, Decimal("8.5"), 2),
@@ -331,6 +331,19 @@ def test_two_readings_on_one_day_count_once_in_the_median():
     )
     two = cycles.CycleSeries(2, dt.date(2026, 2, 2), None, "", [_point(3, 10)])
     assert median_by_day([one, two]) == [DayMedian(3, Decimal(8), 2)]
+
+
+def test_one_cycle_alone_is_its_own_line_and_a_lone_day_among_several_is_no_median():
+    """Browser pass: a 17 on day 9 of one cycle, the only reading on a day 9, was the median
+    line's worst day. With a single cycle its values are the line (nothing to compare)."""
+    one = cycles.CycleSeries(1, dt.date(2026, 1, 5), None, "", [_point(5, 4), _point(9, 17)])
+    two = cycles.CycleSeries(2, dt.date(2026, 2, 2), None, "", [_point(5, 6), _point(12, 3)])
+    assert median_by_day([one, two]) == [DayMedian(5, Decimal(5), 2)]
+    assert median_by_day([one]) == [DayMedian(5, Decimal(4), 1), DayMedian(9, Decimal(17), 1)]
+    apart = cycles.CycleSeries(3, dt.date(2026, 3, 2), None, "", [_point(6, 5)])
+    assert median_by_day([apart, cycles.CycleSeries(4, dt.date(2026, 4, 2), None, "", [])]) == [
+        DayMedian(6, Decimal(5), 1)
+    ]
 
 
 def _point(day, value):
@@ -425,11 +438,10 @@ def test_a_side_effect_by_day_of_the_cycle(patient, owner, other):
         DayCount(2, 2, 3),
         DayCount(3, 1, 2),
     ]
+    # Days 0 and 3 have one cycle each: no median there.
     assert median_by_day(series) == [
-        DayMedian(0, Decimal(3), 1),
         DayMedian(1, Decimal(5), 2),
         DayMedian(2, Decimal(6), 2),
-        DayMedian(3, Decimal(4), 1),
     ]
 
 
@@ -548,3 +560,12 @@ def test_a_courses_dose_per_kg_is_worked_out_before_rounding(db, doses, weight, 
     (summary,) = cycles.cycles_for(patient, dt.date(2026, 11, 1), dt.date(2026, 11, 23))
     assert summary.daily_g_per_kg == [Decimal(d) for d in daily]
     assert summary.dose_g_per_kg == Decimal(course)
+
+
+def test_the_sentence_says_why_there_is_no_median():
+    from reports.views import _cycle_summary
+
+    assert _cycle_summary(2, [], True, None) == (
+        "No day of the cycle has readings in two or more cycles: no median."
+    )
+    assert _cycle_summary(0, [], True, None) == "No readings in these cycles."
