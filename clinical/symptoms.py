@@ -653,6 +653,33 @@ def _all_phrases() -> list[tuple[tuple[str, ...], str, str]]:
     return _PHRASES
 
 
+# Signs named by two words anywhere in one clause rather than by a phrase: numbness or
+# weakness with a side ("numb left side", "my right arm is weak", "weakness down the left")
+# is the stroke sign, one-sided weakness or numbness (clinical.md, thrombosis).
+_TOGETHER: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
+    (
+        frozenset({"numb", "numbness", "weak", "weakness", "paralysed", "paralyzed", "dead"}),
+        frozenset({"left", "right"}),
+        "one_sided_weakness",
+    ),
+)
+
+
+def _together(tokens: tuple[str, ...]) -> list[tuple[str, int, bool]]:
+    """(code, where, denied) for each sign of ``_TOGETHER`` found within one clause."""
+    found = []
+    start = 0
+    while start <= len(tokens):
+        end = tokens.index(_BREAK, start) if _BREAK in tokens[start:] else len(tokens)
+        clause = tokens[start:end]
+        for words, sides, code in _TOGETHER:
+            at = next((i for i, token in enumerate(clause) if token in words), None)
+            if at is not None and sides.intersection(clause):
+                found.append((code, start + at, _denied(tokens, start + at, start + at + 1)))
+        start = end + 1
+    return found
+
+
 def _denied(tokens: tuple[str, ...], start: int, end: int) -> bool:
     """Whether the phrase at ``start``:``end`` follows a denial ("no", "not", "don't have any")
     and no comparison follows it ("like this before")."""
@@ -693,6 +720,11 @@ def recognise(text: str) -> Recognised:
                 questions.pop(SWELLING_WHERE.code, None)
             else:
                 questions[value] = QUESTIONS[value]
+    for code, where, was_denied in _together(tokens):
+        if was_denied:
+            denied.setdefault(code, where)
+        else:
+            codes.setdefault(code, where)
     if "swelling" in codes:
         questions.pop(SWELLING_WHERE.code, None)
     return Recognised(

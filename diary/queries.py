@@ -324,18 +324,27 @@ def follow_up_codes(patient: Patient, saved: list[SymptomEntry]) -> list[str]:
     return [code for code in asked if code not in logged]
 
 
+def _may_be_warning_sign(entry: SymptomEntry) -> bool:
+    """A warning sign, or words of one's own kept after "Did you mean" offered one ("chest
+    pian", kept as typed: the browser pass saw it saved with no word of advice)."""
+    if entry.symptom == SymptomEntry.OTHER:
+        return any(
+            catalog.is_known(code) and not catalog.get(code).is_common
+            for code in catalog.suggest(entry.custom_symptom)
+        )
+    return catalog.is_known(entry.symptom) and not catalog.get(entry.symptom).is_common
+
+
 def unwarned_signs(patient: Patient, saved: list[SymptomEntry]) -> list[SymptomEntry]:
     """The warning signs among ``saved`` (a stiff neck, chest pain: the catalogue's signs that
-    are not common after-effects, felt above 0) that no open warning counts: alone, or outside
-    its rule's window, a sign asks for a word of advice rather than nothing (a patient who
-    ticked "stiff neck" under "Some signs together need a doctor soon" heard nothing back)."""
+    are not common after-effects, or words close to one; felt above 0) that no open warning
+    counts: alone, or outside its rule's window, a sign asks for a word of advice rather than
+    nothing (a patient who ticked "stiff neck" under "Some signs together need a doctor soon"
+    heard nothing back)."""
     signs = [
         entry
         for entry in saved
-        if entry.pk
-        and catalog.is_known(entry.symptom)
-        and not catalog.get(entry.symptom).is_common
-        and worst_severity(entry) > 0
+        if entry.pk and worst_severity(entry) > 0 and _may_be_warning_sign(entry)
     ]
     if not signs:
         return []  # the common case: no query

@@ -100,3 +100,40 @@ def test_without_javascript_too(patient, owner_client):
     assert response.status_code == 302
     body = owner_client.get(response["Location"]).content.decode()
     assert f"Stiff neck {SAFETY_NET}" in body
+
+
+def test_words_kept_after_did_you_mean_a_warning_sign_get_advice(patient, owner_client):
+    """Browser pass: "chest pian", "Did you mean: Chest pain?", "Keep" saved it silently."""
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 14))
+    data = {"symptom": "other", "custom_symptom": "chest pian", "severity": "6"}
+    asked = owner_client.post(url("quick-log", patient), data, HTTP_HX_REQUEST="true")
+    assert "Did you mean" in asked.content.decode()
+    body = owner_client.post(
+        url("quick-log", patient), data | {"keep_typed": "on"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert SymptomEntry.objects.get().custom_symptom == "chest pian"
+    assert f"chest pian {SAFETY_NET}" in body and ADVICE in body
+    # Words close to no warning sign get none.
+    owner_client.post(
+        url("quick-log", patient),
+        {"symptom": "other", "custom_symptom": "tingling toes", "severity": "4"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = owner_client.post(
+        url("quick-log", patient),
+        {"symptom": "other", "custom_symptom": "itchy scalp", "severity": "4"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert SAFETY_NET not in body
+
+
+def test_numbness_on_one_side_in_ones_own_words_warns(patient, owner_client):
+    """Browser pass: "numb left side" was saved as typed, with no warning (a stroke sign)."""
+    body = owner_client.post(
+        url("quick-log", patient),
+        {"symptom": "other", "custom_symptom": "numb left side", "severity": "5"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert SymptomEntry.objects.get().symptom == "one_sided_weakness"
+    assert RedFlagEvent.objects.get().rule == "thrombosis"
+    assert "Call emergency services now" in body

@@ -110,6 +110,11 @@ def test_every_warning_sign_can_be_typed():
         ("cola-coloured urine; no fever.", ("dark_urine",), ("fever",)),
         ("no energy", ("fatigue",), ()),  # the phrase itself begins with "no"
         ("no urine", ("less_urine",), ()),
+        # Numbness or weakness with a side, anywhere in a clause: the stroke sign.
+        ("numb left side", ("one_sided_weakness",), ()),
+        ("headache, my right arm is weak", ("headache", "one_sided_weakness"), ()),
+        ("no numbness on the left", (), ("one_sided_weakness",)),
+        ("feel weak and tired", ("fatigue",), ()),  # weak, but no side
         # Singular and plural legs say different things: one limb (a clot?) or fluid.
         ("swollen legs", ("swelling",), ()),
     ],
