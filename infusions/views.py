@@ -28,6 +28,7 @@ from patients.prepared import PreparedQuery
 from . import calendar, changes, plans, records
 from .feeds import maker_may_read
 from .forms import (
+    FORMSETS,
     LOT_SEARCH_MAX,
     InfusionForm,
     ProductForm,
@@ -228,10 +229,15 @@ def _infusion_form_page(
     now = local_now(request)
     previous_date = infusion.date if infusion.pk else None  # the form changes the instance
     data = request.POST if request.method == "POST" else None
-    adding_lot = data is not None and "add_lot" in data
-    if adding_lot:
-        # "Add a lot": show the form again, as typed, with one more lot row; save nothing.
-        data, new_lot = with_one_more_row(data, "lots")
+    # "Add a lot" (or a reaction, a medicine, a rate step): show the form again, as typed,
+    # with one more row there; save nothing. Two reactions at once (hives, then feeling faint)
+    # are what make a warning: one row only let the second in after saving (browser pass).
+    adding = None
+    if data is not None:
+        adding = "lots" if "add_lot" in data else data.get("add_row")
+        adding = adding if adding in FORMSETS else None
+    if adding:
+        data, new_row = with_one_more_row(data, adding)
     form = InfusionForm(
         data,
         instance=infusion,
@@ -242,10 +248,11 @@ def _infusion_form_page(
     )
     extra = {"lots": 1, "rates": 2, "premeds": 1, "reactions": 1}
     formsets = build_formsets(data, infusion, children or {}, extra)
-    if adding_lot:
+    if adding:
         hold_judgement(form, formsets)
-        if new_lot is not None:
-            formsets["lots"].forms[new_lot].fields["lot_number"].widget.attrs["autofocus"] = True
+        if new_row is not None:
+            row = formsets[adding].forms[new_row]
+            row.fields[next(iter(row.fields))].widget.attrs["autofocus"] = True
     elif data is not None:
         form_ok = form.is_valid()
         sets_ok = all(fs.is_valid() for fs in formsets.values())
@@ -291,6 +298,7 @@ def _infusion_form_page(
         "formsets": formsets,
         "infusion": infusion,
         "plan": plans.plan_on(request.patient, plan_date),
+        "adding": adding,
     }
     return _render(request, "infusions/form.html", "infusion-form", context)
 

@@ -539,3 +539,54 @@ def test_editing_a_plans_course_length_regroups_courses(patient, owner_client, l
     response = owner_client.post(url("plan-edit", patient, plan.pk), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert _courses(patient) == TWO_COURSES
+
+
+def test_add_a_reaction_keeps_the_first_and_both_save_and_warn(patient, owner_client):
+    """Browser pass: one reaction row and no way to add another, so hives and then feeling
+    faint (together, the anaphylaxis warning) could not be logged at once."""
+    from diary.models import RedFlagEvent
+    from infusions.models import InfusionReaction
+
+    first = {
+        "reactions-TOTAL_FORMS": "1",
+        "reactions-0-symptom": "hives",
+        "reactions-0-severity": "5",
+        "reactions-0-action": "none",
+        "reactions-0-minutes_from_start": "60",
+    }
+    response = owner_client.post(url("log", patient), log_data(**first, add_row="reactions"))
+    assert response.status_code == 200 and not Infusion.objects.exists()
+    reactions = response.context["formsets"]["reactions"]
+    assert len(reactions.forms) == 2
+    assert reactions.forms[0]["symptom"].value() == "hives"
+    assert reactions.forms[1].fields["symptom"].widget.attrs.get("autofocus")
+    body = response.content.decode()
+    assert "Please check the fields" not in body
+    # The reactions section stays open on the rows just typed.
+    start = body.index('<details class="card mb-3"', body.index('name="add_row" value="premeds"'))
+    assert body[start : body.index(">", start)].endswith(" open")
+    both = first | {
+        "reactions-TOTAL_FORMS": "2",
+        "reactions-1-symptom": "faintness",
+        "reactions-1-severity": "6",
+        "reactions-1-action": "none",
+        "reactions-1-minutes_from_start": "65",
+    }
+    assert owner_client.post(url("log", patient), log_data(**both)).status_code == 302
+    assert sorted(InfusionReaction.objects.values_list("symptom", flat=True)) == [
+        "faintness",
+        "hives",
+    ]
+    assert RedFlagEvent.objects.filter(rule="trali_anaphylaxis").exists()
+
+
+@pytest.mark.parametrize("prefix", ["rates", "premeds", "reactions"])
+def test_every_list_of_rows_can_grow_and_a_made_up_one_cannot(patient, owner_client, prefix):
+    body = owner_client.get(url("log", patient)).content.decode()
+    assert f'name="add_row" value="{prefix}"' in body
+    response = owner_client.post(url("log", patient), log_data(add_row=prefix))
+    assert len(response.context["formsets"][prefix].forms) == 1
+    assert not Infusion.objects.exists()
+    # Not a list of the form: judged and saved as a plain save would be.
+    response = owner_client.post(url("log", patient), log_data(add_row="patients"))
+    assert response.status_code == 302 and Infusion.objects.count() == 1
