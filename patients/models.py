@@ -196,8 +196,11 @@ class Patient(StableId):
     @property
     def emergency_call_number(self) -> str:
         """The number the warning's call button dials: the one set in diary settings, else the
-        usual one for the diary's country, else 112 (emergency services from most mobiles)."""
-        return self.emergency_number or emergency.number_for(self.country) or emergency.FALLBACK
+        usual one for the diary's country (with no country set, the country of its time zone,
+        as for the paper: a London diary said "Call 112" to a patient who expects 999), else
+        112 (emergency services from most mobiles)."""
+        country = self.country or places.country_for_zone(self.time_zone)
+        return self.emergency_number or emergency.number_for(country) or emergency.FALLBACK
 
     @property
     def report_paper_size(self) -> str:

@@ -384,11 +384,25 @@ def test_the_most_urgent_advice_comes_first(patient, owner, owner_client):
 
 
 def test_call_buttons_default_to_112_with_an_explanation(patient, owner, owner_client):
+    patient.time_zone = "UTC"  # no country set, and none from the zone
+    patient.save()
     log(patient, owner, symptom="chest_pain", severity=5)
     body = owner_client.get(today_url(patient)).content.decode()
     assert 'href="tel:112"' in body
     assert "112 reaches emergency services from most mobile phones" in body
     assert "diary settings" in body
+
+
+def test_with_no_country_set_the_time_zones_country_gives_the_number(patient, owner, owner_client):
+    """Browser pass: a London diary with no country chosen said "Call 112"; a patient in a
+    panic there expects 999 (and a landline may not reach 112)."""
+    assert (patient.country, patient.time_zone) == ("", "Europe/London")
+    log(patient, owner, symptom="chest_pain", severity=5)
+    body = owner_client.get(today_url(patient)).content.decode()
+    assert 'href="tel:999"' in body and "999 is the usual emergency number" in body
+    patient.country = "FR"  # a country chosen wins over the zone's
+    patient.save()
+    assert patient.emergency_call_number == "112"
 
 
 def test_call_buttons_use_the_numbers_from_diary_settings(patient, owner, owner_client):

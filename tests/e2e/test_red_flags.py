@@ -31,13 +31,13 @@ def test_chest_pain_typed_in_own_words_warns_at_once(page, axe, sign_in, transac
     alert = page.get_by_role("alert").filter(has_text="Call emergency services now")
     expect(alert).to_be_visible()
     heading = alert.get_by_role("heading", name="Call emergency services now")
-    call = alert.get_by_role("link", name="Call 112 emergency services")
+    call = alert.get_by_role("link", name="Call 999 emergency services")  # London's
     advice = alert.locator(".red-flag-advice")
     # Heading, first line of advice and the call button on the first screen, no scrolling.
     for part in (heading, advice, call):
         expect(part).to_be_visible()
         assert _fully_in_view(page, part), part
-    assert call.get_attribute("href") == "tel:112"
+    assert call.get_attribute("href") == "tel:999"
     expect(alert).to_be_focused()
     expect(page.get_by_text("Saved as: Chest pain")).to_be_visible()
     axe(page)
