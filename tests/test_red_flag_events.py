@@ -427,7 +427,9 @@ def test_a_viewer_may_mark_a_warning_as_dealt_with(patient, owner, viewer, viewe
     assert (event.handled_by, event.handled_how, event.handled_at) == (viewer, "checked", NOW)
     body = viewer_client.get(today_url(patient)).content.decode()
     assert "red-flag-alert" not in body
-    assert "Warnings dealt with lately" in body and "it was checked" in body
+    assert "1 warning dealt with lately" in body and "it was checked" in body
+    # One line on Today, opened on request (browser pass: the list filled a phone's screen).
+    assert '<details class="red-flag-handled' in body
     # The viewer still cannot write anything else.
     quick = viewer_client.post(quick_url(patient), {"symptom": "headache", "severity": "3"})
     assert quick.status_code == 403

@@ -166,7 +166,7 @@ def test_a_severe_headache_with_a_stiff_neck_warns_everyone(
         expect(other.get_by_role("alert").filter(has_text="Get medical advice now")).to_have_count(
             0
         )
-        expect(other.get_by_text("Warnings dealt with lately")).to_be_visible()
+        expect(other.get_by_text("1 warning dealt with lately")).to_be_visible()
     finally:
         context.close()
 
