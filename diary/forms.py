@@ -54,9 +54,17 @@ def _no_form_tag() -> FormHelper:
     return helper
 
 
+# Nothing in a diary is older than this (the infusion form's floor, and what a full import
+# takes): a measure dated 1890 was saved as typed (browser pass).
+EARLIEST_DAY = dt.date(1990, 1, 1)
+
+
 def _not_in_future(moment: dt.datetime | None, message: str) -> None:
+    """Every moment a diary form takes: not in the future (``message``), nor before 1990."""
     if moment and moment > timezone.now() + FUTURE_GRACE:
         raise forms.ValidationError(message)
+    if moment and timezone.localtime(moment).date() < EARLIEST_DAY:
+        raise forms.ValidationError(_("That date is too long ago. Check the year."))
 
 
 DETAIL_CHOICES = [
