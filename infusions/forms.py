@@ -296,7 +296,29 @@ class InfusionForm(PatientScopedForm):
             volume = cleaned.get("volume_ml")
             if volume is None or self._within_bounds("volume_ml", volume):
                 self._check_volume(volume, dose_g, cleaned.get("product"))
+        if date and "date" not in self.errors:
+            self._check_same_day(date)
         return cleaned
+
+    def _check_same_day(self, date: dt.date) -> None:
+        """Another infusion logged that day asks first: the same one sent twice counted twice
+        on the report ("1 day, 240 g", browser pass), and page 1's grams feed dosing talk."""
+        others = Infusion.objects.filter(patient=self.patient, date=date)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        other = others.order_by("start_time").first()
+        if other is None:
+            return
+        when = date_format(date, "j M Y")
+        if other.start_time:
+            when += " " + other.start_time.strftime("%H:%M")
+            if other.end_time:
+                when += "–" + other.end_time.strftime("%H:%M")
+        self.warn(
+            "date",
+            _("An infusion of %(when)s is already logged. Is this another one that day?")
+            % {"when": when},
+        )
 
     def _within_bounds(self, name: str, value) -> bool:
         try:

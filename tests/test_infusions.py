@@ -735,3 +735,30 @@ def test_a_viewer_cannot_end_a_plan(patient, viewer_client):
     regimen = RegimenFactory(patient=patient, start_date=dt.date(2026, 1, 1))
     assert viewer_client.get(url("plan-end", patient, regimen.pk)).status_code == 403
     assert viewer_client.post(url("plan-end", patient, regimen.pk)).status_code == 403
+
+
+def test_a_second_infusion_the_same_day_asks_first(patient, owner_client):
+    """Browser pass: the same infusion sent three times was saved three times, and page 1 of
+    the report said "1 day, 240 g". Another infusion that day is asked about, and saved once
+    confirmed; an edit of the one already there asks nothing."""
+    assert (
+        owner_client.post(
+            reverse("infusions:log", args=[patient.public_id]), log_data()
+        ).status_code
+        == 302
+    )
+    response = owner_client.post(reverse("infusions:log", args=[patient.public_id]), log_data())
+    assert response.status_code == 200
+    assert response.context["form"].errors["date"] == [
+        "An infusion of 22 Nov 2026 09:30–13:00 is already logged. Is this another one that "
+        "day? If it is right, tick “Yes, these numbers are right”."
+    ]
+    assert Infusion.objects.count() == 1
+    confirmed = log_data(confirm_unusual="on")
+    response = owner_client.post(reverse("infusions:log", args=[patient.public_id]), confirmed)
+    assert response.status_code == 302 and Infusion.objects.count() == 2
+    first = Infusion.objects.order_by("pk").first()
+    Infusion.objects.exclude(pk=first.pk).delete()
+    edit = reverse("infusions:edit", args=[patient.public_id, first.pk])
+    data = log_data(**{"lots-INITIAL_FORMS": "0"}, nurse="Sam")
+    assert owner_client.post(edit, data).status_code == 302

@@ -233,7 +233,8 @@ def test_a_new_plan_from_the_current_one_and_an_infusion_prefilled_from_the_last
     patient, owner, owner_client
 ):
     old_plan = RegimenFactory(patient=patient, start_date=dt.date(2026, 1, 1))
-    last = InfusionFactory(patient=patient, date=dt.date(2026, 11, 2), regimen=old_plan)
+    # The course before (the same day would ask "another one that day?" first).
+    last = InfusionFactory(patient=patient, date=dt.date(2026, 10, 5), regimen=old_plan)
     step = RateStep.objects.create(infusion=last, minutes_from_start=0, rate=Decimal("1"))
     assert owner_client.post(infusion_url("plan-new", patient), plan_data()).status_code == 302
     new_plan = Regimen.objects.get(patient=patient, end_date__isnull=True)
