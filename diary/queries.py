@@ -413,6 +413,25 @@ class TimelineDay:
 
 
 @dataclass
+class ContinuedDay:
+    """A side effect begun on an earlier day, on a later day it was noted again ("Same one"):
+    that day's worst reading, so a caregiver scanning "what happened on Tuesday" sees the 8
+    felt then, not only inside Saturday's line (browser pass)."""
+
+    entry: SymptomEntry
+    reading: SymptomReading  # the worst of that day (the latest of equals)
+    author: str = ""  # who noted it
+
+    @property
+    def when(self) -> dt.datetime:
+        return self.reading.at
+
+    @property
+    def pk(self) -> int:
+        return self.entry.pk
+
+
+@dataclass
 class Timeline:
     since: dt.date
     until: dt.date
@@ -420,7 +439,7 @@ class Timeline:
     days: list[TimelineDay]  # newest first; only days with something on them
 
 
-_KIND_RANK = {SymptomEntry: 2, Note: 1, Measure: 0}
+_KIND_RANK = {SymptomEntry: 2, ContinuedDay: 2, Note: 1, Measure: 0}
 
 
 def _kinds(kind: str) -> list[str]:
@@ -456,6 +475,18 @@ _TIMELINE_QUERIES = {
         end=dt.datetime,
     ),
 }
+# Later severities of side effects, in the period: those of an earlier day's episode make a
+# ContinuedDay (filtered in Python: the day is local to each entry's zone).
+_TIMELINE_READINGS = PreparedQuery(
+    lambda patient, start, end: SymptomReading.objects.filter(
+        entry__patient=patient, entry__deleted_at__isnull=True, at__gte=start, at__lt=end
+    )
+    .select_related("entry")
+    .order_by(),
+    patient=int,
+    start=dt.datetime,
+    end=dt.datetime,
+)
 _TIMELINE_INFUSIONS = PreparedQuery(
     lambda patient, since, until: Infusion.objects.filter(
         patient=patient, date__gte=since, date__lte=until
@@ -479,11 +510,20 @@ def timeline(patient: Patient, since: dt.date, until: dt.date, kind: str = "") -
         if name in _TIMELINE_QUERIES:
             rows = _TIMELINE_QUERIES[name](patient=patient.pk, start=start, end=end)
             items.extend(with_latest_readings(rows) if name == "symptoms" else rows)
-    with_authors(items, authors(patient) if items else {}, patient.weight_unit)
+    continued = (
+        _continued_days(patient, start, end, since, until) if "symptoms" in selected else []
+    )
+    names = authors(patient) if items or continued else {}
+    with_authors(items, names, patient.weight_unit)
     days: dict[dt.date, TimelineDay] = {}
     for item in items:
         day = item.local_date or entries.local_date(patient, item.when)  # its own zone
         days.setdefault(day, TimelineDay(day)).items.append(item)
+    for day, later in continued:
+        reading = later.reading
+        later.author = names.get(reading.logged_by_id) or kept_author(reading)
+        later.author = later.author or _("a former member")
+        days.setdefault(day, TimelineDay(day)).items.append(later)
     if "infusions" in selected:
         for infusion in _TIMELINE_INFUSIONS(patient=patient.pk, since=since, until=until):
             days.setdefault(infusion.date, TimelineDay(infusion.date)).infusions.append(infusion)
@@ -496,6 +536,25 @@ def timeline(patient: Patient, since: dt.date, until: dt.date, kind: str = "") -
         kind=kind,
         days=[days[d] for d in sorted(days, reverse=True)],
     )
+
+
+def _continued_days(
+    patient: Patient, start: dt.datetime, end: dt.datetime, since: dt.date, until: dt.date
+) -> list[tuple[dt.date, ContinuedDay]]:
+    """(day, ContinuedDay) for each day of ``since``..``until`` on which an episode begun on an
+    earlier day had a later severity noted: that day's worst."""
+    worst: dict[tuple[int, dt.date], SymptomReading] = {}
+    for reading in _TIMELINE_READINGS(patient=patient.pk, start=start, end=end):
+        entry = reading.entry
+        entry.patient = patient  # its zone falls back to the patient's: no query for it
+        day = entries.local_date(entry, reading.at)
+        began = entry.local_date or entries.local_date(entry, entry.onset)
+        if day <= began or not since <= day <= until:
+            continue
+        kept = worst.get((entry.pk, day))
+        if kept is None or (reading.severity, reading.at) > (kept.severity, kept.at):
+            worst[(entry.pk, day)] = reading
+    return [(day, ContinuedDay(reading.entry, reading)) for (_pk, day), reading in worst.items()]
 
 
 # Where paging back looks for the last day with something on it: (kind, model, date field).

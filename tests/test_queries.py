@@ -126,8 +126,9 @@ def test_the_timeline_query_count_does_not_grow_with_the_period(patient, owner):
         with CaptureQueriesContext(connection) as captured:
             queries.timeline(patient, since, TODAY)
         counts.append(len(captured))
-    # side effects, notes, measures, authors, infusions
-    assert counts == [5, 5]
+    # side effects, notes, measures, later severities (of earlier days' episodes), authors,
+    # infusions
+    assert counts == [6, 6]
 
 
 def test_the_last_day_before_skips_empty_weeks_and_other_diaries(patient, owner, other):

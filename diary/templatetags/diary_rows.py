@@ -38,6 +38,7 @@ from patients.formats import (
     weekday_hour_minute,
 )
 
+from ..queries import ContinuedDay
 from .mgadl import mgadl_meaning, mgadl_note
 
 register = template.Library()
@@ -354,6 +355,26 @@ def today_line(context, item) -> SafeString:
 # --- a day of the timeline -----------------------------------------------------------------------
 
 
+def continued_line(later, texts: Texts) -> SafeString:
+    """A side effect begun on an earlier day, on a later day it was noted again
+    (``diary.queries.ContinuedDay``): that day's worst severity, since when it has been going,
+    and whether it ended, as the entry's own line says them."""
+    entry, reading = later.entry, later.reading
+    parts = [
+        _fmt('\n\n<span class="entry-time">{}</span>\n', hour_minute(reading.at)),
+        _fmt("\n  <strong>{}</strong>\n  ", entry.label),
+        severity_badge(reading.severity, symptoms.severity_word(reading.severity), end=""),
+        _fmt(" {}\n  ", texts[SINCE] % {"since": moment_words(entry.onset)}),
+    ]
+    if entry.ended_at:
+        ended = _fmt("{} {}", texts[ENDED], weekday_hour_minute(entry.ended_at))
+        parts.append(_fmt('<span class="text-body-secondary">· {}</span>', ended))
+    elif entry.is_ongoing:
+        parts.append(_fmt('<span class="text-body-secondary">· {}</span>', texts[STILL_GOING]))
+    parts.append(_fmt('\n<span class="text-body-secondary small">· {}</span>\n', later.author))
+    return SafeString("".join(parts))
+
+
 @register.simple_tag(takes_context=True)
 def timeline_items(context, day) -> SafeString:
     """The ``<li>`` of each entry of a timeline day: its line, and the edit link for writers."""
@@ -361,6 +382,25 @@ def timeline_items(context, day) -> SafeString:
     texts = context.render_context.setdefault("diary_rows.texts", Texts())
     rows = []
     for item in day.items:
+        if isinstance(item, ContinuedDay):
+            link = ""
+            if can_write:
+                link = _fmt(
+                    '\n                <a class="ms-auto" href="{}">{}'
+                    '<span class="visually-hidden"> {}</span></a>\n              ',
+                    edit_url(context, item.entry),
+                    texts[EDIT],
+                    item.entry.label,
+                )
+            rows.append(
+                _fmt(
+                    '\n            <li class="d-flex flex-wrap align-items-baseline gap-1">'
+                    "\n              <span>{}</span>\n              {}\n            </li>\n",
+                    continued_line(item, texts),
+                    link,
+                )
+            )
+            continue
         flagged = (
             " border-start border-danger border-4 ps-2" if getattr(item, "red_flags", None) else ""
         )
