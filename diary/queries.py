@@ -478,11 +478,13 @@ _TIMELINE_QUERIES = {
 # Later severities of side effects, in the period: those of an earlier day's episode make a
 # ContinuedDay (filtered in Python: the day is local to each entry's zone).
 _TIMELINE_READINGS = PreparedQuery(
-    lambda patient, start, end: SymptomReading.objects.filter(
-        entry__patient=patient, entry__deleted_at__isnull=True, at__gte=start, at__lt=end
-    )
-    .select_related("entry")
-    .order_by(),
+    lambda patient, start, end: (
+        SymptomReading.objects.filter(
+            entry__patient=patient, entry__deleted_at__isnull=True, at__gte=start, at__lt=end
+        )
+        .select_related("entry")
+        .order_by()
+    ),
     patient=int,
     start=dt.datetime,
     end=dt.datetime,
@@ -510,9 +512,7 @@ def timeline(patient: Patient, since: dt.date, until: dt.date, kind: str = "") -
         if name in _TIMELINE_QUERIES:
             rows = _TIMELINE_QUERIES[name](patient=patient.pk, start=start, end=end)
             items.extend(with_latest_readings(rows) if name == "symptoms" else rows)
-    continued = (
-        _continued_days(patient, start, end, since, until) if "symptoms" in selected else []
-    )
+    continued = _continued_days(patient, start, end, since, until) if "symptoms" in selected else []
     names = authors(patient) if items or continued else {}
     with_authors(items, names, patient.weight_unit)
     days: dict[dt.date, TimelineDay] = {}
