@@ -18,7 +18,7 @@ from clinical import emergency
 from . import places
 from .access import LAST_PATIENT_SESSION_KEY, PatientRequest, patient_view
 from .forms import DeleteDiaryForm, PatientForm, StartDiaryForm
-from .models import Membership, Patient
+from .models import Membership, Patient, User
 
 # The name of the "Use 999" button on the settings page.
 USE_EMERGENCY_NUMBER = "use_emergency_number"
@@ -57,14 +57,20 @@ def start(request: HttpRequest) -> HttpResponse:
     }
     form = StartDiaryForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
+        for_me = form.cleaned_data["for_whom"] == StartDiaryForm.FOR_ME
         with transaction.atomic():
             patient = form.save()
             Membership.objects.create(
                 user=request.user,
                 patient=patient,
                 role=Membership.Role.OWNER,
-                is_self=form.cleaned_data["for_whom"] == StartDiaryForm.FOR_ME,
+                is_self=for_me,
             )
+            if for_me and not request.user.display_name:
+                # One's own diary names its keeper: "logged by Tess", not by the start of an
+                # email address ("tester1", browser pass), on entries and on the report.
+                request.user.display_name = patient.name[: User.display_name.field.max_length]
+                request.user.save(update_fields=["display_name"])
         return redirect("today", public_id=patient.public_id)
     return render(request, "patients/start.html", {"form": form})
 

@@ -44,6 +44,27 @@ def test_it_starts_a_diary_for_myself(newcomer_client):
     assert patient.time_zone == "Europe/Madrid"
 
 
+def test_ones_own_diary_names_its_keeper_unless_named_already(client, db):
+    """Browser pass: "logged by tester1" (the start of the email) on entries and the report."""
+    from .factories import UserFactory
+
+    unnamed = UserFactory(display_name="", email="tester1@example.com")
+    client.force_login(unnamed)
+    client.post(START, start_data(name="Tess"))
+    unnamed.refresh_from_db()
+    assert str(unnamed) == "Tess"
+    named = UserFactory(display_name="Ana María")
+    client.force_login(named)
+    client.post(START, start_data(name="Ana"))
+    named.refresh_from_db()
+    assert named.display_name == "Ana María"
+    carer = UserFactory(display_name="")
+    client.force_login(carer)
+    client.post(START, start_data(for_whom="other", name="Leo"))
+    carer.refresh_from_db()
+    assert carer.display_name == ""
+
+
 def test_it_starts_a_diary_for_someone_i_care_for(newcomer_client):
     newcomer_client.post(START, start_data())
     newcomer_client.post(
