@@ -51,6 +51,9 @@ MAX_UNFINISHED = 3
 KEEP_FOR = dt.timedelta(days=7)
 # A job not finished by then is taken as lost (its worker stopped): the page can say so.
 STUCK_AFTER = dt.timedelta(minutes=15)
+# Still waiting to start after this: the page says it is slow and that one may leave and come
+# back (browser pass: "Waiting to start…" and nothing else for minutes, with no worker).
+SLOW_AFTER = dt.timedelta(minutes=1)
 
 FAILED_MESSAGE = gettext_lazy(
     "The PDF could not be made. Try again; if it fails again, choose a shorter period."
@@ -83,8 +86,10 @@ def is_stuck(job: ReportPdfJob, now: dt.datetime | None = None) -> bool:
 def for_display(job, now: dt.datetime | None = None):
     """Mark a job (PDF or export) for its status fragment: ``stuck``, and ``polling`` while
     there is something to wait for."""
+    now = now or timezone.now()
     job.stuck = is_stuck(job, now)
     job.polling = not job.is_finished and not job.stuck
+    job.slow = job.polling and job.created_at < now - SLOW_AFTER
     return job
 
 

@@ -178,8 +178,7 @@ def _jobs(request: PatientRequest) -> list[ReportPdfJob]:
 
 
 def _decorate(job: ReportPdfJob, patient: Patient, now: dt.datetime | None = None) -> ReportPdfJob:
-    job.stuck = jobs.is_stuck(job, now)
-    job.polling = not job.is_finished and not job.stuck
+    jobs.for_display(job, now)  # stuck, polling, slow: as every job's status says them
     job.outdated = jobs.is_outdated(job, patient)
     return job
 

@@ -523,6 +523,19 @@ def test_the_report_page_lists_the_diary_s_pdfs(diary, owner, owner_client):
     assert download.status_code == 302 and download["Location"] == status_url
 
 
+def test_a_pdf_waiting_a_while_says_it_is_slow_and_goes_on_polling(diary, owner, owner_client):
+    """Browser pass: with no worker running, "Waiting to start…" and nothing else for minutes."""
+    queued = jobs.request_pdf(diary, owner, since=SINCE, until=UNTIL)
+    status = url(diary, "reports:report-pdf-status", queued.pk)
+    assert "taking longer than usual" not in owner_client.get(status).content.decode()
+    ReportPdfJob.objects.filter(pk=queued.pk).update(
+        created_at=NOW - jobs.SLOW_AFTER - dt.timedelta(seconds=5)
+    )
+    answer = owner_client.get(status, headers=HTMX)
+    assert answer.status_code == 200  # still polling
+    assert "This is taking longer than usual. You can leave this page" in answer.content.decode()
+
+
 def test_a_pdf_nobody_made_for_long_stops_polling_and_says_so(diary, owner, owner_client):
     queued = jobs.request_pdf(diary, owner, since=SINCE, until=UNTIL)
     ReportPdfJob.objects.filter(pk=queued.pk).update(
