@@ -9,6 +9,7 @@ questions for its own period, so both say the same thing about the same diary.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain
@@ -475,15 +476,31 @@ _TIMELINE_QUERIES = {
         end=dt.datetime,
     ),
 }
-# Later severities of side effects, in the period: those of an earlier day's episode make a
-# ContinuedDay (filtered in Python: the day is local to each entry's zone).
+# Later severities of side effects, in the period, with what their line needs of the entry:
+# those of an earlier day's episode make a ContinuedDay (the day is local to each entry's zone,
+# so the filter is Python's). Plain values: most readings are of an episode of that same day.
+_CONTINUED_COLUMNS = (
+    "at",
+    "severity",
+    "logged_by_id",
+    "logged_by_name",
+    "logged_by_role",
+    "entry_id",
+    "entry__time_zone",
+    "entry__local_date",
+    "entry__symptom",
+    "entry__custom_symptom",
+    "entry__severity",
+    "entry__onset",
+    "entry__ended_at",
+)
 _TIMELINE_READINGS = PreparedQuery(
     lambda patient, start, end: (
         SymptomReading.objects.filter(
             entry__patient=patient, entry__deleted_at__isnull=True, at__gte=start, at__lt=end
         )
-        .select_related("entry")
         .order_by()
+        .values_list(*_CONTINUED_COLUMNS)
     ),
     patient=int,
     start=dt.datetime,
@@ -543,18 +560,27 @@ def _continued_days(
 ) -> list[tuple[dt.date, ContinuedDay]]:
     """(day, ContinuedDay) for each day of ``since``..``until`` on which an episode begun on an
     earlier day had a later severity noted: that day's worst."""
-    worst: dict[tuple[int, dt.date], SymptomReading] = {}
-    for reading in _TIMELINE_READINGS(patient=patient.pk, start=start, end=end):
-        entry = reading.entry
-        entry.patient = patient  # its zone falls back to the patient's: no query for it
-        day = entries.local_date(entry, reading.at)
-        began = entry.local_date or entries.local_date(entry, entry.onset)
-        if day <= began or not since <= day <= until:
+    worst: dict[tuple[int, dt.date], tuple] = {}
+    for row in _TIMELINE_READINGS(patient=patient.pk, start=start, end=end):
+        at, severity, entry_id, zone, began = row[0], row[1], row[5], row[6], row[7]
+        day = entries.local_date(zoneinfo.ZoneInfo(zone) if zone else patient.tz, at)
+        if began is None or day <= began or not since <= day <= until:
             continue
-        kept = worst.get((entry.pk, day))
-        if kept is None or (reading.severity, reading.at) > (kept.severity, kept.at):
-            worst[(entry.pk, day)] = reading
-    return [(day, ContinuedDay(reading.entry, reading)) for (_pk, day), reading in worst.items()]
+        kept = worst.get((entry_id, day))
+        if kept is None or (severity, at) > (kept[1], kept[0]):
+            worst[(entry_id, day)] = row
+    found = []
+    for (entry_id, day), row in worst.items():
+        reading = SymptomReading(
+            at=row[0], severity=row[1], logged_by_id=row[2], logged_by_name=row[3],
+            logged_by_role=row[4], entry_id=entry_id,
+        )  # fmt: skip
+        entry = SymptomEntry(
+            pk=entry_id, patient=patient, time_zone=row[6], local_date=row[7], symptom=row[8],
+            custom_symptom=row[9], severity=row[10], onset=row[11], ended_at=row[12],
+        )  # fmt: skip
+        found.append((day, ContinuedDay(entry, reading)))
+    return found
 
 
 # Where paging back looks for the last day with something on it: (kind, model, date field).
