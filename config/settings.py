@@ -142,6 +142,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% extends %} finding base.html's blocks once, not on every render.
+            "builtins": ["config.template_extends"],
         },
     }
 ]
