@@ -262,3 +262,24 @@ def test_no_page_scrolls_sideways_at_320_px(page, axe, transactional_db):
         # On one line: a tester saw "moderat / e" in these narrower buttons.
         assert words.nth(n).bounding_box()["height"] <= one_line * 1.2, n
     axe(page)
+
+
+_SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'main a, main button, main label.btn, main select, main summary,'
+    + ' main input:not([type=hidden]):not(.btn-check)')]
+  .filter(e => e.offsetParent)
+  .map(e => [e.tagName, (e.innerText || e.name || '').trim().slice(0, 40),
+             Math.round(e.getBoundingClientRect().height)])
+  .filter(found => found[2] < 44)"""
+
+
+def test_every_control_on_today_is_a_44_px_target(page, sign_in, transactional_db):
+    """quality.md: 44 x 44 CSS px for every control used in logging. The way to the full form
+    ("Something else, or a different time…") was a 20 px line of text (browser pass)."""
+    membership = _owner_on_day_2_of_a_course()
+    sign_in(membership.user)
+    for viewport in (PHONE, NARROW):
+        page.set_viewport_size(viewport)
+        page.goto(f"/p/{membership.patient.public_id}/")
+        page.get_by_role("heading", name="Today", exact=True).wait_for()
+        assert page.evaluate(_SMALL_TARGETS) == [], viewport
