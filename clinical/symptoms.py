@@ -254,7 +254,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "hurts to move my eyes",
         "eye movements hurt",
     ),
-    "drowsiness": ("drowsy", "very sleepy", "cant stay awake", "cannot stay awake", "hard to wake"),
+    "drowsiness": (
+        "drowsy",
+        "unusually sleepy",
+        "abnormally sleepy",
+        "cant stay awake",
+        "cannot stay awake",
+        "hard to wake",
+    ),
     "chest_pain": (
         "pain in my chest",
         "pain in chest",
@@ -559,18 +566,22 @@ _FILLERS = frozenset(
 # that sign: without this, "headache, no chest pain" was saved as chest pain and called for an
 # ambulance. Only a denial right before the sign counts, across at most three of the bridging
 # words: "no headache but chest pain" and "not sure if it is chest pain" still name chest pain.
-# A comparison after it undoes the denial: "haven't had chest pain like this before" is chest
-# pain now. "Never" is no denial at all ("never felt so dizzy").
+# A comparison after it undoes the denial: "haven't had chest pain like this before" and "not
+# the chest pain again" are chest pain now. "Never" and "without" are no denials at all ("never
+# felt so dizzy", "can't walk without chest pain": code review), nor is a pronoun a bridge
+# ("no i have chest pain", typed without its comma).
 _DENIALS = frozenset(
-    {"no", "not", "without", "nil", "nor", "neither", "dont", "doesnt", "didnt", "havent", "hasnt",
-     "hadnt", "isnt", "arent", "wasnt", "werent", "denies", "denied"}
+    {"no", "not", "nil", "nor", "neither", "dont", "doesnt", "didnt", "havent", "hasnt",
+     "hadnt", "isnt", "arent", "wasnt", "werent"}
 )  # fmt: skip
 _DENIAL_BRIDGES = frozenset(
     {"any", "more", "have", "has", "got", "had", "having", "feel", "feeling", "felt", "get",
-     "getting", "been", "sign", "of", "i", "she", "he", "they", "we", "it"}
+     "getting", "been", "sign", "of"}
 )  # fmt: skip
 _BRIDGES_AT_MOST = 3
-_COMPARISONS = frozenset({"like", "before", "until", "till", "ever", "worse", "than", "such"})
+_COMPARISONS = frozenset(
+    {"like", "before", "until", "till", "ever", "worse", "than", "such", "again", "back"}
+)
 
 
 # Plurals that say something: "swollen legs" (fluid) is not "swollen leg" (one limb: a clot?).
@@ -653,29 +664,46 @@ def _all_phrases() -> list[tuple[tuple[str, ...], str, str]]:
     return _PHRASES
 
 
-# Signs named by two words anywhere in one clause rather than by a phrase: numbness or
-# weakness with a side ("numb left side", "my right arm is weak", "weakness down the left")
-# is the stroke sign, one-sided weakness or numbness (clinical.md, thrombosis).
-_TOGETHER: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
-    (
-        frozenset({"numb", "numbness", "weak", "weakness", "paralysed", "paralyzed", "dead"}),
-        frozenset({"left", "right"}),
-        "one_sided_weakness",
-    ),
+# Signs named by two words in one clause rather than by a phrase: numbness or weakness with a
+# side of the body ("numb left side", "my right arm is weak", "weakness down the left") is the
+# stroke sign, one-sided weakness or numbness (clinical.md, thrombosis). A side is "left" or
+# "right" before a part of the body or after "on" or "down": "weak right now", "weak since I
+# left hospital" and "all right but weak" name none (code review: they called an ambulance).
+_ONE_SIDE_WORDS = frozenset(
+    {"numb", "numbness", "weak", "weakness", "paralysed", "paralyzed", "dead"}
 )
+_SIDES = frozenset({"left", "right"})
+_BODY_SIDE = frozenset(
+    {"side", "arm", "leg", "hand", "foot", "face", "body", "half", "cheek", "shoulder",
+     "finger", "toe"}
+)  # fmt: skip
+_TOWARD_SIDE = frozenset({"on", "down", "to"})
+
+
+def _names_a_side(clause: tuple[str, ...]) -> bool:
+    for at, token in enumerate(clause):
+        if token not in _SIDES:
+            continue
+        after = clause[at + 1] if at + 1 < len(clause) else ""
+        before = clause[at - 1] if at else ""
+        if after in _BODY_SIDE or before in _TOWARD_SIDE:
+            return True
+    return False
 
 
 def _together(tokens: tuple[str, ...]) -> list[tuple[str, int, bool]]:
-    """(code, where, denied) for each sign of ``_TOGETHER`` found within one clause."""
+    """(code, where, denied) for one-sided weakness or numbness named within one clause: not
+    denied if any of its numb or weak words is not ("not numb but my left arm is weak")."""
     found = []
     start = 0
     while start <= len(tokens):
         end = tokens.index(_BREAK, start) if _BREAK in tokens[start:] else len(tokens)
         clause = tokens[start:end]
-        for words, sides, code in _TOGETHER:
-            at = next((i for i, token in enumerate(clause) if token in words), None)
-            if at is not None and sides.intersection(clause):
-                found.append((code, start + at, _denied(tokens, start + at, start + at + 1)))
+        words = [start + i for i, token in enumerate(clause) if token in _ONE_SIDE_WORDS]
+        if words and _names_a_side(clause):
+            denied = [_denied(tokens, at, at + 1) for at in words]
+            plain = [at for at, no in zip(words, denied, strict=True) if not no]
+            found.append(("one_sided_weakness", plain[0] if plain else words[0], not plain))
         start = end + 1
     return found
 

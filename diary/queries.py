@@ -329,9 +329,11 @@ def _may_be_warning_sign(entry: SymptomEntry) -> bool:
     """A warning sign, or words of one's own kept after "Did you mean" offered one ("chest
     pian", kept as typed: the browser pass saw it saved with no word of advice)."""
     if entry.symptom == SymptomEntry.OTHER:
+        # As the form offered them: never a sign the words deny ("no chest pain").
+        denied = catalog.recognise(entry.custom_symptom).denied
         return any(
             catalog.is_known(code) and not catalog.get(code).is_common
-            for code in catalog.suggest(entry.custom_symptom)
+            for code in catalog.suggest(entry.custom_symptom, leaving_out=denied)
         )
     return catalog.is_known(entry.symptom) and not catalog.get(entry.symptom).is_common
 

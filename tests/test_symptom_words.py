@@ -108,6 +108,10 @@ def test_every_warning_sign_can_be_typed():
         ("No, I have chest pain", ("chest_pain",), ()),
         ("neither fever nor chills", (), ("fever", "chills")),
         ("cola-coloured urine; no fever.", ("dark_urine",), ("fever",)),
+        ("not the chest pain again", ("chest_pain",), ()),  # it is back
+        ("no i have chest pain", ("chest_pain",), ()),  # a pronoun bridges no denial
+        ("I can't walk without chest pain", ("chest_pain",), ()),  # "without" denies nothing
+        ("chest pain without fever", ("chest_pain", "fever"), ()),  # erring toward a warning
         ("no energy", ("fatigue",), ()),  # the phrase itself begins with "no"
         ("no urine", ("less_urine",), ()),
         # Numbness or weakness with a side, anywhere in a clause: the stroke sign.
@@ -115,6 +119,9 @@ def test_every_warning_sign_can_be_typed():
         ("headache, my right arm is weak", ("headache", "one_sided_weakness"), ()),
         ("no numbness on the left", (), ("one_sided_weakness",)),
         ("feel weak and tired", ("fatigue",), ()),  # weak, but no side
+        ("weak right now", (), ()),  # a time, not a side
+        ("weakness down the left", ("one_sided_weakness",), ()),
+        ("not numb but my left arm is weak", ("one_sided_weakness",), ()),
         # Singular and plural legs say different things: one limb (a clot?) or fluid.
         ("swollen legs", ("swelling",), ()),
     ],
