@@ -251,6 +251,25 @@ class PlainWordsMixin:
         self._one_character_per_line_break()
         super().full_clean()
 
+    def _clean_fields(self):
+        super()._clean_fields()
+        self._keep_moments_not_changed()
+
+    def _keep_moments_not_changed(self) -> None:
+        """A date and time sent back as the form showed it keeps the moment it stood for. The
+        box shows minutes, not seconds nor which of a repeated hour: re-reading "01:30" on the
+        night the clocks go back moved an entry logged in its second 01:30 an hour earlier
+        when only its notes were edited (code review)."""
+        for name, field in self.fields.items():
+            if not isinstance(field, LocalDateTimeField) or name not in self.cleaned_data:
+                continue
+            initial = self.get_initial_for_field(field, name)
+            if not isinstance(initial, dt.datetime) or timezone.is_naive(initial):
+                continue
+            shown = timezone.localtime(initial).strftime("%Y-%m-%dT%H:%M")
+            if str(self[name].data or "").strip().replace(" ", "T")[:16] == shown:
+                self.cleaned_data[name] = initial
+
     def _one_character_per_line_break(self) -> None:
         """Browsers send a line break in a textarea as CR LF, which would count as two
         characters against the limit; the counter in the page (and the user) count one."""
