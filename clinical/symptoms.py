@@ -647,9 +647,11 @@ def _phrases() -> list[tuple[tuple[str, ...], str, str]]:
     found.extend((w, "legs", "swelling") for w in SWELLING_LEGS_PHRASES)
     unique: dict[tuple[tuple[str, ...], str, str], None] = {}
     for words, kind, value in found:
-        tokens = _tokens(words)
-        if tokens:
-            unique[(tokens, kind, value)] = None
+        # A label's comma may be typed or left out ("swelling of the face lips or throat").
+        for variant in (words, words.replace(",", " ")):
+            tokens = _tokens(variant)
+            if tokens:
+                unique[(tokens, kind, value)] = None
     # Longest first: "swollen throat" wins over "swollen".
     return sorted(unique, key=lambda item: (-len(item[0]), -len(" ".join(item[0]))))
 

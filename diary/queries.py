@@ -495,6 +495,7 @@ _CONTINUED_COLUMNS = (
     "entry__severity",
     "entry__onset",
     "entry__ended_at",
+    "entry__red_flags",
 )
 _TIMELINE_READINGS = PreparedQuery(
     lambda patient, start, end: (
@@ -580,6 +581,7 @@ def _continued_days(
         entry = SymptomEntry(
             pk=entry_id, patient=patient, time_zone=row[6], local_date=row[7], symptom=row[8],
             custom_symptom=row[9], severity=row[10], onset=row[11], ended_at=row[12],
+            red_flags=row[13],
         )  # fmt: skip
         found.append((day, ContinuedDay(entry, reading)))
     return found

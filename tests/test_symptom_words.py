@@ -109,6 +109,7 @@ def test_every_warning_sign_can_be_typed():
         ("neither fever nor chills", (), ("fever", "chills")),
         ("cola-coloured urine; no fever.", ("dark_urine",), ("fever",)),
         ("not the chest pain again", ("chest_pain",), ()),  # it is back
+        ("Swelling of the face lips or throat", ("face_throat_swelling",), ()),  # no comma
         ("no i have chest pain", ("chest_pain",), ()),  # a pronoun bridges no denial
         ("I can't walk without chest pain", ("chest_pain",), ()),  # "without" denies nothing
         ("chest pain without fever", ("chest_pain", "fever"), ()),  # erring toward a warning

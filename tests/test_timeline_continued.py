@@ -62,3 +62,21 @@ def test_a_reading_on_the_day_it_began_adds_no_line(patient, owner):
     entries.add_reading(entry, 6, local(2026, 11, 24, 9), owner)
     found = queries.timeline(patient, dt.date(2026, 11, 24), dt.date(2026, 11, 24))
     assert [type(i).__name__ for i in found.days[0].items] == ["SymptomEntry"]
+
+
+def test_a_later_day_of_an_episode_in_a_warning_is_marked_as_its_first_is(
+    patient, owner, owner_client
+):
+    neck = SymptomEntry(
+        patient=patient, symptom="stiff_neck", severity=5, onset=local(2026, 11, 22, 20)
+    )
+    entries.save(neck, owner)
+    headache = SymptomEntry(
+        patient=patient, symptom="headache", severity=8, onset=local(2026, 11, 22, 21)
+    )
+    entries.save(headache, owner)
+    entries.add_reading(headache, 9, local(2026, 11, 24, 8), owner)
+    assert SymptomEntry.objects.get(pk=headache.pk).red_flags  # part of a warning
+    body = owner_client.get(reverse("diary:timeline", args=[patient.public_id])).content.decode()
+    tuesday = body[body.index("Tuesday 24 November") : body.index("Sunday 22 November")]
+    assert "border-danger" in tuesday and "since Sun 21:00" in text(tuesday)

@@ -392,10 +392,12 @@ def timeline_items(context, day) -> SafeString:
                     texts[EDIT],
                     item.entry.label,
                 )
+            flagged = " border-start border-danger border-4 ps-2" if item.entry.red_flags else ""
             rows.append(
                 _fmt(
-                    '\n            <li class="d-flex flex-wrap align-items-baseline gap-1">'
+                    '\n            <li class="d-flex flex-wrap align-items-baseline gap-1{}">'
                     "\n              <span>{}</span>\n              {}\n            </li>\n",
+                    flagged,
                     continued_line(item, texts),
                     link,
                 )
