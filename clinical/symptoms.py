@@ -327,6 +327,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "words wont come",
         "trouble talking",
         "difficulty speaking",
+        "words coming out wrong",
+        "words come out wrong",
+        "cant get my words out",
+        "cant find my words",
+        "speech is slurred",
+        "talking funny",
     ),
     "less_urine": (
         "not peeing",
@@ -345,6 +351,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "weeing less",
         "not weeing",
         "cant wee",
+        "havent peed",
+        "hasnt peed",
+        "not peed",
+        "havent urinated",
     ),
     "sudden_weight_gain": ("weight gain", "gained weight", "put on weight", "weight went up"),
     "dark_urine": (
@@ -383,6 +393,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "jaundice",
         "jaundiced",
         "yellowish skin",
+        "eyes look yellow",
+        "skin looks yellow",
+        "whites of my eyes are yellow",
     ),
     "fast_heartbeat": (
         "racing heart",
@@ -400,6 +413,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "cannot breathe",
         "can not breathe",
         "cant breath",
+        "unable to breathe",
+        "not able to breathe",
+        "havent been able to breathe",
+        "not getting enough air",
+        "cant get enough air",
+        "cant get any air",
+        "struggling for air",
+        "gasping for air",
         "difficulty breathing",
         "hard to breathe",
         "struggling to breathe",
@@ -451,6 +472,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "passing out",
         "about to faint",
         "blacked out",
+        "pass out",
+        "going to pass out",
+        "about to pass out",
     ),
 }
 
@@ -693,6 +717,20 @@ def _names_a_side(clause: tuple[str, ...]) -> bool:
     return False
 
 
+# "can't feel my left arm", "can't move my right leg": numbness or weakness in two words.
+_CANT = frozenset({"cant", "cannot", "couldnt"})
+_CANT_WHAT = frozenset({"feel", "move", "lift", "use", "grip"})
+
+
+def _one_side_words(clause: tuple[str, ...]) -> list[int]:
+    """Where in ``clause`` numbness or weakness is named, in one word or two."""
+    found = []
+    for at, token in enumerate(clause):
+        if token in _ONE_SIDE_WORDS or (token in _CANT_WHAT and at and clause[at - 1] in _CANT):
+            found.append(at)
+    return found
+
+
 def _together(tokens: tuple[str, ...]) -> list[tuple[str, int, bool]]:
     """(code, where, denied) for one-sided weakness or numbness named within one clause: not
     denied if any of its numb or weak words is not ("not numb but my left arm is weak")."""
@@ -701,7 +739,7 @@ def _together(tokens: tuple[str, ...]) -> list[tuple[str, int, bool]]:
     while start <= len(tokens):
         end = tokens.index(_BREAK, start) if _BREAK in tokens[start:] else len(tokens)
         clause = tokens[start:end]
-        words = [start + i for i, token in enumerate(clause) if token in _ONE_SIDE_WORDS]
+        words = [start + i for i in _one_side_words(clause)]
         if words and _names_a_side(clause):
             denied = [_denied(tokens, at, at + 1) for at in words]
             plain = [at for at, no in zip(words, denied, strict=True) if not no]

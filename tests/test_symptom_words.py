@@ -115,6 +115,15 @@ def test_every_warning_sign_can_be_typed():
         ("chest pain without fever", ("chest_pain", "fever"), ()),  # erring toward a warning
         ("no energy", ("fatigue",), ()),  # the phrase itself begins with "no"
         ("no urine", ("less_urine",), ()),
+        # Second browser pass: everyday words for warning signs.
+        ("haven't been able to breathe properly", ("trouble_breathing",), ()),
+        ("not getting enough air", ("trouble_breathing",), ()),
+        ("I can't feel my left arm", ("one_sided_weakness",), ()),
+        ("can't move my right arm", ("one_sided_weakness",), ()),
+        ("words coming out wrong", ("trouble_speaking",), ()),
+        ("feel like I'm going to pass out", ("faintness",), ()),
+        ("haven't peed all day", ("less_urine",), ()),
+        ("eyes look yellow", ("yellow_skin_eyes",), ()),
         # Numbness or weakness with a side, anywhere in a clause: the stroke sign.
         ("numb left side", ("one_sided_weakness",), ()),
         ("headache, my right arm is weak", ("headache", "one_sided_weakness"), ()),
