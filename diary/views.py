@@ -184,6 +184,8 @@ def _render_after_log(
 def quick_log(request: PatientRequest) -> HttpResponse:
     form = QuickLogForm(request.POST, patient=request.patient)
     if not form.is_valid():
+        if _waits_only_on_one_episode(form):
+            return _save_the_others_then_ask(request, form)
         context = _today_context(request, quick_form=form)
         return render_page_or_fragment(request, "diary/today.html", "quick-log", context)
     # The answer is rendered after the commit: on SQLite the transaction holds the one write
@@ -200,6 +202,57 @@ def quick_log(request: PatientRequest) -> HttpResponse:
             ),
         )
     return _render_after_log(request, saved, events)
+
+
+def _waits_only_on_one_episode(form: QuickLogForm) -> bool:
+    """Typed words named several signs, and all that stops the save is "Same one?" about one
+    of them: the others need no answer."""
+    return (
+        form.only_asks
+        and bool(form.episode_question)
+        and not form.question
+        and form.open_index is not None
+        and form.open_entry.symptom != SymptomEntry.OTHER  # asked again by its sign alone
+        and bool(form.others_resolved())
+    )
+
+
+def _save_the_others_then_ask(request: PatientRequest, form: QuickLogForm) -> HttpResponse:
+    """Save the signs the words named besides the one still going, and ask "Same one?" about
+    that one alone (a second browser pass: "headache and can't breathe", with a headache still
+    going, saved nothing and warned of nothing until the headache question was answered; a
+    patient who cannot breathe does not stay for it)."""
+    entry = SymptomEntry(
+        patient=request.patient,
+        severity=form.cleaned_data["severity"],
+        onset=form.onset(),
+        custom_symptom=form.cleaned_data.get("custom_symptom", "").strip(),
+    )
+    with transaction.atomic():
+        form.resolved = form.others_resolved()
+        saved, events = _save_resolved(request, form, entry)
+    data = request.POST.copy()
+    for name in ("custom_symptom", "episode", "keep_typed"):
+        data.pop(name, None)
+    # The question is about this sign alone now: its button, or its name as words (a sign the
+    # quick log has no button for).
+    code = form.open_entry.symptom
+    if code in symptoms.QUICK_LOG_CODES:
+        data["symptom"] = code
+    else:
+        data["symptom"], data["custom_symptom"] = SymptomEntry.OTHER, str(symptoms.label(code))
+    asking = QuickLogForm(data, patient=request.patient)
+    asking.is_valid()  # asks "Same one?" again, about that sign alone
+    if not request.htmx:
+        context = _today_context(request, quick_form=asking) | _result_context(
+            request, saved, events
+        )
+        return render(request, "diary/today.html", context)
+    context = _today_context(request, quick_form=asking, status=False)
+    known = chain(context["ongoing"], context["todays"])
+    context |= _result_context(request, saved, events, known)
+    response = render(request, "diary/today.html#after-log", context)
+    return trigger_client_event(response, "entry-saved")
 
 
 def _log_episode(request: PatientRequest, form, entry: SymptomEntry):
