@@ -24,6 +24,7 @@ from clinical import red_flags, scales, symptoms
 from patients.access import PatientRequest, get_for_patient, patient_view
 from patients.caching import render_cached
 from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
+from patients.formats import moment_words
 
 from . import entries, queries
 from . import history as change_history  # this module's view is named history
@@ -423,16 +424,34 @@ def _get_entry(request: PatientRequest, pk: int) -> SymptomEntry:
 @require_POST
 def symptom_gone(request: PatientRequest, pk: int) -> HttpResponse:
     entry = _get_entry(request, pk)
+    if _already_ended(request, entry):
+        return _after_write(request, _today_url(request))
     entry.ended_at = max(timezone.now(), entry.onset)
     entries.save(entry, request.user)
     messages.success(request, _("%(symptom)s marked as gone.") % {"symptom": entry.label})
     return _after_write(request, _today_url(request))
 
 
+def _already_ended(request: PatientRequest, entry: SymptomEntry) -> bool:
+    """An end already given is kept: "Gone now" from a page opened before someone else ended it
+    (or the Back button, or a second tap) overwrote a caregiver's 10:00 with now, and made a
+    headache of 17 Nov, ended the next day, last a week (second browser pass)."""
+    if entry.ended_at is None:
+        return False
+    messages.info(
+        request,
+        _("%(symptom)s was already marked as gone at %(at)s.")
+        % {"symptom": entry.label, "at": moment_words(entry.ended_at, request.patient.tz)},
+    )
+    return True
+
+
 @patient_view
 @require_POST
 def symptom_still_going(request: PatientRequest, pk: int) -> HttpResponse:
     entry = _get_entry(request, pk)
+    if _already_ended(request, entry):
+        return _after_write(request, _today_url(request))
     entry.still_going_at = timezone.now()
     entries.save(entry, request.user)
     messages.success(request, _("Noted: %(symptom)s is still going.") % {"symptom": entry.label})

@@ -901,3 +901,20 @@ def test_an_end_before_a_later_severity_is_refused_next_to_the_field(patient, ow
     assert owner_client.post(url("side-effect-edit", patient, entry.pk), data).status_code == 302
     entry.refresh_from_db()
     assert entry.ended_at == local(2026, 11, 23, 0, 10)
+
+
+def test_gone_now_keeps_an_end_already_given(patient, owner, owner_client):
+    """Second browser pass: "Gone now" on a page opened before a caregiver ended the entry at
+    10:00 overwrote that end with now; on an old entry it made a one-day headache last a week."""
+    entry = make_entry(patient, owner, onset=local(2026, 11, 23, 9))
+    entry.ended_at = local(2026, 11, 23, 10)
+    entries.save(entry, owner)
+    changes = ChangeRecord.objects.count()
+    response = owner_client.post(url("side-effect-gone", patient, entry.pk), follow=True)
+    entry.refresh_from_db()
+    assert entry.ended_at == local(2026, 11, 23, 10)
+    assert ChangeRecord.objects.count() == changes  # nothing written
+    assert "Headache was already marked as gone at Mon 10:00." in response.content.decode()
+    owner_client.post(url("side-effect-still-going", patient, entry.pk))
+    entry.refresh_from_db()
+    assert entry.still_going_at is None and entry.ended_at == local(2026, 11, 23, 10)
