@@ -23,8 +23,8 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from clinical import red_flags, scales, symptoms
 from patients.access import PatientRequest, get_for_patient, patient_view
 from patients.caching import render_cached
-from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
 from patients.formats import moment_words
+from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
 
 from . import entries, queries
 from . import history as change_history  # this module's view is named history
