@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from clinical import symptoms
-from patients.forms_base import PlainWordsMixin
+from patients.forms_base import SKIPPED_HOUR, PlainWordsMixin, never_happened
 from patients.models import Patient
 
 from .models import (
@@ -276,6 +276,12 @@ class InfusionForm(PatientScopedForm):
             self.add_error("end_time", _("The end time is before the start time."))
         if date == self.today and start and start > self.now:
             self.add_error("start_time", _("This start time is later than now."))
+        # A time the clocks skipped is refused as the diary's other forms refuse it: the
+        # red-flag hours count from the start (second browser pass).
+        zone = self.instance.tz if self.instance.time_zone else self.patient.tz
+        for name, moment in (("start_time", start), ("end_time", end)):
+            if date and moment and never_happened(dt.datetime.combine(date, moment), zone):
+                self.add_error(name, SKIPPED_HOUR)
 
         weight = cleaned.get("weight_kg")
         dose_g, per_kg = cleaned.get("dose_g"), cleaned.get("dose_g_per_kg")

@@ -198,18 +198,25 @@ def _limit_note(max_length: int):
     return interpolate_lazy(_("Up to %(limit)s characters."), {"limit": max_length})
 
 
+SKIPPED_HOUR = _(
+    "The clocks went forward then, so this time did not exist here. "
+    "Enter the time your clock showed, for example an hour later."
+)
+
+
+def never_happened(wall: dt.datetime, zone: dt.tzinfo) -> bool:
+    """Whether the local time ``wall`` (naive) fell in an hour the clocks skipped in ``zone``."""
+    local = wall.replace(tzinfo=zone)
+    return local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall
+
+
 class LocalDateTimeField(forms.DateTimeField):
     """A date and time typed in the diary's zone, read as the infusion form reads its separate
     date and time: the hour the clocks go back happened twice, and is taken as its first time
     (Django refuses it as ambiguous, so a headache felt at 01:30 that night could not be
     logged); an hour the clocks skipped never happened, and is refused in plain words."""
 
-    default_error_messages = {
-        "skipped_hour": _(
-            "The clocks went forward then, so this time did not exist here. "
-            "Enter the time your clock showed, for example an hour later."
-        ),
-    }
+    default_error_messages = {"skipped_hour": SKIPPED_HOUR}
 
     def to_python(self, value):
         try:
@@ -220,10 +227,9 @@ class LocalDateTimeField(forms.DateTimeField):
         zone = timezone.get_current_timezone()
         with timezone.override(dt.UTC):  # never ambiguous: the same wall time, read as UTC
             wall = super().to_python(value).replace(tzinfo=None)
-        local = wall.replace(tzinfo=zone)  # fold 0: the first of a repeated hour
-        if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall:
+        if never_happened(wall, zone):
             raise ValidationError(self.error_messages["skipped_hour"], code="skipped_hour")
-        return local
+        return wall.replace(tzinfo=zone)  # fold 0: the first of a repeated hour
 
 
 class PlainWordsMixin:

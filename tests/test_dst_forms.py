@@ -84,3 +84,23 @@ def test_the_repeated_hour_is_taken_as_its_first_time_and_the_skipped_one_is_ref
         "Enter the time your clock showed, for example an hour later."
     ]
     assert 'value="2026-03-29T01:30"' in response.content.decode()  # what was typed, kept
+
+
+def test_the_infusion_form_refuses_a_skipped_hour_as_the_others_do(patient, owner_client):
+    """Second browser pass: an infusion at 01:30 on 29 Mar 2026 (London) was saved; the red-flag
+    hours count from its start."""
+    from infusions.models import Infusion
+
+    from .test_infusions import log_data
+
+    url = reverse("infusions:log", args=[patient.public_id])
+    response = owner_client.post(
+        url, log_data(date="2026-03-29", start_time="01:30", end_time="04:00")
+    )
+    assert response.status_code == 200 and not Infusion.objects.exists()
+    assert response.context["form"].errors["start_time"] == [
+        "The clocks went forward then, so this time did not exist here. "
+        "Enter the time your clock showed, for example an hour later."
+    ]
+    ok = owner_client.post(url, log_data(date="2026-03-29", start_time="02:30", end_time="04:00"))
+    assert ok.status_code == 302
