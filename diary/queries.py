@@ -119,6 +119,10 @@ class TodaySummary:
     has_yesterday: bool  # a side effect was logged yesterday (for “Same as yesterday”)
     mgadl_due: bool  # MG-ADL matters for the conditions and none was scored this week
     open_questions: int  # questions for the doctor not answered yet
+    # Still going but not in ``ongoing`` (the newest ONGOING_SHOWN are, unless all were asked
+    # for): said under the list, with a way to see them all (second browser pass: ten shown,
+    # the rest hidden without a word, among them the headache behind a warning).
+    ongoing_more: int = 0
 
 
 # The latest later reading of each side effect (by time, then id), joined to its row: “now 5 at
@@ -187,6 +191,7 @@ def today_summary(
     *,
     status: bool = True,
     signed_in: tuple[Membership, User] | None = None,
+    all_going: bool = False,
 ) -> TodaySummary:
     """The day of ``now`` in the patient's zone, in a fixed handful of queries; without the
     infusion status (one or two of them) when ``status`` is false. ``signed_in``: the membership
@@ -212,11 +217,14 @@ def today_summary(
         reverse=True,
     )
     mgadl_relevant = scales.MGADL in scales.default_measures(patient.conditions)
+    going = sorted(
+        (e for e in recent_symptoms if e.ended_at is None), key=lambda e: e.onset, reverse=True
+    )
+    shown = going if all_going else going[:ONGOING_SHOWN]
     return TodaySummary(
         status=infusion_status(patient, today) if status else None,
-        ongoing=sorted(
-            (e for e in recent_symptoms if e.ended_at is None), key=lambda e: e.onset, reverse=True
-        )[:ONGOING_SHOWN],
+        ongoing=shown,
+        ongoing_more=len(going) - len(shown),
         todays=with_authors(todays, _authors_of(patient, todays, signed_in), patient.weight_unit),
         has_yesterday=any(yesterday_start <= e.onset < start for e in recent_symptoms),
         mgadl_due=mgadl_relevant and not any(m.kind == Measure.Kind.MGADL for m in recent_measures),

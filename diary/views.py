@@ -115,7 +115,11 @@ def _result_context(
 
 
 def _today_context(
-    request: PatientRequest, quick_form: QuickLogForm | None = None, *, status: bool = True
+    request: PatientRequest,
+    quick_form: QuickLogForm | None = None,
+    *,
+    status: bool = True,
+    all_going: bool = False,
 ) -> dict:
     """Everything on the home page: the day's summary, plus the quick log's form and buttons.
     ``status=False`` leaves out the infusion status, for answers that do not show it.
@@ -131,6 +135,7 @@ def _today_context(
                 timezone.now(),
                 status=status,
                 signed_in=(request.membership, request.user),
+                all_going=all_going,
             )
         ),
         "quick_form": quick_form or SimpleLazyObject(lambda: QuickLogForm(patient=patient)),
@@ -154,6 +159,9 @@ def today(request: PatientRequest) -> HttpResponse:
             patient=request.patient, entries__in=saved, handled_at__isnull=True
         ).distinct()
         context = _today_context(request) | _result_context(request, saved, events)
+        return render(request, "diary/today.html", context)
+    if request.GET.get("going") == "all":  # every side effect still going, not the newest
+        context = _today_context(request, all_going=True) | _alerts_context(request)
         return render(request, "diary/today.html", context)
     main = render_cached(request, "diary/today.html#today-main", lambda: _today_context(request))
     # Cached like the rest: every change to a warning bumps the diary's data version.

@@ -22,3 +22,36 @@ def test_another_year_says_its_year(patient, owner, owner_client):
     with time_machine.travel(NOW, tick=False):
         (line,) = card_lines(owner_client.get(today_url(patient)).content.decode())
     assert line == "Headache 5 moderate since Tue 30 Dec 2025 09:00"
+
+
+def test_more_still_going_than_shown_says_so_and_shows_all_on_request(patient, owner, owner_client):
+    """Second browser pass: Today listed the ten newest side effects still going and hid the
+    rest without a word, among them the headache behind a warning."""
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from diary import entries
+    from diary.models import SymptomEntry
+
+    codes = ["headache", "chills", "fatigue", "nausea", "flushing", "muscle_aches", "rash"]
+    codes += ["back_pain", "dizziness", "vomiting", "fever", "hives"]
+    base = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
+    for n, code in enumerate(codes):
+        entries.save(
+            SymptomEntry(
+                patient=patient,
+                symptom=code,
+                severity=3,
+                onset=base + dt.timedelta(hours=n),
+            ),
+            owner,
+        )
+    today = reverse("today", args=[patient.public_id])
+    body = owner_client.get(today).content.decode()
+    assert "2 more still going, begun earlier: show all" in body
+    shown = body.split('id="ongoing"')[1].split("</section>")[0]
+    assert "Headache" not in shown and "Hives" in shown  # the oldest two are the ones hidden
+    everything = owner_client.get(today, {"going": "all"}).content.decode()
+    going = everything.split('id="ongoing"')[1].split("</section>")[0]
+    assert "Headache" in going and "Chills" in going and "more still going" not in going
