@@ -126,3 +126,35 @@ def test_answers_low_on_the_page_bring_their_result_into_view(page, axe, sign_in
     expect(page.locator(".saved-result")).to_be_focused()
     assert not RedFlagEvent.objects.exists()
     axe(page)
+
+
+def test_two_warnings_with_one_heading_are_two_named_landmarks(
+    page, axe, sign_in, transactional_db
+):
+    """Second browser pass: two open emergency warnings share the heading "Call emergency
+    services now", and axe found two landmarks of one name (landmark-unique)."""
+    from django.utils import timezone
+
+    from diary import entries
+
+    membership = MembershipFactory(role=Membership.Role.OWNER, is_self=True)
+    patient = membership.patient
+    InfusionFactory(patient=patient, date=dt.date.today() - dt.timedelta(days=1))
+    now = timezone.now()
+    for code in ("chest_pain", "trouble_breathing"):
+        entries.save(
+            SymptomEntry(patient=patient, symptom=code, severity=6, onset=now), membership.user
+        )
+    assert RedFlagEvent.objects.count() == 2
+    sign_in(membership.user)
+    page.goto(f"/p/{patient.public_id}/")
+    expect(page.get_by_role("alert").filter(has_text="Call emergency services now")).to_have_count(
+        2
+    )
+    names = page.evaluate(
+        """() => [...document.querySelectorAll('.red-flag-alert')].map(a =>
+             a.getAttribute('aria-labelledby').split(' ')
+              .map(id => document.getElementById(id).textContent.trim()).join(' '))"""
+    )
+    assert len(names) == 2 and len(set(names)) == 2, names
+    axe(page)
