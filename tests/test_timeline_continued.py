@@ -80,3 +80,24 @@ def test_a_later_day_of_an_episode_in_a_warning_is_marked_as_its_first_is(
     body = owner_client.get(reverse("diary:timeline", args=[patient.public_id])).content.decode()
     tuesday = body[body.index("Tuesday 24 November") : body.index("Sunday 22 November")]
     assert "border-danger" in tuesday and "since Sun 21:00" in text(tuesday)
+
+
+def test_todays_line_of_an_earlier_episode_gives_no_day_count_of_the_day_it_began(
+    patient, owner, owner_client
+):
+    """Second browser pass: "Logged today" said "day 6 after infusion" for a nausea begun on
+    Sunday, under "Day 1 after the infusion"."""
+    from .factories import InfusionFactory
+
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 16))
+    entry = SymptomEntry(
+        patient=patient, symptom="nausea", severity=6, onset=local(2026, 11, 22, 18)
+    )
+    entries.save(entry, owner)
+    entries.add_reading(entry, 3, local(2026, 11, 24, 11), owner)
+    page = text(owner_client.get(reverse("today", args=[patient.public_id])).content.decode())
+    logged = page[page.index("Logged today") :]
+    assert "11:00 Feeling sick (nausea) 6 moderate since Sun 18:00 · now 3 mild" in logged
+    line = logged[logged.index("11:00 Feeling sick") :]
+    line = line[: line.index(owner.display_name) + len(owner.display_name)]
+    assert "after infusion" not in line and "of cycle" not in line, line

@@ -315,7 +315,9 @@ def entry_line(item, texts: Texts | None = None, read_at=None) -> SafeString:
             )
             parts.append(_fmt('<span class="text-body-secondary">· {}</span>', going))
         parts.append("\n  ")
-        if item.days_after_infusion is not None:
+        # Not for a line at a later reading (read_at): its day count is of the day it began,
+        # and read "day 6 after infusion" under "Day 1 after the infusion" (browser pass).
+        if item.days_after_infusion is not None and not read_at:
             parts.append(
                 _fmt(
                     '<span class="text-body-secondary">· {}{}</span>',
