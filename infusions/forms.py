@@ -210,9 +210,7 @@ class InfusionForm(PatientScopedForm):
         widget=forms.NumberInput(attrs={"step": "0.01", **DECIMAL_INPUT}),
         help_text=_lazy("Leave grams empty to work them out from g/kg and the weight."),
     )
-    confirm_unusual = forms.BooleanField(
-        label=_lazy("Yes, these numbers are right"), required=False
-    )
+    confirm_unusual = forms.BooleanField(label=_lazy("Yes, this is right, save it"), required=False)
 
     class Meta:
         model = Infusion
@@ -378,7 +376,10 @@ class InfusionForm(PatientScopedForm):
         self.warnings.append(message)
         if not self.cleaned_data.get("confirm_unusual"):
             self.add_error(
-                field, message + " " + _("If it is right, tick “Yes, these numbers are right”.")
+                field,
+                message
+                + " "
+                + _("If it is right, tick “Yes, this is right, save it” above the Save button."),
             )
 
 
@@ -584,7 +585,7 @@ def check_lot_expiry(form: InfusionForm, lots_formset) -> None:
             + " "
             + _("Check the label on the vial.")
             + " "
-            + _("If it is right, tick “Yes, these numbers are right”."),
+            + _("If it is right, tick “Yes, this is right, save it” above the Save button."),
         )
 
 
@@ -617,5 +618,5 @@ def check_rates(form: InfusionForm, rates_formset) -> None:
                 "rate",
                 _("%(rate)s mL/kg/h is faster than labels usually allow.") % {"rate": shown}
                 + " "
-                + _("If it is right, tick “Yes, these numbers are right”."),
+                + _("If it is right, tick “Yes, this is right, save it” above the Save button."),
             )

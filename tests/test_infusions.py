@@ -347,7 +347,7 @@ def test_unusual_but_possible_doses_need_a_confirmation(patient, owner_client):
     data = log_data(dose_g="150", volume_ml="1500", weight_kg="68")  # 2.2 g/kg in a day
     response = owner_client.post(url("log", patient), data)
     assert "more than usual" in str(response.context["form"].errors["dose_g"])
-    assert "Yes, these numbers are right" in response.content.decode()
+    assert "Yes, this is right, save it" in response.content.decode()
     assert not Infusion.objects.exists()
     response = owner_client.post(url("log", patient), data | {"confirm_unusual": "on"})
     assert response.status_code == 302
@@ -358,7 +358,7 @@ def test_a_dose_its_field_refuses_gets_no_volume_hint_beside_it(patient, owner_c
     response = owner_client.post(url("log", patient), log_data(dose_g="-5", volume_ml="350"))
     errors = response.context["form"].errors
     assert "dose_g" in errors and "volume_ml" not in errors
-    assert "Yes, these numbers are right" not in response.content.decode()
+    assert "Yes, this is right, save it" not in response.content.decode()
     assert not Infusion.objects.exists()
 
 
@@ -368,7 +368,7 @@ def test_a_lot_expired_on_the_infusion_day_needs_a_confirmation(patient, owner_c
     row = response.context["formsets"]["lots"].forms[0]
     assert "had expired on the day of the infusion (1 Jan 2020)" in str(row.errors["expiry"])
     page = response.content.decode()
-    assert "Yes, these numbers are right" in page and 'value="p123456"' in page
+    assert "Yes, this is right, save it" in page and 'value="p123456"' in page
     assert not Infusion.objects.exists()
     response = owner_client.post(url("log", patient), data | {"confirm_unusual": "on"})
     assert response.status_code == 302
@@ -751,7 +751,7 @@ def test_a_second_infusion_the_same_day_asks_first(patient, owner_client):
     assert response.status_code == 200
     assert response.context["form"].errors["date"] == [
         "An infusion of 22 Nov 2026 09:30–13:00 is already logged. Is this another one that "
-        "day? If it is right, tick “Yes, these numbers are right”."
+        "day? If it is right, tick “Yes, this is right, save it” above the Save button."
     ]
     assert Infusion.objects.count() == 1
     confirmed = log_data(confirm_unusual="on")
