@@ -623,7 +623,7 @@ def find_alerts(
                         window_start=low if fresh else None,
                     )
                 )
-    return _merge(matches, now)
+    return _merge(matches)
 
 
 def _utc(item):
@@ -640,27 +640,11 @@ def near(
     return first[0] <= second[1] + slack and second[0] <= first[1] + slack
 
 
-def _felt(alert: Alert, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """When an alert's own signs were felt (those of its 24 hours, as ``started_at`` reads
-    them), each for at most 24 hours from its start: a sign still going for weeks is felt into
-    no later day's warning."""
-    fresh = [
-        r for r in alert.readings if alert.window_start is None or r.start >= alert.window_start
-    ] or alert.readings
-    return (
-        min(r.start for r in fresh),
-        max(min(r.end or now, r.start + WINDOW) for r in fresh),
-    )
-
-
-def _merge(matches: list[Alert], now: dt.datetime) -> list[Alert]:
+def _merge(matches: list[Alert]) -> list[Alert]:
     """Matches of one rule form one alert when they overlap in time, or share a reading and
-    follow each other within 24 hours, or their signs were felt at the same time (within 24
-    hours of each one's start: chest pain, one-sided numbness and a drooping face logged a
-    minute apart made three warnings of one rule, each to be dealt with on its own; browser
-    pass). A sign still going for weeks is shared by every match it is part of: sharing it
-    alone does not make a match of today one with a match of weeks ago, which was dealt with
-    then."""
+    follow each other within 24 hours. A sign still going for weeks is shared by every match
+    it is part of: sharing it alone does not make a match of today one with a match of weeks
+    ago, which was dealt with then."""
     alerts: list[Alert] = []
     for match in matches:
         target = None
@@ -668,13 +652,8 @@ def _merge(matches: list[Alert], now: dt.datetime) -> list[Alert]:
         for alert in alerts:
             if alert.rule is not match.rule:
                 continue
-            if (
-                near((alert.started_at, alert.last_at), span)
-                or (
-                    alert.refs & match.refs
-                    and near((alert.started_at, alert.last_at), span, WINDOW)
-                )
-                or near(_felt(alert, now), _felt(match, now))
+            if near((alert.started_at, alert.last_at), span) or (
+                alert.refs & match.refs and near((alert.started_at, alert.last_at), span, WINDOW)
             ):
                 target = alert
                 break
