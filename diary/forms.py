@@ -266,6 +266,9 @@ class SameEpisodeMixin:
     # could never be saved: not offered, and this says why (browser pass: a backdated start
     # offered it, then refused it in words that made no sense for an earlier start).
     episode_new_impossible: str = ""
+    # Typed words named several signs still going: [(index in resolved, entry)], one question
+    # each, which the form cannot ask at once ("log them one at a time").
+    several_going: list = []
     # Whether the severity given belongs to the start given (the full form), rather than to
     # now (the quick log): then "Same one" with an earlier start moves the episode's start back.
     severity_is_at_start = False
@@ -297,6 +300,7 @@ class SameEpisodeMixin:
         if not going:
             return
         if len(going) > 1:
+            self.several_going = going
             self.add_error(
                 "custom_symptom" if "custom_symptom" in self.fields else None,
                 _(
@@ -338,8 +342,9 @@ class SameEpisodeMixin:
             self.add_error(starts_field, refused)
 
     def others_resolved(self) -> list[tuple[str, str]]:
-        """The signs typed besides the one still going that "Same one" added to."""
-        return [r for i, r in enumerate(self.resolved) if i != self.open_index]
+        """The signs typed besides the one(s) still going that "Same one" is asked about."""
+        asked = {i for i, _entry in self.several_going} or {self.open_index}
+        return [r for i, r in enumerate(self.resolved) if i not in asked]
 
     @property
     def same_episode(self) -> bool:

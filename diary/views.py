@@ -215,13 +215,18 @@ def quick_log(request: PatientRequest) -> HttpResponse:
 
 def _waits_only_on_one_episode(form: QuickLogForm) -> bool:
     """Typed words named several signs, and all that stops the save is "Same one?" about one
-    of them: the others need no answer."""
+    of them (or "log them one at a time" about several still going): the others need no
+    answer."""
+    if form.several_going:
+        waiting = set(form.errors) <= {"custom_symptom"} and not form.question
+        going = [entry for _i, entry in form.several_going]
+    else:
+        waiting = form.only_asks and bool(form.episode_question) and not form.question
+        going = [form.open_entry] if form.open_index is not None else []
     return (
-        form.only_asks
-        and bool(form.episode_question)
-        and not form.question
-        and form.open_index is not None
-        and form.open_entry.symptom != SymptomEntry.OTHER  # asked again by its sign alone
+        waiting
+        and bool(going)
+        and all(entry.symptom != SymptomEntry.OTHER for entry in going)  # asked by their signs
         and bool(form.others_resolved())
     )
 
@@ -237,19 +242,28 @@ def _save_the_others_then_ask(request: PatientRequest, form: QuickLogForm) -> Ht
         onset=form.onset(),
         custom_symptom=form.cleaned_data.get("custom_symptom", "").strip(),
     )
+    form.resolved_before_others = list(form.resolved)
     with transaction.atomic():
         form.resolved = form.others_resolved()
         saved, events = _save_resolved(request, form, entry)
     data = request.POST.copy()
-    for name in ("custom_symptom", "episode", "keep_typed"):
+    for name in ("custom_symptom", "episode", "keep_typed", "detail"):
         data.pop(name, None)
-    # The question is about this sign alone now: its button, or its name as words (a sign the
-    # quick log has no button for).
-    code = form.open_entry.symptom
-    if code in symptoms.QUICK_LOG_CODES:
-        data["symptom"] = code
+    # The question is about the sign(s) still going alone now: its button, or their names as
+    # words (several, or a sign the quick log has no button for); a place the words gave
+    # (swollen ankles: the legs) is kept as its answer, not asked again.
+    asked = form.several_going or [(form.open_index, form.open_entry)]
+    codes = [form.resolved_before_others[i][0] for i, _entry in asked]
+    details = [form.resolved_before_others[i][1] for i, _entry in asked]
+    if len(codes) == 1 and codes[0] in symptoms.QUICK_LOG_CODES:
+        data["symptom"] = codes[0]
     else:
-        data["symptom"], data["custom_symptom"] = SymptomEntry.OTHER, str(symptoms.label(code))
+        words = " and ".join(str(symptoms.label(code)) for code in codes)
+        data["symptom"], data["custom_symptom"] = SymptomEntry.OTHER, words
+    data.setlist(
+        "detail",
+        [d for code, d in zip(codes, details, strict=True) if d and code in symptoms.NEEDS_DETAIL],
+    )
     asking = QuickLogForm(data, patient=request.patient)
     asking.is_valid()  # asks "Same one?" again, about that sign alone
     if not request.htmx:
