@@ -113,9 +113,14 @@
   function afterLoad(event) {
     if (document.querySelector('.red-flag-alert[data-fresh="true"]')) {
       focusNewWarning();
-    } else {
-      revealWhatNeedsAnAnswer(event && event.target !== document ? event.target : null);
+      return;
     }
+    // One answer settles in several parts (the quick log, the warnings out of band): a warning
+    // focused by an earlier part keeps the focus and the screen, whatever question or result
+    // a later part brings ("headache and can't breathe": the warning, and "Same one?").
+    var focused = document.activeElement;
+    if (focused && focused.closest && focused.closest(".red-flag-alert")) return;
+    revealWhatNeedsAnAnswer(event && event.target !== document ? event.target : null);
   }
   document.addEventListener("DOMContentLoaded", function () {
     if (document.querySelector('.red-flag-alert[data-fresh="true"]')) focusNewWarning();

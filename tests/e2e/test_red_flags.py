@@ -158,3 +158,28 @@ def test_two_warnings_with_one_heading_are_two_named_landmarks(
     )
     assert len(names) == 2 and len(set(names)) == 2, names
     axe(page)
+
+
+def test_a_warning_with_a_question_still_comes_first(page, axe, sign_in, transactional_db):
+    """Final check of this session: "headache and can't breathe" with a headache still going
+    saves the breathing (a warning) and asks "Same one?" about the headache in the same answer.
+    The question took the screen and the focus from the warning."""
+    membership = MembershipFactory(role=Membership.Role.OWNER, is_self=True)
+    patient = membership.patient
+    sign_in(membership.user)
+    page.goto(f"/p/{patient.public_id}/")
+    page.locator("label[for='qs-headache']").click()
+    page.locator("label[for='sev-5']").click()
+    page.locator("#quick-log").get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Saved: Headache 5 (moderate).")).to_be_visible()
+    page.locator("label[for='qs-other']").click()
+    page.get_by_label("In your own words").fill("headache and can't breathe")
+    page.locator("label[for='sev-6']").click()
+    page.locator("#quick-log").get_by_role("button", name="Save", exact=True).click()
+
+    alert = page.get_by_role("alert").filter(has_text="Call emergency services now")
+    expect(alert).to_be_focused()
+    heading = alert.get_by_role("heading", name="Call emergency services now")
+    expect(heading).to_be_in_viewport(ratio=1)  # waits for the (smooth) scroll
+    expect(page.get_by_text("Is this the same one?")).to_have_count(1)
+    axe(page)
