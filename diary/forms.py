@@ -16,8 +16,8 @@ from patients.formats import (
     hour_minute,
     moment_words,
 )
-from patients.forms_base import LocalDateTimeField, PlainWordsMixin
-from patients.models import Patient
+from patients.forms_base import TOO_LONG_AGO, LocalDateTimeField, PlainWordsMixin
+from patients.models import EARLIEST_DAY, Patient
 from patients.prepared import PreparedQuery
 
 from .models import Measure, Note, SymptomEntry
@@ -54,17 +54,13 @@ def _no_form_tag() -> FormHelper:
     return helper
 
 
-# Nothing in a diary is older than this (the infusion form's floor, and what a full import
-# takes): a measure dated 1890 was saved as typed (browser pass).
-EARLIEST_DAY = dt.date(1990, 1, 1)
-
-
-def _not_in_future(moment: dt.datetime | None, message: str) -> None:
-    """Every moment a diary form takes: not in the future (``message``), nor before 1990."""
+def _within_diary_time(moment: dt.datetime | None, future_message: str) -> None:
+    """Every moment a diary form takes: not in the future (``future_message``), nor before
+    the diary's earliest day (a measure dated 1890 was saved as typed: browser pass)."""
     if moment and moment > timezone.now() + FUTURE_GRACE:
-        raise forms.ValidationError(message)
+        raise forms.ValidationError(future_message)
     if moment and timezone.localtime(moment).date() < EARLIEST_DAY:
-        raise forms.ValidationError(_("That date is too long ago. Check the year."))
+        raise forms.ValidationError(TOO_LONG_AGO)
 
 
 DETAIL_CHOICES = [
@@ -559,12 +555,12 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
 
     def clean_onset(self):
         onset = self.cleaned_data["onset"]
-        _not_in_future(onset, _("The start can’t be in the future."))
+        _within_diary_time(onset, _("The start can’t be in the future."))
         return onset
 
     def clean_ended_at(self):
         ended = self.cleaned_data["ended_at"]
-        _not_in_future(ended, _("The end can’t be in the future. Tick “Still going” instead."))
+        _within_diary_time(ended, _("The end can’t be in the future. Tick “Still going” instead."))
         return ended
 
     def clean(self):
@@ -694,7 +690,7 @@ class NoteForm(PlainWordsMixin, forms.ModelForm):
 
     def clean_written_at(self):
         written = self.cleaned_data["written_at"]
-        _not_in_future(written, _("The date can’t be in the future."))
+        _within_diary_time(written, _("The date can’t be in the future."))
         return written
 
 
@@ -750,7 +746,7 @@ class MeasureForm(PlainWordsMixin, forms.ModelForm):
 
     def clean_measured_at(self):
         measured = self.cleaned_data["measured_at"]
-        _not_in_future(measured, _("The date can’t be in the future."))
+        _within_diary_time(measured, _("The date can’t be in the future."))
         return measured
 
     def fill(self, measure: Measure) -> None:

@@ -89,13 +89,18 @@ def _authors_of(
     return authors(patient)
 
 
+def author_of(record, names: dict[int, str]) -> str:
+    """Who logged ``record`` (an entry, a reading...), as :func:`authors` names members."""
+    return names.get(record.logged_by_id) or kept_author(record) or _("a former member")
+
+
 def with_authors(items, names: dict[int, str], weight_unit: str = "kg"):
     """Name who logged each item (``item.author``); measures also get ``shown_value``, their
     value in the patient's units."""
     for item in items:
         # An episode listed at a later reading (``read_today_at``) is named by who noted it.
         who = item.latest_reading if getattr(item, "read_today_at", None) else item
-        item.author = names.get(who.logged_by_id) or kept_author(who) or _("a former member")
+        item.author = author_of(who, names)
         if isinstance(item, Measure):
             item.shown_value = item.display_value(weight_unit)
     return items
@@ -489,21 +494,15 @@ _TIMELINE_QUERIES = {
 # Later severities of side effects, in the period, with what their line needs of the entry:
 # those of an earlier day's episode make a ContinuedDay (the day is local to each entry's zone,
 # so the filter is Python's). Plain values: most readings are of an episode of that same day.
-_CONTINUED_COLUMNS = (
-    "at",
-    "severity",
-    "logged_by_id",
-    "logged_by_name",
-    "logged_by_role",
-    "entry_id",
-    "entry__time_zone",
-    "entry__local_date",
-    "entry__symptom",
-    "entry__custom_symptom",
-    "entry__severity",
-    "entry__onset",
-    "entry__ended_at",
-    "entry__red_flags",
+_READING_COLUMNS = ("at", "severity", "logged_by_id", "logged_by_name", "logged_by_role")
+_ENTRY_COLUMNS = (
+    "time_zone",
+    "local_date",
+    "symptom",
+    "custom_symptom",
+    "onset",
+    "ended_at",
+    "red_flags",
 )
 _TIMELINE_READINGS = PreparedQuery(
     lambda patient, start, end: (
@@ -511,7 +510,7 @@ _TIMELINE_READINGS = PreparedQuery(
             entry__patient=patient, entry__deleted_at__isnull=True, at__gte=start, at__lt=end
         )
         .order_by()
-        .values_list(*_CONTINUED_COLUMNS)
+        .values(*_READING_COLUMNS, "entry_id", *(f"entry__{c}" for c in _ENTRY_COLUMNS))
     ),
     patient=int,
     start=dt.datetime,
@@ -548,9 +547,7 @@ def timeline(patient: Patient, since: dt.date, until: dt.date, kind: str = "") -
         day = item.local_date or entries.local_date(patient, item.when)  # its own zone
         days.setdefault(day, TimelineDay(day)).items.append(item)
     for day, later in continued:
-        reading = later.reading
-        later.author = names.get(reading.logged_by_id) or kept_author(reading)
-        later.author = later.author or _("a former member")
+        later.author = author_of(later.reading, names)
         days.setdefault(day, TimelineDay(day)).items.append(later)
     if "infusions" in selected:
         for infusion in _TIMELINE_INFUSIONS(patient=patient.pk, since=since, until=until):
@@ -571,26 +568,22 @@ def _continued_days(
 ) -> list[tuple[dt.date, ContinuedDay]]:
     """(day, ContinuedDay) for each day of ``since``..``until`` on which an episode begun on an
     earlier day had a later severity noted: that day's worst."""
-    worst: dict[tuple[int, dt.date], tuple] = {}
+    worst: dict[tuple[int, dt.date], dict] = {}
     for row in _TIMELINE_READINGS(patient=patient.pk, start=start, end=end):
-        at, severity, entry_id, zone, began = row[0], row[1], row[5], row[6], row[7]
-        day = entries.local_date(zoneinfo.ZoneInfo(zone) if zone else patient.tz, at)
+        zone = row["entry__time_zone"]
+        day = entries.local_date(zoneinfo.ZoneInfo(zone) if zone else patient.tz, row["at"])
+        began = row["entry__local_date"]
         if began is None or day <= began or not since <= day <= until:
             continue
-        kept = worst.get((entry_id, day))
-        if kept is None or (severity, at) > (kept[1], kept[0]):
-            worst[(entry_id, day)] = row
+        kept = worst.get((row["entry_id"], day))
+        if kept is None or (row["severity"], row["at"]) > (kept["severity"], kept["at"]):
+            worst[(row["entry_id"], day)] = row
     found = []
     for (entry_id, day), row in worst.items():
-        reading = SymptomReading(
-            at=row[0], severity=row[1], logged_by_id=row[2], logged_by_name=row[3],
-            logged_by_role=row[4], entry_id=entry_id,
-        )  # fmt: skip
+        reading = SymptomReading(entry_id=entry_id, **{c: row[c] for c in _READING_COLUMNS})
         entry = SymptomEntry(
-            pk=entry_id, patient=patient, time_zone=row[6], local_date=row[7], symptom=row[8],
-            custom_symptom=row[9], severity=row[10], onset=row[11], ended_at=row[12],
-            red_flags=row[13],
-        )  # fmt: skip
+            pk=entry_id, patient=patient, **{c: row[f"entry__{c}"] for c in _ENTRY_COLUMNS}
+        )
         found.append((day, ContinuedDay(entry, reading)))
     return found
 

@@ -25,6 +25,7 @@ from patients.access import PatientRequest, get_for_patient, patient_view
 from patients.caching import render_cached
 from patients.formats import moment_words
 from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
+from patients.models import EARLIEST_DAY
 
 from . import entries, queries
 from . import history as change_history  # this module's view is named history
@@ -44,7 +45,6 @@ from .models import Measure, Note, RedFlagEvent, SymptomEntry
 MODELS_BY_KIND = {"symptoms": SymptomEntry, "notes": Note, "measures": Measure}
 TIMELINE_DAYS = 14
 SAVED_ID = re.compile(r"[0-9]{1,12}")
-EARLIEST_DAY = dt.date(1990, 1, 1)
 TIMELINE_KINDS = [
     ("", _lazy("Everything")),
     ("symptoms", _lazy("Side effects")),
@@ -173,13 +173,23 @@ def today(request: PatientRequest) -> HttpResponse:
 
 
 def _render_after_log(
-    request: PatientRequest, saved: list[SymptomEntry], events: Iterable[RedFlagEvent] = ()
+    request: PatientRequest,
+    saved: list[SymptomEntry],
+    events: Iterable[RedFlagEvent] = (),
+    asking: QuickLogForm | None = None,
 ) -> HttpResponse:
+    """What was saved, with its warnings and questions; ``asking``: the quick log's form still
+    asking about a sign (``_save_the_others_then_ask``), shown in place of a fresh one."""
     if not request.htmx:
+        if asking is not None:  # the page itself: a redirect would lose the question
+            context = _today_context(request, quick_form=asking)
+            return render(
+                request, "diary/today.html", context | _result_context(request, saved, events)
+            )
         ids = ",".join(str(e.pk) for e in saved)
         return redirect(f"{_today_url(request)}?saved={ids}")
     # The answer swaps the quick log, the lists and the warnings: not the infusion status.
-    context = _today_context(request, status=False)
+    context = _today_context(request, quick_form=asking, status=False)
     # The lists were read after the write: an episode just added to takes its latest reading
     # from there (a second query for it sorted all of its readings again).
     known = chain(context["ongoing"], context["todays"])
@@ -193,7 +203,7 @@ def _render_after_log(
 def quick_log(request: PatientRequest) -> HttpResponse:
     form = QuickLogForm(request.POST, patient=request.patient)
     if not form.is_valid():
-        if _waits_only_on_one_episode(form):
+        if _waits_only_on_signs_going(form):
             return _save_the_others_then_ask(request, form)
         context = _today_context(request, quick_form=form)
         return render_page_or_fragment(request, "diary/today.html", "quick-log", context)
@@ -213,7 +223,7 @@ def quick_log(request: PatientRequest) -> HttpResponse:
     return _render_after_log(request, saved, events)
 
 
-def _waits_only_on_one_episode(form: QuickLogForm) -> bool:
+def _waits_only_on_signs_going(form: QuickLogForm) -> bool:
     """Typed words named several signs, and all that stops the save is "Same one?" about one
     of them (or "log them one at a time" about several still going): the others need no
     answer."""
@@ -242,9 +252,9 @@ def _save_the_others_then_ask(request: PatientRequest, form: QuickLogForm) -> Ht
         onset=form.onset(),
         custom_symptom=form.cleaned_data.get("custom_symptom", "").strip(),
     )
-    form.resolved_before_others = list(form.resolved)
+    resolved, others = list(form.resolved), form.others_resolved()
     with transaction.atomic():
-        form.resolved = form.others_resolved()
+        form.resolved = others
         saved, events = _save_resolved(request, form, entry)
     data = request.POST.copy()
     for name in ("custom_symptom", "episode", "keep_typed", "detail"):
@@ -253,8 +263,8 @@ def _save_the_others_then_ask(request: PatientRequest, form: QuickLogForm) -> Ht
     # words (several, or a sign the quick log has no button for); a place the words gave
     # (swollen ankles: the legs) is kept as its answer, not asked again.
     asked = form.several_going or [(form.open_index, form.open_entry)]
-    codes = [form.resolved_before_others[i][0] for i, _entry in asked]
-    details = [form.resolved_before_others[i][1] for i, _entry in asked]
+    codes = [resolved[i][0] for i, _entry in asked]
+    details = [resolved[i][1] for i, _entry in asked]
     if len(codes) == 1 and codes[0] in symptoms.QUICK_LOG_CODES:
         data["symptom"] = codes[0]
     else:
@@ -266,16 +276,7 @@ def _save_the_others_then_ask(request: PatientRequest, form: QuickLogForm) -> Ht
     )
     asking = QuickLogForm(data, patient=request.patient)
     asking.is_valid()  # asks "Same one?" again, about that sign alone
-    if not request.htmx:
-        context = _today_context(request, quick_form=asking) | _result_context(
-            request, saved, events
-        )
-        return render(request, "diary/today.html", context)
-    context = _today_context(request, quick_form=asking, status=False)
-    known = chain(context["ongoing"], context["todays"])
-    context |= _result_context(request, saved, events, known)
-    response = render(request, "diary/today.html#after-log", context)
-    return trigger_client_event(response, "entry-saved")
+    return _render_after_log(request, saved, events, asking)
 
 
 def _log_episode(request: PatientRequest, form, entry: SymptomEntry):

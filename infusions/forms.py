@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from clinical import symptoms
-from patients.forms_base import SKIPPED_HOUR, PlainWordsMixin, never_happened
-from patients.models import Patient
+from patients.forms_base import SKIPPED_HOUR, TOO_LONG_AGO, PlainWordsMixin, never_happened
+from patients.models import EARLIEST_DAY, Patient
 
 from .models import (
     Infusion,
@@ -263,8 +263,8 @@ class InfusionForm(PatientScopedForm):
                     "Planned ones are in the schedule."
                 )
             )
-        if date < dt.date(1990, 1, 1):
-            raise forms.ValidationError(_("That date is too long ago. Check the year."))
+        if date < EARLIEST_DAY:
+            raise forms.ValidationError(TOO_LONG_AGO)
         return date
 
     def clean(self):

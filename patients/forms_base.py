@@ -198,6 +198,7 @@ def _limit_note(max_length: int):
     return interpolate_lazy(_("Up to %(limit)s characters."), {"limit": max_length})
 
 
+TOO_LONG_AGO = _("That date is too long ago. Check the year.")  # before models.EARLIEST_DAY
 SKIPPED_HOUR = _(
     "The clocks went forward then, so this time did not exist here. "
     "Enter the time your clock showed, for example an hour later."
@@ -272,8 +273,8 @@ class PlainWordsMixin:
             initial = self.get_initial_for_field(field, name)
             if not isinstance(initial, dt.datetime) or timezone.is_naive(initial):
                 continue
-            shown = timezone.localtime(initial).strftime("%Y-%m-%dT%H:%M")
-            if str(self[name].data or "").strip().replace(" ", "T")[:16] == shown:
+            shown = field.widget.format_value(field.prepare_value(initial))
+            if str(self[name].data or "").strip() == shown:
                 self.cleaned_data[name] = initial
 
     def _one_character_per_line_break(self) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import uuid
 import zoneinfo
@@ -105,6 +106,11 @@ class PatientQuerySet(models.QuerySet):
     delete.queryset_only = True
 
 
+# Nothing in a diary is older than this: every form refuses an earlier date as a typo of the
+# year, a full import refuses it, and "all" on trends starts there.
+EARLIEST_DAY = dt.date(1990, 1, 1)
+
+
 class Patient(StableId):
     """The person whose diary this is. Every piece of health data belongs to a patient.
 
@@ -199,8 +205,16 @@ class Patient(StableId):
         usual one for the diary's country (with no country set, the country of its time zone,
         as for the paper: a London diary said "Call 112" to a patient who expects 999), else
         112 (emergency services from most mobiles)."""
-        country = self.country or places.country_for_zone(self.time_zone)
-        return self.emergency_number or emergency.number_for(country) or emergency.FALLBACK
+        return (
+            self.emergency_number
+            or emergency.number_for(self.country_or_zones)
+            or emergency.FALLBACK
+        )
+
+    @property
+    def country_or_zones(self) -> str:
+        """The diary's country, else that of its time zone ("" for UTC and the like)."""
+        return self.country or places.country_for_zone(self.time_zone)
 
     @property
     def report_paper_size(self) -> str:
@@ -208,7 +222,7 @@ class Patient(StableId):
         usual one in the diary's country (with no country set, the country of its time zone)."""
         if self.paper_size:
             return self.paper_size
-        return places.paper_size_for(self.country or places.country_for_zone(self.time_zone))
+        return places.paper_size_for(self.country_or_zones)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

@@ -12,13 +12,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _lazy
 
 from patients.forms_base import PlainWordsMixin
-from patients.models import Patient
+from patients.models import EARLIEST_DAY, Patient
 
 from . import preferences, sections
 from .models import Period
 
 # No diary goes back further; a date before it is a typo.
-EARLIEST = dt.date(1990, 1, 1)
+EARLIEST = EARLIEST_DAY
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 

@@ -46,7 +46,7 @@ from diary.entries import end_if_none
 from diary.models import Measure, Note, RedFlagEvent, SymptomEntry, SymptomReading
 from infusions import plans as infusion_plans
 from infusions.models import Infusion, Product, Regimen
-from patients.models import ChangeRecord, Membership, Patient, User
+from patients.models import EARLIEST_DAY, ChangeRecord, Membership, Patient, User
 
 from . import full_export as fx
 from .models import ReportPreference, ReportRecord
@@ -236,7 +236,6 @@ def _where(section: str, index: int | None = None, extra: str = "") -> str:
 
 # The days a diary can hold: the forms take nothing before 1990 (reports.forms.EARLIEST); lot
 # expiry dates and plans look ahead, so the future is open for a few years.
-EARLIEST_DAY = dt.date(1990, 1, 1)
 EARLIEST_BIRTH_DAY = dt.date(1900, 1, 1)  # a date of birth may be long before the diary
 FUTURE_YEARS = 10
 

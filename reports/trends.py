@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from clinical import scales
 from diary.models import Measure, SymptomEntry
-from patients.models import Patient
+from patients.models import EARLIEST_DAY, Patient
 
 from . import cycles
 from .cycles import CycleSeries, CycleSummary, SymptomCycleSeries
@@ -29,7 +29,7 @@ from .cycles import CycleSeries, CycleSummary, SymptomCycleSeries
 PERIODS: dict[str, int | None] = {"1": 1, "3": 3, "6": 6, "12": 12, "all": None}
 DEFAULT_PERIOD = "3"
 # Far enough back for "all": reports.cycles then takes every course from the first one.
-EARLIEST = dt.date(1990, 1, 1)
+EARLIEST = EARLIEST_DAY
 
 EFFECT = "effect"  # the kind of a side-effect choice in the cycle view
 GRIP_LEFT = "grip-left"

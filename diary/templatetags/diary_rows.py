@@ -384,40 +384,22 @@ def timeline_items(context, day) -> SafeString:
     texts = context.render_context.setdefault("diary_rows.texts", Texts())
     rows = []
     for item in day.items:
-        if isinstance(item, ContinuedDay):
-            link = ""
-            if can_write:
-                link = _fmt(
-                    '\n                <a class="ms-auto" href="{}">{}'
-                    '<span class="visually-hidden"> {}</span></a>\n              ',
-                    edit_url(context, item.entry),
-                    texts[EDIT],
-                    item.entry.label,
-                )
-            flagged = " border-start border-danger border-4 ps-2" if item.entry.red_flags else ""
-            rows.append(
-                _fmt(
-                    '\n            <li class="d-flex flex-wrap align-items-baseline gap-1{}">'
-                    "\n              <span>{}</span>\n              {}\n            </li>\n",
-                    flagged,
-                    continued_line(item, texts),
-                    link,
-                )
-            )
-            continue
+        # A later day of an earlier episode (ContinuedDay) is its entry's row, with its own line.
+        later = isinstance(item, ContinuedDay)
+        entry = item.entry if later else item
         flagged = (
-            " border-start border-danger border-4 ps-2" if getattr(item, "red_flags", None) else ""
+            " border-start border-danger border-4 ps-2" if getattr(entry, "red_flags", None) else ""
         )
         link = ""
         if can_write:
-            url = edit_url(context, item)
-            if getattr(item, "symptom", ""):
+            url = edit_url(context, entry)
+            if getattr(entry, "symptom", ""):
                 branch = _fmt(
                     '<a class="ms-auto" href="{}">{}<span class="visually-hidden"> {}</span></a>'
                     "\n                ",
                     url,
                     texts[EDIT],
-                    item.label,
+                    entry.label,
                 )
             else:
                 newline = "\n                " if item.kind in ("question", "improvement") else ""
@@ -428,7 +410,7 @@ def timeline_items(context, day) -> SafeString:
                 '\n            <li class="d-flex flex-wrap align-items-baseline gap-1{}">'
                 "\n              <span>{}</span>\n              {}\n            </li>\n          ",
                 flagged,
-                entry_line(item, texts),
+                continued_line(item, texts) if later else entry_line(item, texts),
                 link,
             )
         )

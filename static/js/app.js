@@ -103,9 +103,6 @@
     var result = (root || document).querySelector('[data-reveal="true"]');
     if (!result) return;
     result.removeAttribute("data-reveal");
-    // A warning just shown keeps the focus and the top of the screen: it comes first.
-    var focused = document.activeElement;
-    if (focused && focused.closest && focused.closest(".red-flag-alert")) return;
     result.scrollIntoView({ block: "nearest" });
     result.focus({ preventScroll: true });
   }
