@@ -260,7 +260,7 @@ class InfusionRow:
     infusion: Infusion
     dose: str
     lots: list[str]  # "A1234 (exp. 3 Sep 2027)"
-    rate: str
+    rate: str  # "up to 4 mL/kg/h", or "" when no rate was recorded
     premedication: list[str]
     reactions: list[str]
 
@@ -1335,14 +1335,14 @@ def _infusion_rows(all_cycles: Sequence[CycleSummary], since, until) -> list[Inf
                 ],
                 rate=_("up to %(rate)s mL/kg/h") % {"rate": number(fastest)}
                 if fastest is not None
-                else "—",
+                else "",
                 premedication=details.premedications,
                 reactions=[
                     _("%(what)s %(severity)s, %(action)s")
                     % {
                         "what": r.symptom_label,
                         "severity": severity_text(r.severity),
-                        "action": capfirst(r.what_was_done()),
+                        "action": r.what_was_done(),  # mid-sentence in the list
                     }
                     for r in details.reactions
                 ],

@@ -100,3 +100,36 @@ def test_the_reports_kept_translations_follow_the_language():
     with translation.override("en"):
         assert document._("Plan") == "Plan"
     assert ("en", "Plan") in document._TRANSLATED
+
+
+def test_an_infusion_day_reads_as_one_item_in_a_fixed_order(demo):
+    """Every infusion day is a list item (a table was too slow to lay out over five years):
+    day and times, product, dose, rate; lots; premedication; place; what happened during it.
+    What was not recorded is said, not left blank."""
+    today = timezone.localdate()
+    with translation.override("en"), timezone.override(demo.tz):
+        doc = document.build(demo, today - dt.timedelta(days=400), today, ["infusions"])
+        row = doc.infusion_rows[0]
+        row.rate, row.premedication, row.lots, row.reactions = "", [], [], []
+        row.infusion.notes = ""
+        row.infusion.nurse = ""
+        plain = report_html.infusion_rows([row])
+        row.rate, row.premedication, row.lots = (
+            "up to 4 mL/kg/h",
+            ["Cetirizine 10 mg"],
+            ["A1 (exp. 1 Jan 2027)"],
+        )
+        row.reactions = [
+            "Chills 4 (moderate), infusion slowed",
+            "Headache 3 (mild), nothing needed",
+        ]
+        full = report_html.infusion_rows([row])
+    assert plain.strip().startswith("<li><strong>")
+    assert ", rate not recorded; premedication none recorded; " in plain
+    assert "lots" not in plain
+    assert plain.strip().endswith("During the infusion: nothing logged.</li>")
+    assert ", up to 4 mL/kg/h; lots A1 (exp. 1 Jan 2027); premedication Cetirizine 10 mg; " in full
+    assert (
+        "During the infusion: Chills 4 (moderate), infusion slowed; "
+        "Headache 3 (mild), nothing needed.</li>" in full
+    )
