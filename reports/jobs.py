@@ -251,8 +251,9 @@ def settle_worker() -> None:
 
 def _render(job: ReportPdfJob) -> bytes:
     """The same document as the report page, laid out on paper, with its dates and times in the
-    diary's zone (as the page shows them: the access gate sets the zone for a request)."""
-    with timezone.override(job.patient.tz):
+    diary's zone (as the page shows them: the access gate sets the zone for a request). The
+    garbage collector pauses for the whole of it, the report's data included (pdf.py)."""
+    with timezone.override(job.patient.tz), pdf.collector_paused():
         context = document.template_context(
             job.patient,
             job.since,

@@ -21,8 +21,10 @@ neither leak a page view to a third party nor read the server's files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -189,6 +191,27 @@ def write_pdf(
     again with page 1 a little tighter (COMPACT_CSS). A summary that runs far over stays on
     two sheets rather than shrinking into small print."""
     weasyprint = _weasyprint()
+    with collector_paused():
+        return _lay_out(weasyprint, html, paper, base_url)
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """The cyclic garbage collector off while one document is laid out. Laying out makes a few
+    hundred thousand small objects that live until the PDF is written, and each collection
+    walked them all again, over and over: about 0.2-0.5 s of the five-year PDF's ~2.5 s
+    (docs/decisions.md, "Eighth session"). What is cyclic garbage is collected once the PDF
+    is made; memory meanwhile grows by the garbage of one document only."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _lay_out(weasyprint, html: str, paper: str, base_url: str | None) -> bytes:
     document = weasyprint.HTML(
         string=html,
         base_url=base_url or INTERNAL_BASE_URL,

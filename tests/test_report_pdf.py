@@ -297,6 +297,40 @@ def test_a_document_with_outside_links_is_made_without_them(needs_pdf):
     assert page_size(pages_of(data)[0]) == LETTER_POINTS
 
 
+def test_the_garbage_collector_pauses_while_a_pdf_is_laid_out(needs_pdf, monkeypatch):
+    """Laying out a long report made the collector walk its objects over and over (~0.3 s of
+    the five-year PDF): it is off for the layout, and on again after, even after a failure."""
+    import gc
+
+    seen = []
+    real = pdf._lay_out
+
+    def lay_out(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "_lay_out", lay_out)
+    assert gc.isenabled()
+    assert pdf.write_pdf("<p>Fine</p>").startswith(b"%PDF-")
+    assert seen == [False] and gc.isenabled()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(pdf, "_lay_out", broken)
+    with pytest.raises(RuntimeError):
+        pdf.write_pdf("<p>Fine</p>")
+    assert gc.isenabled()
+    # Paused by a caller already (a job pauses it around its data too): left off for it.
+    gc.disable()
+    try:
+        with pdf.collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_the_running_header_and_footer_are_hidden_on_screen(maya):
     context = pdf.report_context(maya, SINCE, UNTIL, [], "a4")
     html = render_to_string("reports/_running.html", context)
