@@ -71,8 +71,8 @@ class Target(TypedDict):
     # the target is measured as first rendered (after a change: every fragment cached under the
     # diary's data version built again), with ``again`` as served again from the cache; with
     # neither it is measured once, for information.
-    first: NotRequired[float]
-    again: NotRequired[float]
+    first: NotRequired[float | None]  # None: measured, with no target
+    again: NotRequired[float | None]
     data: NotRequired[dict[str, str]]  # form fields for a POST, url-encoded
     headers: NotRequired[dict[str, str]]  # e.g. {"HX-Request": "true"} for an htmx partial
     # The status every response must have; anything else counts as an error, so a page that
@@ -81,8 +81,9 @@ class Target(TypedDict):
     baseline: NotRequired[bool]  # the bare view every ratio is taken against (exactly one)
 
 
-def page(name: str, path: str, *, first: float, again: float) -> Target:
-    """A signed-in page, measured as first rendered and as served again: one line per page."""
+def page(name: str, path: str, *, first: float | None, again: float | None) -> Target:
+    """A signed-in page, measured as first rendered and as served again: one line per page
+    (a target of None: measured and shown, judged by nothing)."""
     return {"name": name, "path": path, "logged_in": True, "first": first, "again": again}
 
 
@@ -95,7 +96,10 @@ TARGETS: list[Target] = [
     page("infusion list", "/p/{patient}/infusions/", first=0.10, again=0.15),
     page("measures", "/p/{patient}/diary/measures/", first=0.10, again=0.15),
     page("trends", "/p/{patient}/trends/", first=0.10, again=0.15),
-    page("trends, five years", "/p/{five_years}/trends/", first=0.10, again=0.15),
+    # The five-year diary's trends, measured for watching only: quality.md's ratios are for the
+    # pages of the demo diary; five years have their own target, the server time below (p50 <=
+    # 150 ms), where this page is measured too (docs/decisions.md, "Eighth session").
+    page("trends, five years", "/p/{five_years}/trends/", first=None, again=None),
     {
         # As htmx sends it, answered with the quick-log panel and the lists it changed.
         "name": "quick log",
