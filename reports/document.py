@@ -119,8 +119,10 @@ def long_date(day: dt.date) -> str:
 
 def whole_hours(hours: float, still_open: bool) -> int:
     """The hours a duration shows: rounded, but for one never marked as ended (shown as "at
-    least N h") rounded down, so that 23.6 h known is never claimed as "at least 24 h"."""
-    return math.floor(hours) if still_open else round(hours)
+    least N h") rounded down, so that 23.6 h known is never claimed as "at least 24 h". Half
+    hours round up, never to even (Python's ``round`` made 2.5 h "2 h" and 3.5 h "4 h"), as
+    ``wearoff.whole_day`` rounds days."""
+    return math.floor(hours) if still_open else math.floor(hours + 0.5)
 
 
 def hours_text(hours: float | None, still_open: bool = False) -> str:
@@ -260,7 +262,7 @@ class InfusionRow:
     infusion: Infusion
     dose: str
     lots: list[str]  # "A1234 (exp. 3 Sep 2027)"
-    rate: str  # "up to 4 mL/kg/h", or "" when no rate was recorded
+    rate: str  # "up to 4 mL/kg/h" (or mL/h without a weight); "" when no rate step was logged
     premedication: list[str]
     reactions: list[str]
 
@@ -1296,6 +1298,28 @@ def _cycle_row(
     )
 
 
+def _fastest_rate(infusion, steps) -> str:
+    """The day's fastest rate step, in mL/kg/h as Infusion.max_rate_ml_per_kg_h gives it, else
+    (mL/h logged on a day without a weight) in mL/h as the pump showed it; "" when no rate step
+    was logged, so that the report can say so."""
+    if not steps:
+        return ""
+    fastest = highest_rate(
+        steps,
+        RateUnit.ML_PER_KG_H,
+        concentration_percent=infusion.product.concentration_percent,
+        weight_kg=infusion.weight_kg,
+        places=Decimal("0.1"),
+    )
+    if fastest is not None:
+        return _("up to %(rate)s mL/kg/h") % {"rate": number(fastest)}
+    per_hour = [value for value, unit in steps if unit == RateUnit.ML_PER_H]
+    if per_hour:
+        return _("up to %(rate)s mL/h") % {"rate": number(max(per_hour))}
+    # A unit this code no longer knows: the steps as they were logged.
+    return ", ".join(f"{number(value)} {unit}" for value, unit in steps)
+
+
 def _infusion_rows(all_cycles: Sequence[CycleSummary], since, until) -> list[InfusionRow]:
     infusions = [
         infusion
@@ -1311,17 +1335,7 @@ def _infusion_rows(all_cycles: Sequence[CycleSummary], since, until) -> list[Inf
             dose += _(" (%(dose)s g/kg)") % {"dose": number(infusion.dose_g_per_kg)}
         if infusion.volume_ml:
             dose += _(", %(ml)s mL") % {"ml": number(infusion.volume_ml)}
-        fastest = (
-            highest_rate(
-                details.rate_steps,
-                RateUnit.ML_PER_KG_H,
-                concentration_percent=infusion.product.concentration_percent,
-                weight_kg=infusion.weight_kg,
-                places=Decimal("0.1"),
-            )
-            if details.rate_steps
-            else None
-        )  # as Infusion.max_rate_ml_per_kg_h
+        rate = _fastest_rate(infusion, details.rate_steps)
         rows.append(
             InfusionRow(
                 infusion=infusion,
@@ -1333,9 +1347,7 @@ def _infusion_rows(all_cycles: Sequence[CycleSummary], since, until) -> list[Inf
                     else lot.number
                     for lot in details.lots
                 ],
-                rate=_("up to %(rate)s mL/kg/h") % {"rate": number(fastest)}
-                if fastest is not None
-                else "",
+                rate=rate,
                 premedication=details.premedications,
                 reactions=[
                     _("%(what)s %(severity)s, %(action)s")

@@ -6,7 +6,9 @@ course; the template language took about 60 ms to loop over them, most of the re
 the same markup and whitespace, every value escaped as autoescape does (``{% translate %}`` text
 escaped, ``{% blocktranslate %}`` text not, its values escaped), dates as ``|date`` and ``|time``
 write them. The template keeps everything around the loops (headings, table heads, empty
-messages of a section), so the page, the print and the PDF still share one document.
+messages of a section), so the page, the print and the PDF still share one document. The
+every-infusion-day list has had no template loop since it stopped being a table (its wording and
+escaping are tested directly, in tests/test_report_html.py).
 """
 
 from __future__ import annotations
@@ -147,15 +149,22 @@ def cycle_rows(document) -> str:
     return "".join(parts)
 
 
+def _sentence(text: str) -> str:
+    """``text`` ended by a full stop, unless typed words already end it (a nurse "Anna B.")."""
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
 def infusion_rows(rows) -> str:
     """``doc.infusion_rows`` as the items of the every-infusion-day list: one item a day, always
-    in the same order (day and times; product, dose, rate; lots; premedication; place; what
-    happened during it). A list, not the table it once was: five years hold some 130 days, and
-    WeasyPrint lays out table cells and forced line breaks at a cost that made the five-year
-    PDF miss its 2 s (docs/decisions.md, "Eighth session")."""
-    w_lots = esc(_("lots"))
+    in the same order (day and times; product, dose, rate; lots; premedication; place and nurse;
+    what happened during it, then the notes), what was not recorded said so. A list, not the
+    table it once was: five years hold some 130 days, and WeasyPrint lays out table cells and
+    forced line breaks at a cost that made the five-year PDF miss its 2 s (docs/decisions.md,
+    "Eighth session")."""
     w_premed = esc(_("premedication"))
+    w_nurse = esc(_("nurse"))
     w_during = esc(_("During the infusion:"))
+    no_lot = esc(_("lot not recorded"))
     no_premedication = esc(_("none recorded"))
     no_rate = esc(_("rate not recorded"))
     nothing = esc(_("nothing logged"))
@@ -167,23 +176,29 @@ def infusion_rows(rows) -> str:
         if infusion.start_time:
             end = f"–{_time(infusion.end_time)}" if infusion.end_time else ""
             times = f", {_time(infusion.start_time)}{end}"
+        elif infusion.end_time:
+            times = ", " + esc(_("until %(time)s") % {"time": _time(infusion.end_time)})
         rate = esc(row.rate) if row.rate else no_rate
         given = [f"{esc(infusion.product)}, {esc(row.dose)}, {rate}"]
         if row.lots:
+            w_lots = esc(ngettext("lot", "lots", len(row.lots)))
             given.append(f"{w_lots} {', '.join(esc(lot) for lot in row.lots)}")
+        else:
+            given.append(no_lot)
         premedication = ", ".join(esc(p) for p in row.premedication) or no_premedication
         given.append(f"{w_premed} {premedication}")
-        place = esc(sites.get(infusion.site, infusion.site))  # as get_site_display
+        place = [esc(sites.get(infusion.site, infusion.site))] if infusion.site else []
         if infusion.nurse:
-            place += f", {esc(infusion.nurse)}"
-        given.append(place)
+            place.append(f"{w_nurse} {esc(infusion.nurse)}")
+        if place:
+            given.append(", ".join(place))
         during = "; ".join(esc(r) for r in row.reactions) or nothing
         notes = ""
         if infusion.notes:
             notes = f' <span class="report-small">{esc(truncatechars(infusion.notes, 200))}</span>'
         parts.append(
             f"\n        <li><strong>{esc(day_month_year(infusion.date))}</strong>{times}: "
-            f"{'; '.join(given)}. {w_during} {during}.{notes}</li>\n      "
+            f"{_sentence('; '.join(given))} {w_during} {_sentence(during)}{notes}</li>\n      "
         )
     return "".join(parts)
 

@@ -60,7 +60,9 @@ def test_the_lists_equal_the_template_loops(demo, days):
         doc = document.build(demo, since, today, parts)
         written = report_html.sections(doc)
         context = Context({"doc": doc})
-        assert set(LOOPS) == {"cycle_rows", "infusion_rows", "course_effects", "notes"}
+        # The every-infusion-day list has had no template loop since it stopped being a table:
+        # its escaping is checked below, its wording by the tests after this one.
+        assert set(LOOPS) == {"cycle_rows", "course_effects", "notes"}
         for name in LOOPS:
             if not getattr(doc, name) and name != "course_effects":
                 assert name not in written
@@ -68,7 +70,11 @@ def test_the_lists_equal_the_template_loops(demo, days):
             assert written[name] == _loop(name, context), name
     if days == 400:
         assert doc.cycle_rows and doc.infusion_rows and doc.course_effects and doc.notes
-        assert "&lt;script&gt;" in written["infusion_rows"]
+        days = written["infusion_rows"]
+        assert "&lt;script&gt;" in days
+        for typed in ("Priv&lt;igen&gt; &amp; Co", "L&lt;1&gt;&amp;", "Para&lt;cet&gt;&amp;amol"):
+            assert typed in days
+        assert "&amp;amp;" not in days and "&amp;lt;" not in days  # escaped once only
         assert "<script>" not in "".join(written.values())
         assert "Aching &lt;legs&gt; &amp; &quot;arms&quot;" in written["course_effects"]
         assert "<br>second line<br>third" in written["notes"]
@@ -102,34 +108,78 @@ def test_the_reports_kept_translations_follow_the_language():
     assert ("en", "Plan") in document._TRANSLATED
 
 
-def test_an_infusion_day_reads_as_one_item_in_a_fixed_order(demo):
-    """Every infusion day is a list item (a table was too slow to lay out over five years):
-    day and times, product, dose, rate; lots; premedication; place; what happened during it.
-    What was not recorded is said, not left blank."""
+def _one_day(demo, **changes):
+    """The list item of the demo's first infusion day in the last 400 days, with ``changes``
+    made to its row (``nurse``, ``notes``, ``site``, ``start_time``, ``end_time``: to the
+    infusion)."""
     today = timezone.localdate()
     with translation.override("en"), timezone.override(demo.tz):
         doc = document.build(demo, today - dt.timedelta(days=400), today, ["infusions"])
         row = doc.infusion_rows[0]
-        row.rate, row.premedication, row.lots, row.reactions = "", [], [], []
-        row.infusion.notes = ""
-        row.infusion.nurse = ""
-        plain = report_html.infusion_rows([row])
-        row.rate, row.premedication, row.lots = (
-            "up to 4 mL/kg/h",
-            ["Cetirizine 10 mg"],
-            ["A1 (exp. 1 Jan 2027)"],
-        )
-        row.reactions = [
-            "Chills 4 (moderate), infusion slowed",
-            "Headache 3 (mild), nothing needed",
-        ]
-        full = report_html.infusion_rows([row])
-    assert plain.strip().startswith("<li><strong>")
-    assert ", rate not recorded; premedication none recorded; " in plain
-    assert "lots" not in plain
-    assert plain.strip().endswith("During the infusion: nothing logged.</li>")
-    assert ", up to 4 mL/kg/h; lots A1 (exp. 1 Jan 2027); premedication Cetirizine 10 mg; " in full
+        for name, value in changes.items():
+            on_infusion = name in {"nurse", "notes", "site", "start_time", "end_time"}
+            target = row.infusion if on_infusion else row
+            setattr(target, name, value)
+        return report_html.infusion_rows([row]).strip()
+
+
+def test_an_infusion_day_reads_as_one_item_in_a_fixed_order(demo):
+    """Every infusion day is a list item (a table was too slow to lay out over five years):
+    day and times, product, dose, rate; lots; premedication; place and nurse; what happened
+    during it. What was not recorded is said, not left blank."""
+    plain = _one_day(
+        demo, rate="", premedication=[], lots=[], reactions=[], notes="", nurse="", end_time=None
+    )
+    assert plain.startswith("<li><strong>")
+    assert "lot not recorded; premedication none recorded; At home." in plain
+    assert ", rate not recorded; " in plain
+    assert plain.endswith("During the infusion: nothing logged.</li>")
+    full = _one_day(
+        demo,
+        rate="up to 4 mL/kg/h",
+        premedication=["Cetirizine 10 mg"],
+        lots=["A1 (exp. 1 Jan 2027)", "B2"],
+        reactions=["Chills 4 (moderate), infusion slowed", "Headache 3 (mild), nothing needed"],
+        nurse="Anna B.",
+        notes="",
+    )
     assert (
-        "During the infusion: Chills 4 (moderate), infusion slowed; "
+        ", up to 4 mL/kg/h; lots A1 (exp. 1 Jan 2027), B2; premedication Cetirizine 10 mg; "
+        "At home, nurse Anna B. During the infusion: Chills 4 (moderate), infusion slowed; "
         "Headache 3 (mild), nothing needed.</li>" in full
     )
+    one_lot = _one_day(demo, lots=["A1"], site="", nurse="", notes="")
+    assert "; lot A1; premedication " in one_lot
+    assert "; ," not in one_lot and "; ." not in one_lot  # no place: nothing for it
+    ended = _one_day(demo, start_time=None, end_time=dt.time(11, 30))
+    assert "</strong>, until 11:30: " in ended
+    medication = _one_day(demo, reactions=["Headache 6 (moderate), medication given: cetirizine."])
+    assert "medication given: cetirizine.</li>" in medication or "cetirizine. <span" in medication
+
+
+def test_a_rate_logged_in_ml_per_hour_without_a_weight_is_shown_as_logged():
+    """mL/h on a day logged without a weight cannot be put per kg: the report gives the
+    fastest step as the pump showed it, and says "rate not recorded" only with no step."""
+    from decimal import Decimal
+
+    from infusions.models import RateStep
+
+    from .factories import InfusionFactory, PatientFactory
+
+    patient = PatientFactory()
+    infusion = InfusionFactory(patient=patient, weight_kg=None)
+    RateStep.objects.filter(infusion=infusion).delete()
+    for minutes, rate in ((0, "50"), (30, "200"), (60, "120")):
+        RateStep.objects.create(
+            infusion=infusion, minutes_from_start=minutes, rate=Decimal(rate), unit="mL/h"
+        )
+    with translation.override("en"), timezone.override(patient.tz):
+        doc = document.build(patient, infusion.date, infusion.date, ["infusions"])
+        assert [row.rate for row in doc.infusion_rows] == ["up to 200 mL/h"]
+        item = report_html.infusion_rows(doc.infusion_rows)
+    assert "up to 200 mL/h; " in item and "rate not recorded" not in item
+    RateStep.objects.filter(infusion=infusion).delete()
+    with translation.override("en"), timezone.override(patient.tz):
+        doc = document.build(patient, infusion.date, infusion.date, ["infusions"])
+        assert [row.rate for row in doc.infusion_rows] == [""]
+        assert ", rate not recorded; " in report_html.infusion_rows(doc.infusion_rows)

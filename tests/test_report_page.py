@@ -683,6 +683,11 @@ def test_the_period_change_is_flagged_only_between_like_points_of_the_cycle(
         (23.6, False, "24 h"),
         (0.6, True, "no end logged"),
         (None, False, "—"),
+        # Half hours round up, as days do (Python's round() made 2.5 h "2 h", 3.5 h "4 h").
+        (2.5, False, "3 h"),
+        (35.5, False, "36 h"),
+        (36.5, False, "37 h"),
+        (0.5, False, "1 h"),
     ],
 )
 def test_how_long_a_side_effect_lasted_is_worded_one_way(hours, still_open, words):

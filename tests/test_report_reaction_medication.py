@@ -42,7 +42,7 @@ def test_the_medication_given_is_said_where_the_reaction_is(
         "Feeling sick (nausea) 3 (mild) during the infusion of 19 Sep, medication given." in during
     )
     # Every infusion day says it too.
-    assert "Headache 6 (moderate), Medication given: Cetirizine 10 mg" in text
+    assert "Headache 6 (moderate), medication given: Cetirizine 10 mg" in text
     assert "Flushing 2 (mild), Water given" in text
     # Typed words are text, never markup.
     body = page.content.decode()
