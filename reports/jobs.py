@@ -240,7 +240,8 @@ def settle_worker() -> None:
     gunicorn.conf.py does for the web workers). Laying out a long report makes hundreds of
     thousands of small objects, and each full collection walked every module, model and font
     object again: the five-year PDF took ~4.3-5.9 s before and ~3.4 s after (docs/decisions.md,
-    "Speed"). Objects made later, by each PDF, are collected as usual.
+    "Speed"). Objects made later, by each PDF, are collected once it is made: the collector
+    pauses while a PDF is made (``pdf.collector_paused``).
 
     Never inside a web request (the immediate backend runs tasks there): what the request holds
     would be frozen with the rest."""

@@ -26,6 +26,7 @@ import datetime as dt
 import functools
 import gc
 import mimetypes
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -195,20 +196,37 @@ def write_pdf(
         return _lay_out(weasyprint, html, paper, base_url)
 
 
+# collector_paused: how many documents are being laid out in this process now, and whether the
+# collector was on before the first of them. The collector is one per process: two PDFs made at
+# once (threads of one server) must not turn it back on under each other, nor leave it off.
+_pause_lock = threading.Lock()
+_pauses = 0
+_enabled_before = True
+
+
 @contextlib.contextmanager
 def collector_paused():
     """The cyclic garbage collector off while one document is laid out. Laying out makes a few
     hundred thousand small objects that live until the PDF is written, and each collection
     walked them all again, over and over: about 0.2-0.5 s of the five-year PDF's ~2.5 s
     (docs/decisions.md, "Eighth session"). What is cyclic garbage is collected once the PDF
-    is made; memory meanwhile grows by the garbage of one document only."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    is made; memory meanwhile grows by the garbage of the documents being made only.
+
+    Nested and concurrent uses count: the collector goes back on (if it was on before) when
+    the last of them ends."""
+    global _pauses, _enabled_before
+    with _pause_lock:
+        if _pauses == 0:
+            _enabled_before = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _enabled_before:
+                gc.enable()
 
 
 def _lay_out(weasyprint, html: str, paper: str, base_url: str | None) -> bytes:

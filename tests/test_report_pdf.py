@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import os
 
 import pytest
@@ -329,6 +330,82 @@ def test_the_garbage_collector_pauses_while_a_pdf_is_laid_out(needs_pdf, monkeyp
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_two_pdfs_made_at_once_share_one_pause():
+    """Threads of one server can make two PDFs at once, and the collector is one per process:
+    it stays off until the last of them is made, then is on again."""
+    import gc
+    import threading
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def first():
+        with pdf.collector_paused():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def second():
+        a_in.wait(5)
+        with pdf.collector_paused():
+            b_in.set()
+            a_out.wait(5)
+            seen["after the first ended"] = gc.isenabled()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert seen == {"after the first ended": False}
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def _list_items_by_page(html: str) -> list[set[str]]:
+    """The ids of the list items each page of ``html``, laid out as the PDF is, shows."""
+    weasyprint = pdf._weasyprint()
+    laid_out = weasyprint.HTML(
+        string=html, base_url=pdf.INTERNAL_BASE_URL, url_fetcher=pdf._fetcher_class()()
+    ).render(stylesheets=pdf._stylesheets("a4"))
+    pages = []
+    for page in laid_out.pages:
+        seen, boxes = set(), [page._page_box]
+        while boxes:
+            box = boxes.pop()
+            element = getattr(box, "element", None)
+            if element is not None and element.tag == "li" and element.get("id"):
+                seen.add(element.get("id"))
+            boxes.extend(getattr(box, "children", []))
+        pages.append(seen)
+    return pages
+
+
+def test_no_infusion_day_is_split_over_two_pages(needs_pdf):
+    """The table kept each day's row on one page; the list it became keeps each day's item so:
+    a reaction at the top of a page must not need the page before to say which day it was."""
+    note = "Felt tired in the evening; the nurse changed the needle twice. " * 3
+    items = "".join(
+        f'<li id="d{i}"><strong>{i} Mar 2026</strong>, 09:00–13:00: Privigen 10 % (IV), 35 g, '
+        "350 mL, up to 4 mL/kg/h; lot A1 (exp. 1 Jan 2027); premedication Paracetamol 1 g, "
+        "Cetirizine 10 mg; At home, nurse Anna. During the infusion: Chills 4 (moderate), "
+        "infusion slowed; Headache 3 (mild), nothing needed. "
+        f'<span class="report-small">{note}</span></li>'
+        for i in range(60)
+    )
+    html = (
+        '<main class="report-document"><section class="report-section-page">'
+        f'<h2>Every infusion day</h2><ul class="report-entries report-infusion-days">{items}</ul>'
+        "</section></main>"
+    )
+    pages = _list_items_by_page(html)
+    assert len(pages) > 2
+    split = [both for a, b in itertools.pairwise(pages) if (both := a & b)]
+    assert not split, f"{len(pages)} pages; days on two pages: {split}"
 
 
 def test_the_running_header_and_footer_are_hidden_on_screen(maya):
