@@ -253,12 +253,19 @@ def _by_product(cycle: CycleSummary) -> str:
 
 
 def _rate_key(cycle: CycleSummary) -> str:
-    band = rate_band(cycle.highest_rate_ml_per_kg_h)
+    band = rate_band(_rate_of(cycle))
     return band.key if band else NO_RATE
 
 
+def _rate_of(cycle: CycleSummary) -> Decimal | None:
+    """The course's highest rate as it is banded: unrounded, so that 1.985 mL/kg/h is under 2."""
+    if cycle.highest_rate_exact is not None:
+        return cycle.highest_rate_exact
+    return cycle.highest_rate_ml_per_kg_h
+
+
 def _rate_label(cycle: CycleSummary) -> str:
-    band = rate_band(cycle.highest_rate_ml_per_kg_h)
+    band = rate_band(_rate_of(cycle))
     return band.label if band else _("highest rate not recorded")
 
 

@@ -73,13 +73,14 @@ class Span:
 
 
 def _course_bounds(patient: Patient | int, since: dt.date, until: dt.date, prefix: str = "") -> Q:
-    """Courses (``prefix``: through that relation) from the second-latest one starting on or
-    before ``since`` (the one before the cycle ``since`` falls in) up to the first one after
-    ``until`` (where the last cycle ends), in SQL."""
+    """Courses (``prefix``: through that relation) from the second-latest one starting before
+    ``since`` (the one before the first cycle that reaches into the period: on a course's first
+    day, the cycle before it still holds that morning, see :func:`_overlapping`) up to the first
+    one after ``until`` (where the last cycle ends), in SQL."""
     if until < since:
         raise ValueError("The period ends before it starts.")
     courses = Course.objects.filter(patient=patient)
-    started_by_since = courses.filter(start_date__lte=since).order_by("-start_date")
+    started_by_since = courses.filter(start_date__lt=since).order_by("-start_date")
     next_after = courses.filter(start_date__gt=until).order_by("start_date")
     return Q(
         **{
@@ -97,13 +98,22 @@ def _overlapping(
     rows: Sequence[tuple[int, dt.date, dt.date]], since: dt.date, until: dt.date
 ) -> tuple[list[Span], Span | None]:
     """The spans of ``rows`` (courses within :func:`_course_bounds`, oldest first) that overlap
-    the period, and the one before the first of them."""
+    the period, and the one before the first of them.
+
+    A cycle runs until the next course's first infusion begins, not to the end of the day before
+    it (its ``cycle_end``): what is logged on the morning of that first day, before the
+    infusion, belongs to it (clinical.md). So a period that starts on a course's first day
+    also holds the last morning of the cycle before: that cycle overlaps it. (Counting from
+    ``cycle_end`` lost a headache logged that morning from the report and the trends, when the
+    period began that day, as "since the last report" does on a visit's infusion day.)"""
     spans = [
         Span(pk, start, end, rows[i + 1][1] - _DAY if i + 1 < len(rows) else None)
         for i, (pk, start, end) in enumerate(rows)
     ]
     overlapping = [
-        s for s in spans if s.start_date <= until and (s.cycle_end is None or s.cycle_end >= since)
+        s
+        for s in spans
+        if s.start_date <= until and (s.cycle_end is None or s.cycle_end + _DAY >= since)
     ]
     if not overlapping:
         return [], None
@@ -193,8 +203,8 @@ class CycleSummary:
     # "dose per course"). None when no weight was recorded for the course.
     daily_g_per_kg: list[Decimal | None]
     dose_g_per_kg: Decimal | None
-    # The fastest step of any day, in mL/kg/h whatever unit each step was logged in. Steps that
-    # cannot be converted (mL/h with no weight) are left out and counted.
+    # The fastest step of any day, in mL/kg/h whatever unit each step was logged in, to 0.1 as
+    # shown. Steps that cannot be converted (mL/h with no weight) are left out and counted.
     highest_rate_ml_per_kg_h: Decimal | None
     rate_steps_left_out: int
     premedication: tuple[str, ...]  # normalised names (see normalise_premedication), sorted
@@ -202,6 +212,9 @@ class CycleSummary:
     measures: list[Measure]  # every measure of the cycle, oldest first
     # The days, with their product and ``details`` (InfusionDetails: lots, steps, premeds)
     infusions: list[Infusion] = field(repr=False)
+    # The same fastest step to 0.0001 mL/kg/h: what the comparison bands by. Rounded to 0.1
+    # first, 135 mL/h at 68 kg (1.985) read as 2.0 and went into "2 to under 4".
+    highest_rate_exact: Decimal | None = None
 
     @property
     def length_days(self) -> int | None:
@@ -211,6 +224,9 @@ class CycleSummary:
     @property
     def is_current(self) -> bool:
         return self.cycle_end is None
+
+
+_EXACT_RATE = Decimal("0.0001")  # mL/kg/h: see CycleSummary.highest_rate_exact
 
 
 def normalise_premedication(name: str) -> str:
@@ -611,7 +627,7 @@ def _summary(
             RateUnit.ML_PER_KG_H,
             concentration_percent=infusion.product.concentration_percent,
             weight_kg=weight,
-            places=Decimal("0.1"),
+            places=_EXACT_RATE,
         )
         left_out += sum(
             1
@@ -639,7 +655,10 @@ def _summary(
         total_g=sum((i.dose_g for i in infusions), Decimal(0)),
         daily_g_per_kg=daily,
         dose_g_per_kg=dose,
-        highest_rate_ml_per_kg_h=rate,
+        highest_rate_ml_per_kg_h=(
+            rate.quantize(Decimal("0.1"), ROUND_HALF_UP) if rate is not None else None
+        ),
+        highest_rate_exact=rate,
         rate_steps_left_out=left_out,
         premedication=tuple(
             sorted(

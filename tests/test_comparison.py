@@ -276,3 +276,23 @@ def test_an_open_episode_does_not_hide_the_course_s_finished_one(patient):
     entries.save(SymptomEntry(patient=patient, symptom="headache", severity=4, onset=NOW), None)
     [after] = side_effect_overview(cycles_for(patient, *period))
     assert (after.typical_hours, after.timed, after.open) == (27.5, 2, 1)
+
+
+def test_a_rate_is_banded_before_it_is_rounded(db):
+    """68 kg, Privigen 10 %: 135 mL/h is 1.985 mL/kg/h, under 2 (shown as 2.0); 1.96 mL/kg/h
+    is under 2; 6.6 mg/kg/min is 3.96 mL/kg/h, 2 to under 4 (shown as 4.0). Banded after
+    rounding to 0.1, each went one band up."""
+    patient = PatientFactory()
+    for first, (rate, unit) in zip(
+        (dt.date(2026, 1, 5), dt.date(2026, 2, 2), dt.date(2026, 3, 2)),
+        (("135", "mL/h"), ("1.96", "mL/kg/h"), ("6.6", "mg/kg/min")),
+        strict=True,
+    ):
+        infusion = InfusionFactory(patient=patient, date=first, start_time=dt.time(9))
+        RateStep.objects.create(
+            infusion=infusion, minutes_from_start=0, rate=Decimal(rate), unit=unit
+        )
+    found = comparison_for(patient, *PERIOD)
+    assert [(g.key, g.courses) for g in found.by_rate] == [("under-2", 2), ("2-4", 1)]
+    shown = [c.highest_rate_ml_per_kg_h for c in cycles_for(patient, *PERIOD)]
+    assert shown == [Decimal("2.0"), Decimal("2.0"), Decimal("4.0")]
