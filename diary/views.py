@@ -295,6 +295,10 @@ def _log_episode(request: PatientRequest, form, entry: SymptomEntry):
         else:
             events = entries.add_reading(going, entry.severity, entry.onset, request.user)
         changes = form.episode_changes()
+        confirmed = entry.still_going_at
+        newer = confirmed and (going.still_going_at is None or going.still_going_at < confirmed)
+        if newer and "ended_at" not in changes and going.ended_at is None:
+            changes = changes | {"still_going_at": confirmed}  # still going now, too
         if changes:
             for name, value in changes.items():
                 setattr(going, name, value)
@@ -330,6 +334,7 @@ def _save_resolved(request: PatientRequest, form, template: SymptomEntry):
             severity=template.severity,
             onset=template.onset,
             ended_at=template.ended_at,
+            still_going_at=template.still_going_at,
             helped=template.helped,
             notes=template.notes,
         )
@@ -489,6 +494,21 @@ def _form_page(request, form, template: str, context: dict, on_valid) -> HttpRes
     return render(request, template, {"patient": request.patient, "form": form} | context)
 
 
+def _note_still_going(form, entry: SymptomEntry, *, edited: bool) -> None:
+    """ "Still going" ticked on a new entry (or on an ended one, reopening it) says it is still
+    going now, as the Today page's "Still going" does: without that, one logged the next
+    morning as still going counted as over at its start ("no end logged", severity 0 the next
+    day in the trends; the browser pass). An edit of an entry already open says nothing new
+    about now (it may correct a typo days after), so its confirmation is left as it was."""
+    if entry.ended_at is not None or not form.cleaned_data.get("still_going"):
+        return
+    if edited and form.initial.get("ended_at") is None:
+        return
+    now = timezone.now()
+    if now > entry.onset:
+        entry.still_going_at = now
+
+
 def _save_edit(request: PatientRequest, form, entry: SymptomEntry):
     """An edited entry: the sign it now names, and an entry more for each further sign its
     typed words name."""
@@ -511,6 +531,7 @@ def symptom_form(request: PatientRequest, pk: int | None = None) -> HttpResponse
     def save(form):
         entry = form.save(commit=False)
         entry.ended_at = form.cleaned_data["ended_at"]
+        _note_still_going(form, entry, edited=bool(pk))
         with transaction.atomic():
             if pk:
                 saved, events = _save_edit(request, form, entry)

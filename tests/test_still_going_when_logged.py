@@ -1,0 +1,80 @@
+"""A side effect logged with "Still going" ticked is still going when it is saved: the report
+and the trends count it to then ("at least N h"), as they do after Today's "Still going"."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from diary.models import SymptomEntry
+from reports import document
+
+from .factories import InfusionFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 11, 24, 14, 35, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _log(client, patient, **fields):
+    data = {"symptom": "nausea", "severity": "4", "onset": "2026-11-23T21:00", "still_going": "on"}
+    data |= fields
+    return client.post(reverse("diary:side-effect-add", args=[patient.public_id]), data)
+
+
+def test_logged_the_next_morning_as_still_going_it_lasted_until_then(owner_client, patient):
+    InfusionFactory(patient=patient, date=dt.date(2026, 11, 23), start_time=dt.time(9))
+    assert _log(owner_client, patient).status_code == 302
+    entry = SymptomEntry.objects.get(patient=patient)
+    assert entry.ended_at is None and entry.still_going_at == NOW
+    doc = document.build(patient, dt.date(2026, 11, 1), dt.date(2026, 11, 24), ["side_effects"])
+    (course,) = doc.course_effects
+    assert [(effect.key, lasted) for effect, lasted in course.lines] == [
+        ("nausea", "at least 17 h")
+    ]
+
+
+def test_an_end_given_or_still_going_unticked_claims_nothing_about_now(owner_client, patient):
+    _log(owner_client, patient, still_going="", ended_at="2026-11-24T02:00")
+    _log(owner_client, patient, symptom="headache", still_going="")
+    assert list(SymptomEntry.objects.values_list("still_going_at", flat=True)) == [None, None]
+
+
+def test_an_edit_of_an_open_entry_leaves_its_last_confirmation(owner_client, patient):
+    _log(owner_client, patient)
+    entry = SymptomEntry.objects.get()
+    with time_machine.travel(NOW + dt.timedelta(days=5), tick=False):
+        owner_client.post(
+            reverse("diary:side-effect-edit", args=[patient.public_id, entry.pk]),
+            {
+                "symptom": "nausea",
+                "severity": "5",
+                "onset": "2026-11-23T21:00",
+                "still_going": "on",
+            },
+        )
+    entry.refresh_from_db()
+    assert entry.severity == 5 and entry.still_going_at == NOW  # a typo fixed says nothing new
+
+
+def test_same_one_still_going_confirms_the_entry_it_joins(owner_client, patient, owner):
+    from diary import entries
+
+    going = SymptomEntry(
+        patient=patient,
+        symptom="nausea",
+        severity=3,
+        onset=dt.datetime(2026, 11, 23, 18, tzinfo=dt.UTC),
+    )
+    entries.save(going, owner)
+    _log(owner_client, patient, episode="same")
+    going.refresh_from_db()
+    assert SymptomEntry.objects.count() == 1
+    assert going.readings.count() == 1 and going.still_going_at == NOW
