@@ -547,22 +547,31 @@ def _infusion_totals(
     )
 
 
-def _span(values) -> str:
+def per_kg(value) -> str:
+    """A dose in g/kg to 2 decimals, as the infusion pages and the trends show it ("1.03"): to
+    1, a course of 70 g at 68 kg read "1.0 g/kg" beside a plan of 1 g/kg (the browser pass)."""
+    if value is None:
+        return "—"
+    text = formats.number_format(Decimal(value).quantize(Decimal("0.01")), decimal_pos=2)
+    return text.rstrip("0").rstrip(".,") if "." in text or "," in text else text
+
+
+def _span(values, shown=number) -> str:
     """ "28" or "26-30"; "" for no value."""
     values = [v for v in values if v is not None]
     if not values:
         return ""
     low, high = min(values), max(values)
-    return number(low) if low == high else f"{number(low)}-{number(high)}"
+    return shown(low) if low == high else f"{shown(low)}-{shown(high)}"
 
 
 def _per_course(courses: Sequence[CycleSummary]) -> str:
     grams = _span([c.total_g for c in courses])
     if not grams:
         return ""
-    per_kg = _span([c.dose_g_per_kg for c in courses])
-    if per_kg and all(c.dose_g_per_kg is not None for c in courses):
-        return _("%(grams)s g (%(per_kg)s g/kg)") % {"grams": grams, "per_kg": per_kg}
+    dose = _span([c.dose_g_per_kg for c in courses], per_kg)
+    if dose and all(c.dose_g_per_kg is not None for c in courses):
+        return _("%(grams)s g (%(per_kg)s g/kg)") % {"grams": grams, "per_kg": dose}
     return _("%(grams)s g") % {"grams": grams}
 
 
@@ -1244,10 +1253,12 @@ def _cycle_row(
         "days": cycle.days_given,
     }
     if cycle.dose_g_per_kg is not None:
-        given += _(" (%(dose)s g/kg)") % {"dose": number(cycle.dose_g_per_kg)}
-    rate = "—"
+        given += _(" (%(dose)s g/kg)") % {"dose": per_kg(cycle.dose_g_per_kg)}
+    rate = _("not recorded")  # as the every-infusion-day list and page 1 say it
     if cycle.highest_rate_ml_per_kg_h is not None:
         rate = _("%(rate)s mL/kg/h") % {"rate": number(cycle.highest_rate_ml_per_kg_h)}
+    elif cycle.rate_steps_left_out:
+        rate = _("in mL/h only (no weight to put it per kg)")
     effects = [
         _("%(what)s %(worst)s, %(hours)s")
         % {"what": e.label, "worst": e.worst, "hours": hours_text(e.hours, e.longest_open)}
@@ -1286,7 +1297,7 @@ def _cycle_row(
     return CycleRow(
         cycle=cycle,
         given=", ".join(cycle.products) + ", " + given if cycle.products else given,
-        lots=", ".join(dict.fromkeys(lot.number for lot in cycle.lots)) or "—",
+        lots=", ".join(dict.fromkeys(lot.number for lot in cycle.lots)) or _("not recorded"),
         rate=rate,
         premedication=", ".join(cycle.premedication) or _("none recorded"),
         side_effects=effects,
@@ -1320,6 +1331,18 @@ def _fastest_rate(infusion, steps) -> str:
     return ", ".join(f"{number(value)} {unit}" for value, unit in steps)
 
 
+def _reaction_on_the_day(reaction: cycles.Reaction) -> str:
+    """ "Chills 4 (moderate), 100 min in, infusion slowed": a reaction in the list of infusion
+    days, mid-sentence (the day is the item's own)."""
+    text = _("%(what)s %(severity)s") % {
+        "what": reaction.symptom_label,
+        "severity": severity_text(reaction.severity),
+    }
+    if reaction.minutes_from_start is not None:
+        text += ", " + _("%(minutes)s min in") % {"minutes": reaction.minutes_from_start}
+    return f"{text}, {reaction.what_was_done()}"
+
+
 def _infusion_rows(all_cycles: Sequence[CycleSummary], since, until) -> list[InfusionRow]:
     infusions = [
         infusion
@@ -1332,7 +1355,7 @@ def _infusion_rows(all_cycles: Sequence[CycleSummary], since, until) -> list[Inf
         details: cycles.InfusionDetails = infusion.details  # read with the cycles, no query
         dose = _("%(grams)s g") % {"grams": number(infusion.dose_g)}
         if infusion.dose_g_per_kg is not None:
-            dose += _(" (%(dose)s g/kg)") % {"dose": number(infusion.dose_g_per_kg)}
+            dose += _(" (%(dose)s g/kg)") % {"dose": per_kg(infusion.dose_g_per_kg)}
         if infusion.volume_ml:
             dose += _(", %(ml)s mL") % {"ml": number(infusion.volume_ml)}
         rate = _fastest_rate(infusion, details.rate_steps)
@@ -1349,15 +1372,7 @@ def _infusion_rows(all_cycles: Sequence[CycleSummary], since, until) -> list[Inf
                 ],
                 rate=rate,
                 premedication=details.premedications,
-                reactions=[
-                    _("%(what)s %(severity)s, %(action)s")
-                    % {
-                        "what": r.symptom_label,
-                        "severity": severity_text(r.severity),
-                        "action": r.what_was_done(),  # mid-sentence in the list
-                    }
-                    for r in details.reactions
-                ],
+                reactions=[_reaction_on_the_day(r) for r in details.reactions],
             )
         )
     return rows

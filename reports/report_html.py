@@ -156,13 +156,15 @@ def _sentence(text: str) -> str:
 
 def infusion_rows(rows) -> str:
     """``doc.infusion_rows`` as the items of the every-infusion-day list: one item a day, always
-    in the same order (day and times; product, dose, rate; lots; premedication; place and nurse;
-    what happened during it, then the notes), what was not recorded said so. A list, not the
-    table it once was: five years hold some 130 days, and WeasyPrint lays out table cells and
-    forced line breaks at a cost that made the five-year PDF miss its 2 s (docs/decisions.md,
-    "Eighth session")."""
+    in the same order (day and times; product, dose, rate; lots; premedication; place and
+    nurse; hydration; what happened during it, then the notes), what was not recorded said so.
+    A list, not the table it once was: five years hold some 130 days, and WeasyPrint lays out
+    table cells and forced line breaks at a cost that made the five-year PDF miss its 2 s
+    (docs/decisions.md, "Eighth session")."""
     w_premed = esc(_("premedication"))
     w_nurse = esc(_("nurse"))
+    w_hydration = esc(_("hydration"))
+    w_notes = esc(_("Notes:"))
     w_during = esc(_("During the infusion:"))
     no_lot = esc(_("lot not recorded"))
     no_premedication = esc(_("none recorded"))
@@ -192,10 +194,14 @@ def infusion_rows(rows) -> str:
             place.append(f"{w_nurse} {esc(infusion.nurse)}")
         if place:
             given.append(", ".join(place))
+        if infusion.hydration:
+            given.append(f"{w_hydration} {esc(infusion.hydration)}")
         during = "; ".join(esc(r) for r in row.reactions) or nothing
         notes = ""
         if infusion.notes:
-            notes = f' <span class="report-small">{esc(truncatechars(infusion.notes, 200))}</span>'
+            # Labelled: after "nothing logged", a note about how it went is not a reaction.
+            shown = esc(truncatechars(" ".join(infusion.notes.split()), 200))
+            notes = f' <span class="report-small">{w_notes} {shown}</span>'
         parts.append(
             f"\n        <li><strong>{esc(day_month_year(infusion.date))}</strong>{times}: "
             f"{_sentence('; '.join(given))} {w_during} {_sentence(during)}{notes}</li>\n      "

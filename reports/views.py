@@ -778,10 +778,16 @@ def _cycle_summary(count: int, median, higher_is_worse: bool | None, marker) -> 
     high = max(median, key=lambda point: point[1])
     if low[1] == high[1]:
         # One day with readings, or the same median on every one: no "lowest" and "highest".
-        text = ngettext(
-            "%(n)s cycle: the median was %(value)s on every day with readings (%(days)s)",
-            "%(n)s cycles: the median was %(value)s on every day with readings (%(days)s)",
-            count,
+        # With two cycles or more the median is taken only on days with readings in two or
+        # more of them (cycles.median_by_day): "every day with readings" contradicted the table
+        # of a month with readings on four days, one of them shared (the browser pass).
+        text = (
+            _(
+                "%(n)s cycles: the median was %(value)s on every day with readings in two or "
+                "more of them (%(days)s)"
+            )
+            if count > 1
+            else _("%(n)s cycle: the median was %(value)s on every day with readings (%(days)s)")
         ) % {
             "n": count,
             "value": _number(low[1]),

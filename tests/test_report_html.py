@@ -110,14 +110,14 @@ def test_the_reports_kept_translations_follow_the_language():
 
 def _one_day(demo, **changes):
     """The list item of the demo's first infusion day in the last 400 days, with ``changes``
-    made to its row (``nurse``, ``notes``, ``site``, ``start_time``, ``end_time``: to the
-    infusion)."""
+    made to its row (``nurse``, ``notes``, ``site``, ``start_time``, ``end_time``,
+    ``hydration``: to the infusion)."""
     today = timezone.localdate()
     with translation.override("en"), timezone.override(demo.tz):
         doc = document.build(demo, today - dt.timedelta(days=400), today, ["infusions"])
         row = doc.infusion_rows[0]
         for name, value in changes.items():
-            on_infusion = name in {"nurse", "notes", "site", "start_time", "end_time"}
+            on_infusion = name in {"nurse", "notes", "site", "start_time", "end_time", "hydration"}
             target = row.infusion if on_infusion else row
             setattr(target, name, value)
         return report_html.infusion_rows([row]).strip()
@@ -128,7 +128,15 @@ def test_an_infusion_day_reads_as_one_item_in_a_fixed_order(demo):
     day and times, product, dose, rate; lots; premedication; place and nurse; what happened
     during it. What was not recorded is said, not left blank."""
     plain = _one_day(
-        demo, rate="", premedication=[], lots=[], reactions=[], notes="", nurse="", end_time=None
+        demo,
+        rate="",
+        premedication=[],
+        lots=[],
+        reactions=[],
+        notes="",
+        nurse="",
+        end_time=None,
+        hydration="",
     )
     assert plain.startswith("<li><strong>")
     assert "lot not recorded; premedication none recorded; At home." in plain
@@ -142,17 +150,23 @@ def test_an_infusion_day_reads_as_one_item_in_a_fixed_order(demo):
         reactions=["Chills 4 (moderate), infusion slowed", "Headache 3 (mild), nothing needed"],
         nurse="Anna B.",
         notes="",
+        hydration="",
     )
     assert (
         ", up to 4 mL/kg/h; lots A1 (exp. 1 Jan 2027), B2; premedication Cetirizine 10 mg; "
         "At home, nurse Anna B. During the infusion: Chills 4 (moderate), infusion slowed; "
         "Headache 3 (mild), nothing needed.</li>" in full
     )
-    one_lot = _one_day(demo, lots=["A1"], site="", nurse="", notes="")
+    one_lot = _one_day(demo, lots=["A1"], site="", nurse="", notes="", hydration="")
     assert "; lot A1; premedication " in one_lot
     assert "; ," not in one_lot and "; ." not in one_lot  # no place: nothing for it
     ended = _one_day(demo, start_time=None, end_time=dt.time(11, 30))
     assert "</strong>, until 11:30: " in ended
+    noted = _one_day(demo, reactions=[], notes="Cannula at the\nsecond try.", hydration="1 L water")
+    assert (
+        "; hydration 1 L water. During the infusion: nothing logged. "
+        '<span class="report-small">Notes: Cannula at the second try.</span></li>' in noted
+    )
     medication = _one_day(demo, reactions=["Headache 6 (moderate), medication given: cetirizine."])
     assert "medication given: cetirizine.</li>" in medication or "cetirizine. <span" in medication
 
@@ -183,3 +197,43 @@ def test_a_rate_logged_in_ml_per_hour_without_a_weight_is_shown_as_logged():
         doc = document.build(patient, infusion.date, infusion.date, ["infusions"])
         assert [row.rate for row in doc.infusion_rows] == [""]
         assert ", rate not recorded; " in report_html.infusion_rows(doc.infusion_rows)
+
+
+def test_a_rate_never_recorded_is_worded_one_way_in_the_whole_report(client):
+    """The day's item, the cycle's row and page 1 all say "not recorded" (the row said "—"
+    and page 1 nothing, beside the day's "rate not recorded")."""
+    from infusions.models import RateStep
+
+    from .factories import InfusionFactory, MembershipFactory, PatientFactory
+
+    patient = PatientFactory()
+    membership = MembershipFactory(patient=patient, is_self=True)
+    infusion = InfusionFactory(patient=patient)
+    RateStep.objects.filter(infusion=infusion).delete()
+    client.force_login(membership.user)
+    page = client.get(
+        f"/p/{patient.public_id}/report/",
+        {
+            "period": "custom",
+            "custom_from": infusion.date.isoformat(),
+            "custom_to": infusion.date.isoformat(),
+            "parts": ["cycles", "infusions"],
+        },
+    )
+    text = " ".join(page.content.decode().split())
+    assert "; highest rate not recorded." in text  # page 1
+    assert "highest rate not recorded; premedication" in text  # the cycle's row
+    assert ", rate not recorded; " in text  # the day
+    assert "highest rate —" not in text
+
+
+@pytest.mark.parametrize(
+    ("dose", "shown"),
+    [("1.03", "1.03"), ("1.00", "1"), ("0.50", "0.5"), ("0.51", "0.51"), ("10.00", "10")],
+)
+def test_a_dose_per_kg_shows_two_decimals_as_the_other_pages_do(dose, shown):
+    """70 g at 68 kg is 1.03 g/kg: "1.0" beside a plan of 1 g/kg hid the difference."""
+    from decimal import Decimal
+
+    with translation.override("en"):
+        assert document.per_kg(Decimal(dose)) == shown
