@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -296,20 +296,57 @@ def report_answer(request: PatientRequest, pk: int) -> HttpResponse:
         Note.objects.filter(patient=patient, kind=Note.Kind.QUESTION, answered_at__isnull=True),
         key=lambda n: (n.written_at, n.pk),
     )
-    html = render_to_string(
-        "reports/_questions.html",
-        {
-            "doc": {"open_questions": open_questions},
-            "patient": patient,
-            "for_pdf": False,
-            "can_answer": True,
-            "answered": answered,
-            "answer_errors": errors,
-            "answer_values": values,
-        },
-        request=request,
-    )
+    context = {
+        "doc": {"open_questions": open_questions},
+        "patient": patient,
+        "for_pdf": False,
+        "can_answer": True,
+        "answered": answered,
+        "answer_errors": errors,
+        "answer_values": values,
+    }
+    more = ""
+    if answered:
+        # The rest of the page the answer changed, out of band: the answered questions of the
+        # page's period (the confirmation says the answer is there), and the PDFs made before
+        # it, now out of date. Without them the answer showed only after a reload.
+        listed = _answered_on_the_page(request)
+        context["answered_listed"] = listed is not None and answered in listed
+        if listed is not None:
+            more += render_to_string(
+                "reports/_answered.html", {"answered_questions": listed, "oob": True}, request
+            )
+        panel = {"patient": patient, "jobs": _jobs(request), "pdf_error": "", "oob": True}
+        more += render_to_string("reports/_pdf_jobs.html", panel, request)
+    html = render_to_string("reports/_questions.html", context, request=request) + more
     return vary_on_htmx(HttpResponse(html))
+
+
+def _answered_on_the_page(request: PatientRequest) -> list[Note] | None:
+    """The questions answered in the period of the report page the answer was given on (its
+    ``HX-Current-URL``: a choice in the address, else the diary's saved one), as its "Questions
+    already answered" lists them; None when the page leaves that part out."""
+    patient = request.patient
+    today = preferences.local_today(patient)
+    _saved, _period, since, until, parts = _saved_choice(patient, today)
+    current = request.htmx.current_url_abs_path if request.htmx else None
+    query = QueryDict(urlsplit(current).query) if current else QueryDict()
+    if "period" in query:
+        form = ReportChoiceForm(query, today=today)
+        if form.is_valid():
+            _period, since, until, parts = form.chosen(patient)
+    if sections.ANSWERED_QUESTIONS not in parts:
+        return None
+    start, _ignored = entries.day_bounds(patient, since)
+    _ignored, end = entries.day_bounds(patient, until)
+    return list(
+        Note.objects.filter(
+            patient=patient,
+            kind=Note.Kind.QUESTION,
+            answered_at__gte=start,
+            answered_at__lt=end,
+        ).order_by("answered_at", "pk")
+    )
 
 
 def report_query(period: str, since: dt.date, until: dt.date, parts: list[str]) -> str:

@@ -584,12 +584,28 @@ def test_an_editor_gives_the_doctor_s_answer_from_the_report(diary, caregiver_cl
     saved = caregiver_client.post(answer_url, {"answer": "Not yet: keep 4 weeks."}, headers=HTMX)
     assert saved.status_code == 200
     content = saved.content.decode()
+    questions = content.split('<div id="report-answered-list"', 1)[0]
     assert (
-        "Answer saved" in content
-        and "Could the interval be 3 weeks?" not in content.split("</p>", 1)[1]
+        "Answer saved" in questions
+        and "Could the interval be 3 weeks?" not in questions.split("</p>", 1)[1]
     )
     asked.refresh_from_db()
     assert asked.answer == "Not yet: keep 4 weeks." and asked.answered_at is not None
+    # The answered questions and the PDFs come out of band: the answer is where it is said to be.
+    assert "It is under “Questions already answered”." in content
+    oob = content[content.index('id="report-answered-list" hx-swap-oob="true"') :]
+    assert "Not yet: keep 4 weeks." in oob
+    assert 'id="report-pdf-jobs" hx-swap-oob="true"' in content
+    # A page without that part (its address says so): the confirmation says no more.
+    other_page = {"HX-Current-URL": f"http://testserver{url(diary)}?period=3m&parts=cycles"}
+    third = Note.objects.create(patient=diary, kind=Note.Kind.QUESTION, text="IgG level?")
+    leaner = caregiver_client.post(
+        url(diary, "reports:report-answer", third.pk),
+        {"answer": "Next visit."},
+        headers=HTMX | other_page,
+    ).content.decode()
+    assert "Answer saved: “IgG level?”.</p>" in leaner
+    assert "report-answered-list" not in leaner and 'id="report-pdf-jobs"' in leaner
     # Without JavaScript: back to the report, where the answer is among those answered.
     other = Note.objects.get(patient=diary, text="Is the headache a reason to slow the rate?")
     plain = caregiver_client.post(
@@ -706,5 +722,7 @@ def test_a_cycle_summary_with_one_median_value_says_so_plainly():
     text = views._cycle_summary(1, [(28, 68)], None, None)
     assert text == "1 cycle: the median was 68 on every day with readings (1 day)."
     text = views._cycle_summary(3, [(2, 5), (9, 5)], True, None)
-    assert text == "3 cycles: the median was 5 on every day with readings (2 days)."
+    assert text == (
+        "3 cycles: the median was 5 on every day with readings in two or more of them (2 days)."
+    )
     assert "best on day 9" in views._cycle_summary(3, [(2, 6), (9, 5)], True, None)

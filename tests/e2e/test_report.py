@@ -123,6 +123,10 @@ def test_an_answer_given_at_the_visit(page, sign_in, nav, axe, transactional_db)
     expect(questions.get_by_role("status")).to_be_focused()  # announced, and the place kept
     expect(questions.locator("li")).to_have_count(1)
     expect(questions.locator("ol")).not_to_contain_text(asked)
+    # Where the confirmation says it is, without a reload (swapped in out of band).
+    expect(questions.get_by_role("status")).to_contain_text("Questions already answered")
+    expect(page.locator("#report-answered-list")).to_contain_text("Keep 4 weeks for now.")
+    expect(page.locator("#report-answered-list")).to_contain_text(asked)
     axe(page)
 
 
