@@ -486,6 +486,14 @@ def test_a_caregiver_who_may_log_can_log(patient, caregiver, caregiver_client):
     assert Infusion.objects.get().logged_by == caregiver
 
 
+def test_the_form_speaks_to_the_patient_or_of_them(patient, owner_client, caregiver_client):
+    """A caregiver logs for someone: "Maya’s plan", never "your plan"."""
+    mine = owner_client.get(url("log", patient)).content.decode()
+    theirs = caregiver_client.get(url("log", patient)).content.decode()
+    assert "add your treatment plan" in mine
+    assert "your treatment plan" not in theirs and f"add {patient.name}’s treatment plan" in theirs
+
+
 # --- list ----------------------------------------------------------------------------------------
 
 
