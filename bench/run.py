@@ -96,9 +96,10 @@ TARGETS: list[Target] = [
     page("infusion list", "/p/{patient}/infusions/", first=0.10, again=0.15),
     page("measures", "/p/{patient}/diary/measures/", first=0.10, again=0.15),
     page("trends", "/p/{patient}/trends/", first=0.10, again=0.15),
-    # The five-year diary's trends, measured for watching only: quality.md's ratios are for the
-    # pages of the demo diary; five years have their own target, the server time below (p50 <=
-    # 150 ms), where this page is measured too (docs/decisions.md, "Eighth session").
+    # The five-year diary's trends, measured and shown with no ratio target: the rows above are
+    # quality.md's pages on the demo diary; for five years issue 9 sets trends a server time
+    # (p50 <= 150 ms, in SERVER_TIMES below). docs/decisions.md, "Eighth session", says why,
+    # and how it fares against quality.md's 0.10 if that row is read as holding for five years.
     page("trends, five years", "/p/{five_years}/trends/", first=None, again=None),
     {
         # As htmx sends it, answered with the quick-log panel and the lists it changed.
