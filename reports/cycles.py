@@ -25,13 +25,23 @@ import datetime as dt
 import functools
 import statistics
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple, Protocol
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import CharField, F, IntegerField, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.base import ModelState
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.text import capfirst
@@ -95,7 +105,10 @@ def _course_bounds(patient: Patient | int, since: dt.date, until: dt.date, prefi
 
 
 def _overlapping(
-    rows: Sequence[tuple[int, dt.date, dt.date]], since: dt.date, until: dt.date
+    rows: Sequence[tuple[int, dt.date, dt.date]],
+    since: dt.date,
+    until: dt.date,
+    mornings: Container[int] = (),
 ) -> tuple[list[Span], Span | None]:
     """The spans of ``rows`` (courses within :func:`_course_bounds`, oldest first) that overlap
     the period, and the one before the first of them.
@@ -103,18 +116,23 @@ def _overlapping(
     A cycle runs until the next course's first infusion begins, not to the end of the day before
     it (its ``cycle_end``): what is logged on the morning of that first day, before the
     infusion, belongs to it (clinical.md). So a period that starts on a course's first day
+    with such a morning (``mornings``: the courses whose first day has one, :func:`has_morning`)
     also holds the last morning of the cycle before: that cycle overlaps it. (Counting from
     ``cycle_end`` lost a headache logged that morning from the report and the trends, when the
-    period began that day, as "since the last report" does on a visit's infusion day.)"""
+    period began that day, as "since the last report" does on a visit's infusion day.) A first
+    infusion with no start time, or at midnight, leaves the day to its own course: the cycle
+    before stays out (the second review found it pulled in, with its length on page 1)."""
     spans = [
         Span(pk, start, end, rows[i + 1][1] - _DAY if i + 1 < len(rows) else None)
         for i, (pk, start, end) in enumerate(rows)
     ]
-    overlapping = [
-        s
-        for s in spans
-        if s.start_date <= until and (s.cycle_end is None or s.cycle_end + _DAY >= since)
-    ]
+
+    def reaches(i: int, span: Span) -> bool:
+        if span.cycle_end is None or span.cycle_end >= since:
+            return True
+        return span.cycle_end + _DAY == since and rows[i + 1][0] in mornings
+
+    overlapping = [s for i, s in enumerate(spans) if s.start_date <= until and reaches(i, s)]
     if not overlapping:
         return [], None
     first = spans.index(overlapping[0])
@@ -126,12 +144,18 @@ def spans_for(patient: Patient, since: dt.date, until: dt.date) -> tuple[list[Sp
     before the first of them (None if that first one is the patient's first course). One
     query."""
     bounds = _course_bounds(patient, since, until)
+    # has_morning in SQL: no live infusion of its first day without a time after midnight.
+    all_day = Infusion.objects.filter(course=OuterRef("pk"), date=OuterRef("start_date")).filter(
+        Q(start_time__isnull=True) | Q(start_time=dt.time(0))
+    )
     rows = list(
         Course.objects.filter(bounds, patient=patient)
+        .annotate(all_day=Exists(all_day))
         .order_by("start_date")
-        .values_list("pk", "start_date", "end_date")
+        .values_list("pk", "start_date", "end_date", "all_day")
     )
-    return _overlapping(rows, since, until)
+    mornings = {pk for pk, _start, _end, all_day in rows if not all_day}
+    return _overlapping([row[:3] for row in rows], since, until, mornings)
 
 
 def in_spans(spans: Sequence[Span]) -> Q:
@@ -380,10 +404,17 @@ def load(patient: Patient, since: dt.date, until: dt.date) -> CycleRows:
         raise ValueError("The period ends before it starts.")
     rows = _INFUSIONS(patient=patient.pk, since=since, until=until)
     courses = {i.course_id: i.course for i in rows}
+    by_course: dict[int, list[Infusion]] = {}
+    for infusion in rows:
+        by_course.setdefault(infusion.course_id, []).append(infusion)
+    mornings = {
+        pk for pk, course in courses.items() if has_morning(course.start_date, by_course[pk])
+    }
     spans, previous = _overlapping(
         [(c.pk, c.start_date, c.end_date) for c in sorted(courses.values(), key=_start)],
         since,
         until,
+        mornings,
     )
     if not spans:
         return CycleRows(since, until, [], None, {}, {}, [], [])

@@ -75,3 +75,20 @@ def test_a_period_from_the_day_after_leaves_the_cycle_before_out(diary):
     spans, previous = cycles.spans_for(diary, dt.date(2026, 2, 2), dt.date(2026, 3, 1))
     assert [s.start_date for s in spans] == [dt.date(2026, 1, 5), dt.date(2026, 2, 2)]
     assert previous is None  # 5 Jan was the first course
+
+
+@pytest.mark.parametrize("start", [None, dt.time(0)])
+def test_a_course_day_with_no_morning_leaves_the_cycle_before_out(patient, start):
+    """A first infusion with no start time (counted from the start of the day) or at midnight
+    leaves nothing of its day to the cycle before: that cycle stays out of the period (pulled
+    in, it put its own length on page 1 and a row in the table)."""
+    InfusionFactory(patient=patient, date=dt.date(2026, 1, 5), start_time=dt.time(9))
+    InfusionFactory(patient=patient, date=dt.date(2026, 2, 2), start_time=start)
+    since, until = dt.date(2026, 2, 2), dt.date(2026, 3, 1)
+    spans, previous = cycles.spans_for(patient, since, until)
+    assert [s.start_date for s in spans] == [dt.date(2026, 2, 2)]
+    assert previous.start_date == dt.date(2026, 1, 5)
+    assert [c.start_date for c in trends.load(patient, since, until).cycles] == [
+        dt.date(2026, 2, 2)
+    ]
+    assert len(document.build(patient, since, until, ["cycles"]).cycle_rows) == 1
