@@ -208,10 +208,14 @@ def open_entry_of(
 
 
 def last_known_at(entry: SymptomEntry) -> dt.datetime:
-    """The last moment an episode is known to have been going: its start, or its latest
-    severity ("same one"). "A new one" may start, and so end it, no earlier."""
+    """The last moment an episode is known to have been going: its start, its latest severity
+    ("same one"), or its latest "still going" (Today's button, or logged with "Still going"
+    ticked). "A new one" may start, and so end it, no earlier."""
     latest = entry.latest_reading
-    return max(entry.onset, latest.at) if latest else entry.onset
+    known = max(entry.onset, latest.at) if latest else entry.onset
+    if entry.still_going_at is not None and entry.still_going_at > known:
+        known = entry.still_going_at
+    return known
 
 
 def start_after_reading_error(reading) -> str:

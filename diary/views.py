@@ -494,6 +494,11 @@ def _form_page(request, form, template: str, context: dict, on_valid) -> HttpRes
     return render(request, template, {"patient": request.patient, "form": form} | context)
 
 
+# A start given only this long before the save (the form's own "now", minutes spent filling it
+# in) says nothing a "still going at" would add: "since 14:35 · still going at 14:38" is noise.
+STILL_GOING_NOTED_AFTER = dt.timedelta(minutes=15)
+
+
 def _note_still_going(form, entry: SymptomEntry, *, edited: bool) -> None:
     """ "Still going" ticked on a new entry (or on an ended one, reopening it) says it is still
     going now, as the Today page's "Still going" does: without that, one logged the next
@@ -505,7 +510,7 @@ def _note_still_going(form, entry: SymptomEntry, *, edited: bool) -> None:
     if edited and form.initial.get("ended_at") is None:
         return
     now = timezone.now()
-    if now > entry.onset:
+    if now - entry.onset >= STILL_GOING_NOTED_AFTER:
         entry.still_going_at = now
 
 

@@ -78,3 +78,21 @@ def test_same_one_still_going_confirms_the_entry_it_joins(owner_client, patient,
     going.refresh_from_db()
     assert SymptomEntry.objects.count() == 1
     assert going.readings.count() == 1 and going.still_going_at == NOW
+
+
+def test_a_new_one_cannot_start_before_it_was_last_said_to_be_going(owner_client, patient):
+    """Logged at 14:35 as still going, the first is known going then: "A new one" from 12:00
+    would make two episodes of one sign overlap, and is refused with why."""
+    _log(owner_client, patient)
+    with time_machine.travel(NOW + dt.timedelta(minutes=30), tick=False):
+        refused = _log(owner_client, patient, onset="2026-11-24T12:00", episode="new")
+    assert refused.status_code == 200
+    assert "so a new one can’t start before that" in refused.content.decode()
+    first = SymptomEntry.objects.get()
+    assert first.ended_at is None
+
+
+def test_a_start_minutes_ago_gets_no_still_going_stamp(owner_client, patient):
+    """The form's start defaults to now: a save a few minutes later is no confirmation."""
+    _log(owner_client, patient, onset="2026-11-24T14:25")
+    assert SymptomEntry.objects.get().still_going_at is None
