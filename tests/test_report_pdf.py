@@ -408,6 +408,44 @@ def test_no_infusion_day_is_split_over_two_pages(needs_pdf):
     assert not split, f"{len(pages)} pages; days on two pages: {split}"
 
 
+def test_each_page_1_label_sits_beside_its_own_value(needs_pdf):
+    """A label on two lines ("During / infusions") beside a value on one: the next value ran
+    on beside the label's second line, and every label below sat by the next one's value."""
+    from django.templatetags.static import static
+
+    rows = "".join(
+        f"<dt>{label}</dt><dd>{value}</dd>"
+        for label, value in (
+            ("During infusions", "None."),
+            ("After infusions", "No side effects logged after the courses of this period."),
+            ("Red flags", "None reported in this period."),
+            ("Measures", "One reading: 9 on 30 May."),
+        )
+    )
+    html = (
+        f'<html><head><link rel="stylesheet" href="{static("reports/report.css")}"></head>'
+        '<body class="report-paper"><article class="report-document">'
+        f'<dl class="report-summary">{rows}</dl></article></body></html>'
+    )
+    weasyprint = pdf._weasyprint()
+    laid_out = weasyprint.HTML(
+        string=html, base_url=pdf.INTERNAL_BASE_URL, url_fetcher=pdf._fetcher_class()()
+    ).render(stylesheets=pdf._stylesheets("a4"))
+    tops: dict[str, dict[int, float]] = {"dt": {}, "dd": {}}
+    boxes = [laid_out.pages[0]._page_box]
+    while boxes:  # breadth first: an element's own block box comes before its lines
+        box = boxes.pop(0)
+        element = getattr(box, "element", None)
+        tag = getattr(element, "tag", None)
+        if tag in tops:
+            tops[tag].setdefault(id(element), box.position_y)
+        boxes.extend(getattr(box, "children", []))
+    tops = {tag: sorted(found.values()) for tag, found in tops.items()}
+    assert len(tops["dt"]) == len(tops["dd"]) == 4
+    for label, value in zip(tops["dt"], tops["dd"], strict=True):
+        assert abs(label - value) < 8, (tops["dt"], tops["dd"])
+
+
 def test_the_running_header_and_footer_are_hidden_on_screen(maya):
     context = pdf.report_context(maya, SINCE, UNTIL, [], "a4")
     html = render_to_string("reports/_running.html", context)
