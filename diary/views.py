@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from clinical import red_flags, scales, symptoms
 from patients.access import PatientRequest, get_for_patient, patient_view
 from patients.caching import render_cached
-from patients.formats import moment_words
+from patients.formats import day_month, moment_words
 from patients.htmx import render_page_or_fragment, vary_on_htmx, wants_fragment
 from patients.models import EARLIEST_DAY
 
@@ -654,9 +654,23 @@ def measure_form(
             "measure": measure.title,
             "value": measure.display_value(request.patient.weight_unit),
         }
-        if measure.kind == Measure.Kind.MGADL and previous is not None:
-            change = scales.compare_mgadl(previous.total, measure.total)
-            message += " " + _mgadl_change_text(change)
+        if measure.kind == Measure.Kind.MGADL:
+            # Against the score before this one in time, not the newest: a score back-filled
+            # for 18 Oct was told "5 points higher than last time" against one of 21 Nov.
+            before = (
+                Measure.objects.filter(
+                    patient=request.patient,
+                    kind=Measure.Kind.MGADL,
+                    measured_at__lt=measure.measured_at,
+                )
+                .exclude(pk=measure.pk)
+                .order_by("-measured_at", "-pk")
+                .first()
+            )
+            if before is not None:
+                change = scales.compare_mgadl(before.total, measure.total)
+                newest = previous is None or previous.measured_at <= measure.measured_at
+                message += " " + _mgadl_change_text(change, None if newest else before)
         messages.success(request, message)
         return _after_write(request, reverse("diary:measures", args=[request.patient.public_id]))
 
@@ -670,11 +684,29 @@ def measure_form(
     return _form_page(request, form, "diary/measure_form.html", context, save)
 
 
-def _mgadl_change_text(change: scales.MgAdlChange) -> str:
-    if change.direction == scales.UNCHANGED:
-        return _("Same as last time.")
+def _mgadl_change_text(change: scales.MgAdlChange, before: Measure | None = None) -> str:
+    """The change from the score before, "last time" when the new one is the newest; for one
+    logged between others, the one before it by its date."""
     points = abs(change.change)
-    if change.direction == scales.IMPROVED:
+    if before is not None:
+        on = {"date": day_month(before.measured_at)}
+        if change.direction == scales.UNCHANGED:
+            return _("Same as the score before it, on %(date)s.") % on
+        if change.direction == scales.IMPROVED:
+            text = ngettext(
+                "%(n)s point lower than the score before it, on %(date)s (fewer symptoms).",
+                "%(n)s points lower than the score before it, on %(date)s (fewer symptoms).",
+                points,
+            ) % ({"n": points} | on)
+        else:
+            text = ngettext(
+                "%(n)s point higher than the score before it, on %(date)s (more symptoms).",
+                "%(n)s points higher than the score before it, on %(date)s (more symptoms).",
+                points,
+            ) % ({"n": points} | on)
+    elif change.direction == scales.UNCHANGED:
+        return _("Same as last time.")
+    elif change.direction == scales.IMPROVED:
         text = ngettext(
             "%(n)s point lower than last time (fewer symptoms).",
             "%(n)s points lower than last time (fewer symptoms).",

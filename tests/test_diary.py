@@ -535,6 +535,30 @@ def test_mgadl_totals_and_shows_the_change(patient, owner_client):
     assert Measure.objects.first().answers["double_vision"] == 1  # newest first
 
 
+def test_a_back_filled_mgadl_is_compared_with_the_score_before_it(patient, owner_client):
+    """A score logged for a day between two others is compared with the one before it by
+    date, and says which: against the newest it read "5 points higher than last time"."""
+    for scores, when in (
+        ([1, 1, 1, 0, 1, 1, 2, 2], "2026-10-17T09:00"),  # 9
+        ([0, 1, 0, 0, 1, 1, 1, 1], "2026-11-21T09:00"),  # 5
+    ):
+        owner_client.post(url("measure-add", patient, "mgadl"), mgadl_data(scores, when))
+    response = owner_client.post(
+        url("measure-add", patient, "mgadl"),
+        mgadl_data([2, 1, 1, 0, 1, 1, 2, 2], "2026-10-18T08:00"),  # 10
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "1 point higher than the score before it, on 17 Oct (more symptoms)." in body
+    assert "5 points higher than last time" not in body
+    first = owner_client.post(
+        url("measure-add", patient, "mgadl"),
+        mgadl_data([1, 1, 1, 0, 1, 1, 2, 2], "2026-09-01T09:00"),
+        follow=True,
+    )
+    assert "MG-ADL" in first.content.decode() and "before it" not in first.content.decode()
+
+
 def test_mgadl_one_point_change_is_not_called_meaningful(patient, owner_client):
     owner_client.post(
         url("measure-add", patient, "mgadl"),
