@@ -316,6 +316,9 @@ def report_answer(request: PatientRequest, pk: int) -> HttpResponse:
             more += render_to_string(
                 "reports/_answered.html", {"answered_questions": listed, "oob": True}, request
             )
+        # The diary's version as the answer left it: the one loaded with the request is older,
+        # and a PDF made just before would not have been marked out of date.
+        patient.refresh_from_db(fields=["content_version"])
         panel = {"patient": patient, "jobs": _jobs(request), "pdf_error": "", "oob": True}
         more += render_to_string("reports/_pdf_jobs.html", panel, request)
     html = render_to_string("reports/_questions.html", context, request=request) + more

@@ -578,6 +578,16 @@ def test_another_diarys_pdf_is_404(diary, owner_client):
 def test_an_editor_gives_the_doctor_s_answer_from_the_report(diary, caregiver_client):
     asked = Note.objects.get(patient=diary, text="Could the interval be 3 weeks?")
     answer_url = url(diary, "reports:report-answer", asked.pk)
+    diary.refresh_from_db()
+    made = ReportPdfJob.objects.create(
+        patient=diary,
+        since=SINCE,
+        until=UNTIL,
+        paper="a4",
+        status="done",
+        pdf=b"%PDF made before the answer",
+        content_version=diary.content_version,
+    )
     empty = caregiver_client.post(answer_url, {"answer": "  "}, headers=HTMX)
     assert empty.status_code == 200
     assert "Write the answer, in a few words." in empty.content.decode()
@@ -596,6 +606,8 @@ def test_an_editor_gives_the_doctor_s_answer_from_the_report(diary, caregiver_cl
     oob = content[content.index('id="report-answered-list" hx-swap-oob="true"') :]
     assert "Not yet: keep 4 weeks." in oob
     assert 'id="report-pdf-jobs" hx-swap-oob="true"' in content
+    jobs_list = content[content.index('id="report-pdf-jobs"') :]
+    assert str(made.pk) in jobs_list and "Made before the latest changes" in jobs_list
     # A page without that part (its address says so): the confirmation says no more.
     other_page = {"HX-Current-URL": f"http://testserver{url(diary)}?period=3m&parts=cycles"}
     third = Note.objects.create(patient=diary, kind=Note.Kind.QUESTION, text="IgG level?")
