@@ -864,8 +864,11 @@ def _effect_view(
     words = words or _Words()
     series = trends.symptom_series(data, choice.symptom, custom=choice.custom)
     key = choice.key.removeprefix(trends.EFFECT_PREFIX)
+    # Over the cycles the chart and its table show, a course begun before the period included:
+    # counted over those given in it only, the sentence said "after 1 of 1 course" over a
+    # table of "cycles with it (of 2)" (the second browser pass).
     overview = next(
-        (o for o in comparison.side_effect_overview(data.in_period) if o.key == key), None
+        (o for o in comparison.side_effect_overview(data.cycles) if o.key == key), None
     )
     with_it = sum(1 for one in series if one.points)
     if overview is not None:

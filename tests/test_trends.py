@@ -202,6 +202,15 @@ def test_another_measure_and_a_side_effect_can_be_shown(owner_client, diary):
     assert "Headache: cycles with it, by day of the cycle" in by_cycles
 
 
+def test_the_cycle_view_s_sentence_counts_the_cycles_it_shows(owner_client, diary):
+    """One month (24 Oct - 23 Nov) shows the cycle of 28 Sep, which reaches in, beside that of
+    26 Oct: the sentence counted only courses given in the period ("1 of 1") over a table of
+    "cycles with it (of 2)"."""
+    shown = html_text(owner_client.get(url(diary, period="1", show="effect:headache", by="cycles")))
+    assert "Headache after 1 of 2 courses, until day 3; worst 7 of 10." in shown
+    assert "Headache in 1 of 2 cycles shown." not in shown
+
+
 def test_htmx_gets_the_content_and_history_restore_the_page(owner_client, diary):
     fragment = owner_client.get(url(diary, period="1"), headers={"HX-Request": "true"})
     assert fragment.content.decode().lstrip().startswith('<div id="trends-content">')
