@@ -148,3 +148,27 @@ def test_page_one_prints_on_one_sheet_from_the_browser(page, sign_in, nav, trans
             sheets = len(re.findall(rb"/Type\s*/Page\b", printed))
             assert sheets == 1, f"{period} on {paper}: page 1 printed on {sheets} sheets"
         page.emulate_media(media="screen")
+
+
+def test_the_chart_s_numbers_scroll_sideways_on_a_narrow_phone(
+    page, sign_in, nav, transactional_db
+):
+    """At 320 px the table of the chart's numbers scrolls in its region: under the page's
+    overflow-wrap: anywhere it broke "Median" and "2026" letter by letter."""
+    call_command("seed_demo")
+    sign_in(User.objects.get(email=DEMO_EMAIL), DEMO_PASSWORD)
+    page.set_viewport_size({"width": 320, "height": 740})
+    nav(page, "Report")
+    table = page.locator(".report-chart-table")
+    table.get_by_text("Show the numbers as a table").click()
+    expect(table.locator("table")).to_be_visible()
+    broken = table.locator("th, td").evaluate_all(
+        """cells => cells.filter(cell => {
+            const range = document.createRange();
+            range.selectNodeContents(cell);
+            const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            return !cell.textContent.trim().includes(" ") && lines.size > 1;
+        }).map(cell => cell.textContent.trim())"""
+    )
+    assert not broken, f"words broken inside a cell: {broken}"
+    _no_sideways_scroll(page)
