@@ -589,6 +589,14 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
         elif cleaned.get("still_going"):
             cleaned["ended_at"] = None
             self._refuse_going_at_none(cleaned)
+        elif not ended and "ended_at" not in self.errors and cleaned.get("severity") != 0:
+            # Unticked, "it is not going any more", with no end: saved, it stayed open and
+            # showed as still going everywhere (the second browser pass). Ask for the end. (At
+            # 0, "not there", it ends at its start by itself: diary.entries.end_if_none.)
+            self.add_error(
+                "ended_at",
+                _("When did it stop? Give the end, or tick “Still going” if it has not."),
+            )
         elif onset and ended and ended < onset:
             self.add_error("ended_at", _("The end is before the start."))
         elif ended and self.instance.pk and self.instance.peak_severity is not None:

@@ -505,6 +505,10 @@ def _note_still_going(form, entry: SymptomEntry, *, edited: bool) -> None:
     morning as still going counted as over at its start ("no end logged", severity 0 the next
     day in the trends; the browser pass). An edit of an entry already open says nothing new
     about now (it may correct a typo days after), so its confirmation is left as it was."""
+    if entry.still_going_at is not None and entry.still_going_at <= entry.onset:
+        # Its start moved to after the last "still going": that moment says nothing now
+        # ("15:00 ... still going at 14:58", the second browser pass).
+        entry.still_going_at = None
     if entry.ended_at is not None or not form.cleaned_data.get("still_going"):
         return
     if edited and form.initial.get("ended_at") is None:

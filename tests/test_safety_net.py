@@ -83,7 +83,12 @@ def test_common_after_effects_and_a_zero_get_none(patient, owner_client):
     # The same sign above 0 gets it (chest pain warns at any time: this one says so instead).
     response = owner_client.post(
         url("side-effect-add", patient),
-        {"symptom": "faintness", "severity": "3", "onset": "2026-11-23T11:40", "ended_at": ""},
+        {
+            "symptom": "faintness",
+            "severity": "3",
+            "onset": "2026-11-23T11:40",
+            "still_going": "on",
+        },
     )
     shown = owner_client.get(response["Location"]).content.decode()
     assert "Feeling faint is a sign to watch" in shown

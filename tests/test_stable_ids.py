@@ -160,6 +160,7 @@ def test_an_edit_a_delete_and_a_restore_keep_a_diary_entry_uid(patient, owner, o
         "symptom": "headache",
         "severity": "7",
         "onset": "2026-11-23T11:00",
+        "still_going": "on",
         "ended_at": "",
         "helped": "",
         "notes": "",

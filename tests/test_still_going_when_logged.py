@@ -41,10 +41,21 @@ def test_logged_the_next_morning_as_still_going_it_lasted_until_then(owner_clien
     ]
 
 
-def test_an_end_given_or_still_going_unticked_claims_nothing_about_now(owner_client, patient):
+def test_an_end_given_claims_nothing_about_now(owner_client, patient):
     _log(owner_client, patient, still_going="", ended_at="2026-11-24T02:00")
-    _log(owner_client, patient, symptom="headache", still_going="")
-    assert list(SymptomEntry.objects.values_list("still_going_at", flat=True)) == [None, None]
+    assert list(SymptomEntry.objects.values_list("still_going_at", flat=True)) == [None]
+
+
+def test_still_going_unticked_with_no_end_asks_for_the_end(owner_client, patient):
+    """Unticked is "not going any more": saved without an end, it stayed open and showed as
+    still going everywhere. The form asks for the end, keeping what was typed."""
+    refused = _log(owner_client, patient, symptom="headache", still_going="", notes="after lunch")
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "When did it stop? Give the end, or tick “Still going” if it has not." in page
+    assert "after lunch" in page and not SymptomEntry.objects.exists()
+    # At 0 ("not there") nothing is asked: it ends at its start by itself.
+    assert _log(owner_client, patient, severity="0", still_going="").status_code == 302
 
 
 def test_an_edit_of_an_open_entry_leaves_its_last_confirmation(owner_client, patient):
@@ -96,3 +107,20 @@ def test_a_start_minutes_ago_gets_no_still_going_stamp(owner_client, patient):
     """The form's start defaults to now: a save a few minutes later is no confirmation."""
     _log(owner_client, patient, onset="2026-11-24T14:25")
     assert SymptomEntry.objects.get().still_going_at is None
+
+
+def test_a_start_moved_after_the_last_still_going_drops_it(owner_client, patient):
+    _log(owner_client, patient)
+    entry = SymptomEntry.objects.get()
+    with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
+        owner_client.post(
+            reverse("diary:side-effect-edit", args=[patient.public_id, entry.pk]),
+            {
+                "symptom": "nausea",
+                "severity": "4",
+                "onset": "2026-11-24T15:00",
+                "still_going": "on",
+            },
+        )
+    entry.refresh_from_db()
+    assert entry.onset.hour == 15 and entry.still_going_at is None
