@@ -304,7 +304,7 @@ class Infusion(StableId):
         _("hydration"),
         max_length=200,
         blank=True,
-        help_text=_("What you drank or were given before and during, e.g. “1 L water”."),
+        help_text=_("What was drunk or given before and during, e.g. “1 L water”."),
     )
     notes = models.TextField(_("notes"), blank=True, max_length=2000)
     logged_by = models.ForeignKey(

@@ -215,7 +215,7 @@ def test_today_says_gently_when_a_course_is_overdue(patient, owner_client):
 def test_today_before_anything_is_logged(patient, owner_client):
     body = owner_client.get(reverse("today", args=[patient.public_id])).content.decode()
     assert "No infusion logged yet." in body
-    assert "No treatment plan yet." in body
+    assert "No treatment plan." in body
 
 
 def test_today_query_count_is_bounded(patient, owner_client, django_assert_max_num_queries):
@@ -487,11 +487,19 @@ def test_a_caregiver_who_may_log_can_log(patient, caregiver, caregiver_client):
 
 
 def test_the_form_speaks_to_the_patient_or_of_them(patient, owner_client, caregiver_client):
-    """A caregiver logs for someone: "Maya’s plan", never "your plan"."""
+    """A caregiver logs for someone: "Maya’s plan", never "your plan", nor "what you drank"."""
     mine = owner_client.get(url("log", patient)).content.decode()
     theirs = caregiver_client.get(url("log", patient)).content.decode()
     assert "add your treatment plan" in mine
     assert "your treatment plan" not in theirs and f"add {patient.name}’s treatment plan" in theirs
+    assert "What you drank" not in theirs
+    today = reverse("today", args=[patient.public_id])
+    assert "Add your plan" in owner_client.get(today).content.decode()
+    theirs = caregiver_client.get(today).content.decode()
+    assert "Add your plan" not in theirs and f"Add {patient.name}’s plan" in theirs
+    plan_page = caregiver_client.get(url("plan", patient)).content.decode()
+    assert "the one your care team gave" not in plan_page
+    assert f"the one {patient.name}’s care team gave" in plan_page
 
 
 # --- list ----------------------------------------------------------------------------------------
