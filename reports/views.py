@@ -867,9 +867,7 @@ def _effect_view(
     # Over the cycles the chart and its table show, a course begun before the period included:
     # counted over those given in it only, the sentence said "after 1 of 1 course" over a
     # table of "cycles with it (of 2)" (the second browser pass).
-    overview = next(
-        (o for o in comparison.side_effect_overview(data.cycles) if o.key == key), None
-    )
+    overview = next((o for o in comparison.side_effect_overview(data.cycles) if o.key == key), None)
     with_it = sum(1 for one in series if one.points)
     if overview is not None:
         summary = words.gettext("%(sentence)s; worst %(worst)s of 10.") % {
