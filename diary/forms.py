@@ -501,7 +501,9 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
             },
             "ended_at": {"invalid": _lazy("Enter a real date and time.")},
         }
-        help_texts = {"ended_at": _lazy("Leave empty if it is still going.")}
+        help_texts = {
+            "ended_at": _lazy("When it stopped. Leave it empty while “Still going” is ticked.")
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
