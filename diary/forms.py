@@ -591,14 +591,6 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
         elif cleaned.get("still_going"):
             cleaned["ended_at"] = None
             self._refuse_going_at_none(cleaned)
-        elif not ended and "ended_at" not in self.errors and cleaned.get("severity") != 0:
-            # Unticked, "it is not going any more", with no end: saved, it stayed open and
-            # showed as still going everywhere (the second browser pass). Ask for the end. (At
-            # 0, "not there", it ends at its start by itself: diary.entries.end_if_none.)
-            self.add_error(
-                "ended_at",
-                _("When did it stop? Give the end, or tick “Still going” if it has not."),
-            )
         elif onset and ended and ended < onset:
             self.add_error("ended_at", _("The end is before the start."))
         elif ended and self.instance.pk and self.instance.peak_severity is not None:
@@ -619,7 +611,33 @@ class SymptomEntryForm(PlainWordsMixin, SymptomWordsMixin, SameEpisodeMixin, for
             )
             if self.same_episode:
                 self._check_episode_changes(cleaned)
+        if not cleaned.get("still_going") and not cleaned.get("ended_at"):
+            self._ask_when_it_stopped(cleaned)
         return cleaned
+
+    def _ask_when_it_stopped(self, cleaned: dict) -> None:
+        """ "Still going" unticked is "not going any more": with no end, saved, it stayed open
+        and showed as still going everywhere (the second browser pass). Ask for the end, unless
+        the entry ends by itself: its latest severity is 0, "not there"
+        (``diary.entries.end_if_none``), whether typed here or its latest reading, or, on
+        "Same one", the latest of the episode it joins with this one."""
+        severity, onset = cleaned.get("severity"), cleaned.get("onset")
+        if severity is None or onset is None or "ended_at" in self.errors:
+            return  # their own messages speak first
+        moments = [(onset, severity)]
+        if self.instance.pk:
+            moments += [(reading.at, reading.severity) for reading in self._readings]
+        elif self.same_episode and self.open_entry is not None:
+            going = self.open_entry
+            moments.append((going.onset, going.severity))
+            if going.latest_reading is not None:
+                moments.append((going.latest_reading.at, going.latest_reading.severity))
+        if max(moments, key=lambda moment: moment[0])[1] == 0:
+            return
+        self.add_error(
+            "ended_at",
+            _("When did it stop? Give the end, or tick “Still going” if it has not."),
+        )
 
     def _refuse_going_at_none(self, cleaned: dict) -> None:
         """An edited entry whose latest severity is 0 cannot be "still going": 0 means not

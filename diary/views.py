@@ -295,6 +295,9 @@ def _log_episode(request: PatientRequest, form, entry: SymptomEntry):
         else:
             events = entries.add_reading(going, entry.severity, entry.onset, request.user)
         changes = form.episode_changes()
+        ended = changes.get("ended_at")
+        if ended is not None and going.still_going_at and ended < going.still_going_at:
+            changes = changes | {"still_going_at": None}  # the end typed is the latest word
         confirmed = entry.still_going_at
         newer = confirmed and (going.still_going_at is None or going.still_going_at < confirmed)
         if newer and "ended_at" not in changes and going.ended_at is None:
@@ -505,9 +508,13 @@ def _note_still_going(form, entry: SymptomEntry, *, edited: bool) -> None:
     morning as still going counted as over at its start ("no end logged", severity 0 the next
     day in the trends; the browser pass). An edit of an entry already open says nothing new
     about now (it may correct a typo days after), so its confirmation is left as it was."""
-    if entry.still_going_at is not None and entry.still_going_at <= entry.onset:
-        # Its start moved to after the last "still going": that moment says nothing now
-        # ("15:00 ... still going at 14:58", the second browser pass).
+    if entry.still_going_at is not None and (
+        entry.still_going_at <= entry.onset
+        or (entry.ended_at is not None and entry.ended_at < entry.still_going_at)
+    ):
+        # Its start moved to after the last "still going", or an end was given before it: the
+        # person's latest word is the start or end typed ("15:00 ... still going at 14:58", the
+        # second browser pass; an end before it, the third review).
         entry.still_going_at = None
     if entry.ended_at is not None or not form.cleaned_data.get("still_going"):
         return
@@ -661,19 +668,19 @@ def measure_form(
         if measure.kind == Measure.Kind.MGADL:
             # Against the score before this one in time, not the newest: a score back-filled
             # for 18 Oct was told "5 points higher than last time" against one of 21 Nov.
+            # In the list's own order (newest first, then the later saved): a score typed for
+            # the same minute as another is compared with the one just below it.
+            scores = Measure.objects.filter(patient=request.patient, kind=Measure.Kind.MGADL)
+            at = measure.measured_at
             before = (
-                Measure.objects.filter(
-                    patient=request.patient,
-                    kind=Measure.Kind.MGADL,
-                    measured_at__lt=measure.measured_at,
-                )
-                .exclude(pk=measure.pk)
+                scores.filter(Q(measured_at__lt=at) | Q(measured_at=at, pk__lt=measure.pk))
                 .order_by("-measured_at", "-pk")
                 .first()
             )
             if before is not None:
                 change = scales.compare_mgadl(before.total, measure.total)
-                newest = previous is None or previous.measured_at <= measure.measured_at
+                later = scores.filter(Q(measured_at__gt=at) | Q(measured_at=at, pk__gt=measure.pk))
+                newest = not later.exists()
                 message += " " + _mgadl_change_text(change, None if newest else before)
         messages.success(request, message)
         return _after_write(request, reverse("diary:measures", args=[request.patient.public_id]))

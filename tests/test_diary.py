@@ -559,6 +559,29 @@ def test_a_back_filled_mgadl_is_compared_with_the_score_before_it(patient, owner
     assert "MG-ADL" in first.content.decode() and "before it" not in first.content.decode()
 
 
+def test_an_mgadl_typed_for_the_same_minute_is_compared_with_the_one_below_it(
+    patient, owner_client
+):
+    """Times are kept to the minute: a second score for 09:00 is compared with the first
+    (the one just below it in the list), not skipped, and not with an older one."""
+    owner_client.post(
+        url("measure-add", patient, "mgadl"),
+        mgadl_data([0, 0, 0, 0, 0, 0, 0, 0], "2026-11-16T09:00"),  # 0
+    )
+    owner_client.post(
+        url("measure-add", patient, "mgadl"),
+        mgadl_data([1, 1, 1, 0, 1, 1, 0, 0], "2026-11-23T09:00"),  # 5
+    )
+    response = owner_client.post(
+        url("measure-add", patient, "mgadl"),
+        mgadl_data([1, 1, 1, 0, 1, 1, 1, 0], "2026-11-23T09:00"),  # 6
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "1 point higher than last time (more symptoms)." in body
+    assert "6 points higher" not in body
+
+
 def test_mgadl_one_point_change_is_not_called_meaningful(patient, owner_client):
     owner_client.post(
         url("measure-add", patient, "mgadl"),

@@ -124,3 +124,53 @@ def test_a_start_moved_after_the_last_still_going_drops_it(owner_client, patient
         )
     entry.refresh_from_db()
     assert entry.onset.hour == 15 and entry.still_going_at is None
+
+
+def test_an_end_given_before_the_last_still_going_drops_it(owner_client, patient, owner):
+    """The end typed is the person's latest word: a "still going" after it is dropped."""
+    from diary import entries
+
+    entry = SymptomEntry(
+        patient=patient,
+        symptom="nausea",
+        severity=4,
+        onset=dt.datetime(2026, 11, 23, 21, tzinfo=dt.UTC),
+        still_going_at=dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC),
+    )
+    entries.save(entry, owner)
+    owner_client.post(
+        reverse("diary:side-effect-edit", args=[patient.public_id, entry.pk]),
+        {
+            "symptom": "nausea",
+            "severity": "4",
+            "onset": "2026-11-23T21:00",
+            "ended_at": "2026-11-23T23:00",
+        },
+    )
+    entry.refresh_from_db()
+    assert entry.ended_at == dt.datetime(2026, 11, 23, 23, tzinfo=dt.UTC)
+    assert entry.still_going_at is None
+
+
+def test_same_one_at_an_earlier_start_of_0_still_asks_when_it_stopped(owner_client, patient, owner):
+    """ "Same one", started earlier at 0: the 5 logged first becomes the latest severity, so
+    the episode does not end by itself; unticked with no end, the form asks."""
+    from diary import entries
+
+    going = SymptomEntry(
+        patient=patient,
+        symptom="nausea",
+        severity=5,
+        onset=dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC),
+    )
+    entries.save(going, owner)
+    asked = _log(
+        owner_client,
+        patient,
+        severity="0",
+        onset="2026-11-24T08:00",
+        still_going="",
+        episode="same",
+    )
+    assert asked.status_code == 200
+    assert "When did it stop?" in asked.content.decode()
